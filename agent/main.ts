@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+import { isatty } from 'node:tty';
+import pino, { type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
+import { loadIngestProto } from '../proto/load-ingest-proto.js';
+import { agentVersion } from './agent-version.js';
+import { parseCommand } from './commands/parse-command.js';
+import { runCommand } from './commands/run-command.js';
+import { loadRunConfig, UsageError } from './config.js';
+import { agentHelp, runHelp } from './help-text.js';
+
+/** Wires the agent's commands; all the work is in commands/. */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(agentHelp);
+      return command === undefined ? 2 : 0;
+    case '--version':
+      process.stdout.write(`${agentVersion}\n`);
+      return 0;
+    case 'parse':
+      return parseCommand(rest, process.stdout, process.stderr);
+    case 'run': {
+      const args = loadRunConfig(rest, process.env);
+      if (args.help) {
+        process.stdout.write(runHelp);
+        return 0;
+      }
+      const logger = createLogger(args.config.log_level);
+      const interrupt = new AbortController();
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        process.on(signal, () => {
+          logger.warn({ signal }, 'stopping: the current run is ended and recorded as interrupted');
+          interrupt.abort();
+        });
+      }
+      return runCommand({ config: args.config, logger, proto: loadIngestProto(), interrupt: interrupt.signal });
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"; see powerprof-agent --help`);
+  }
+}
+
+/** JSON lines on stderr; readable text when stderr is a terminal. */
+function createLogger(level: string): Logger {
+  const options = { level, base: { process: 'powerprof-agent' } };
+  if (isatty(2)) return pino(options, pinoPretty({ destination: 2, sync: true }));
+  return pino(options, pino.destination({ dest: 2, sync: true }));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`powerprof-agent: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`powerprof-agent: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,87 @@
+import * as grpc from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { loadIngestProto } from '../../proto/load-ingest-proto.js';
+import { defaultBatchLimits } from '../../proto/validate-batch.js';
+import { collectorVersion } from '../collector-version.js';
+import { hostOf, portOf, type ServeConfig } from '../config.js';
+import { addIngestService } from '../ingest/ingest-service.js';
+import { CollectorMetrics } from '../metrics/collector-metrics.js';
+import { startMetricsServer } from '../metrics/metrics-server.js';
+import { RecordStore } from '../queue/record-store.js';
+import { redisKeys } from '../queue/redis-keys.js';
+
+export interface RunningCollector {
+  grpcPort: number;
+  metricsPort: number;
+  /** Idempotent: stops taking batches, lets in-flight ones finish, closes Redis. */
+  shutdown(): Promise<void>;
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** `powerprof-collector serve`: gRPC ingest into Redis, /metrics for Prometheus. */
+export async function startCollector(config: ServeConfig, logger: Logger): Promise<RunningCollector> {
+  // Fail fast instead of queueing while Redis is away: an unwritten batch must not be acked,
+  // and the agent keeps it until a later try succeeds.
+  const redis = new Redis(config.redis, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 5_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  let redisErrorLogged = false;
+  redis.on('error', (error: Error) => {
+    if (!redisErrorLogged) logger.error({ redis: config.redis, err: error.message }, 'Redis unreachable; answering UNAVAILABLE until it is back');
+    redisErrorLogged = true;
+  });
+  redis.on('ready', () => {
+    redisErrorLogged = false;
+    logger.info({ redis: config.redis }, 'Redis connected');
+  });
+
+  const metrics = new CollectorMetrics();
+  const store = new RecordStore(redis, redisKeys(config.key_prefix), config.retention_maxlen);
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': config.max_message_bytes });
+  addIngestService(server, {
+    proto: loadIngestProto(),
+    store,
+    metrics,
+    logger: logger.child({ component: 'ingest' }),
+    limits: { ...defaultBatchLimits, maxRecordsPerBatch: config.max_records_per_batch },
+    collectorVersion,
+  });
+  const grpcPort = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(config.grpc_listen, grpc.ServerCredentials.createInsecure(), (error, port) =>
+      error ? reject(new Error(`cannot listen for gRPC on ${config.grpc_listen}: ${error.message}`)) : resolve(port),
+    );
+  });
+  const metricsServer = await startMetricsServer(hostOf(config.metrics_listen), portOf(config.metrics_listen), metrics.registry, () => redis.status === 'ready').catch(
+    (error: Error) => {
+      server.forceShutdown();
+      throw new Error(`cannot listen for metrics on ${config.metrics_listen}: ${error.message}`);
+    },
+  );
+  logger.info({ grpc: `${hostOf(config.grpc_listen)}:${grpcPort}`, metrics: `${hostOf(config.metrics_listen)}:${metricsServer.port}`, redis: config.redis }, 'collector serving');
+
+  let shuttingDown: Promise<void> | undefined;
+  return {
+    grpcPort,
+    metricsPort: metricsServer.port,
+    shutdown: () =>
+      (shuttingDown ??= (async () => {
+        await new Promise<void>((resolve) => {
+          const force = setTimeout(() => {
+            server.forceShutdown();
+            resolve();
+          }, SHUTDOWN_GRACE_MS);
+          server.tryShutdown(() => {
+            clearTimeout(force);
+            resolve();
+          });
+        });
+        await metricsServer.close();
+        redis.disconnect();
+      })()),
+  };
+}

@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * The collector's configuration: defaults < YAML file (--config) < environment
+ * (POWERPROF_*) < flags, validated once, every problem listed in one error.
+ * Nothing else in the collector reads process.env.
+ */
+
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/;
+const booleanText = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
+const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379');
+const keyPrefix = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').default('powerprof');
+
+const serveSchema = z
+  .object({
+    grpc_listen: z.string().regex(HOST_PORT, 'must be HOST:PORT').default('127.0.0.1:50051'),
+    metrics_listen: z.string().regex(HOST_PORT, 'must be HOST:PORT').default('127.0.0.1:9464'),
+    redis: redisUrl,
+    key_prefix: keyPrefix,
+    retention_maxlen: z.coerce.number().int().min(0).default(1_000_000),
+    max_records_per_batch: z.coerce.number().int().min(1).default(10_000),
+    max_message_bytes: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+    insecure: booleanText.default(false),
+    log_level: z.enum(LOG_LEVELS).default('info'),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    if (!isLoopback(hostOf(config.grpc_listen)) && !config.insecure) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['grpc_listen'],
+        message: `${config.grpc_listen} is not a loopback address and TLS is not available yet: pass --insecure to accept plaintext from the network`,
+      });
+    }
+  });
+
+const exportSchema = z.object({ redis: redisUrl, key_prefix: keyPrefix, out: z.string().min(1), log_level: z.enum(LOG_LEVELS).default('info') }).strict();
+
+export type ServeConfig = Readonly<z.infer<typeof serveSchema>>;
+export type ExportConfig = Readonly<z.infer<typeof exportSchema>>;
+
+const serveFlags = {
+  config: { type: 'string' },
+  'grpc-listen': { type: 'string' },
+  'metrics-listen': { type: 'string' },
+  redis: { type: 'string' },
+  'key-prefix': { type: 'string' },
+  'retention-maxlen': { type: 'string' },
+  'max-records-per-batch': { type: 'string' },
+  'max-message-bytes': { type: 'string' },
+  insecure: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const exportFlags = {
+  config: { type: 'string' },
+  redis: { type: 'string' },
+  'key-prefix': { type: 'string' },
+  out: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export type Loaded<T> = { help: true } | { help: false; config: T };
+
+export function loadServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded<ServeConfig> {
+  return load(argv, env, serveFlags, serveSchema, Object.keys(serveSchema._def.schema.shape));
+}
+
+export function loadExportConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded<ExportConfig> {
+  return load(argv, env, exportFlags, exportSchema, Object.keys(exportSchema.shape));
+}
+
+type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+function load<T>(argv: readonly string[], env: NodeJS.ProcessEnv, flags: FlagSpec, schema: z.ZodType<T, z.ZodTypeDef, unknown>, keys: string[]): Loaded<T> {
+  let parsedFlags: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsedFlags = parseArgs({ args: [...argv], options: flags, allowPositionals: true, strict: true }) as typeof parsedFlags;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsedFlags;
+  if (values.help === true) return { help: true };
+  const problems: string[] = [];
+  if (positionals.length > 0) problems.push(`unexpected argument "${positionals[0]}"`);
+  const fromFile = typeof values.config === 'string' ? readConfigFile(values.config, problems) : {};
+  const fromEnv: Record<string, string> = {};
+  for (const key of keys) {
+    const value = env[`POWERPROF_${key.toUpperCase()}`];
+    if (value !== undefined && value !== '') fromEnv[key] = value;
+  }
+  const fromFlags = Object.fromEntries(
+    Object.entries(values)
+      .filter(([name]) => name !== 'config' && name !== 'help')
+      .map(([name, value]) => [name.replaceAll('-', '_'), value]),
+  );
+  const parsed = schema.safeParse({ ...fromFile, ...fromEnv, ...fromFlags });
+  if (!parsed.success) problems.push(...parsed.error.issues.map(describeIssue));
+  if (problems.length > 0 || !parsed.success) throw new UsageError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  return { help: false, config: Object.freeze(parsed.data) };
+}
+
+function readConfigFile(path: string, problems: string[]): Record<string, unknown> {
+  let document: unknown;
+  try {
+    document = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    problems.push(code === undefined ? `config file "${path}" is not valid YAML: ${(error as Error).message.split('\n')[0]}` : `cannot read config file "${path}": ${code}`);
+    return {};
+  }
+  if (document === null || document === undefined) return {};
+  if (typeof document !== 'object' || Array.isArray(document)) {
+    problems.push(`config file "${path}" must be a mapping of option: value`);
+    return {};
+  }
+  // The collector's section, or the whole file when it has none.
+  const section = 'collector' in document ? (document as { collector: unknown }).collector : document;
+  return Object.fromEntries(Object.entries(section as object).map(([key, value]) => [key.replaceAll('-', '_'), value]));
+}
+
+function describeIssue(issue: z.ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown option${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
+  return `${issue.path.join('.').replaceAll('_', '-')}: ${issue.message}`;
+}
+
+export function hostOf(hostPort: string): string {
+  const host = hostPort.slice(0, hostPort.lastIndexOf(':'));
+  return host.startsWith('[') ? host.slice(1, -1) : host;
+}
+
+export function portOf(hostPort: string): number {
+  return Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}

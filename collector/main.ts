@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import { isatty } from 'node:tty';
+import pino, { type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
+import { collectorVersion } from './collector-version.js';
+import { exportCommand } from './commands/export-command.js';
+import { startCollector } from './commands/serve-command.js';
+import { loadExportConfig, loadServeConfig, UsageError } from './config.js';
+import { collectorHelp, exportHelp, serveHelp } from './help-text.js';
+
+/** Wires the collector's commands; the work is in commands/. */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(collectorHelp);
+      return command === undefined ? 2 : 0;
+    case '--version':
+      process.stdout.write(`${collectorVersion}\n`);
+      return 0;
+    case 'serve': {
+      const loaded = loadServeConfig(rest, process.env);
+      if (loaded.help) return printed(serveHelp);
+      const logger = createLogger(loaded.config.log_level);
+      const collector = await startCollector(loaded.config, logger);
+      await new Promise<void>((resolve) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+          process.once(signal, () => {
+            logger.info({ signal }, 'shutting down');
+            resolve();
+          });
+        }
+      });
+      await collector.shutdown();
+      return 0;
+    }
+    case 'export': {
+      const loaded = loadExportConfig(rest, process.env);
+      if (loaded.help) return printed(exportHelp);
+      await exportCommand(loaded.config, createLogger(loaded.config.log_level));
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"; see powerprof-collector --help`);
+  }
+}
+
+function printed(text: string): number {
+  process.stdout.write(text);
+  return 0;
+}
+
+/** JSON lines on stderr; readable text when stderr is a terminal. */
+function createLogger(level: string): Logger {
+  const options = { level, base: { process: 'powerprof-collector' } };
+  if (isatty(2)) return pino(options, pinoPretty({ destination: 2, sync: true }));
+  return pino(options, pino.destination({ dest: 2, sync: true }));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`powerprof-collector: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`powerprof-collector: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,112 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Record } from '../../proto/records.js';
+import { statusWord } from '../../proto/csv-tables.js';
+
+/**
+ * The collector's Prometheus metrics. Names and labels are a contract
+ * (DESIGN.md): dashboards and alerts depend on them. Run ids are never labels.
+ */
+export class CollectorMetrics {
+  readonly registry = new Registry();
+
+  private readonly nodePowerWatts = new Gauge({
+    name: 'powerprof_node_power_watts',
+    help: 'Latest power reading of a node, per source and sensor, in watts.',
+    labelNames: ['node', 'source', 'sensor'] as const,
+    registers: [this.registry],
+  });
+  private readonly runsTotal = new Counter({
+    name: 'powerprof_runs_total',
+    help: 'Workload runs recorded, by final status.',
+    labelNames: ['node', 'workload', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly runPmuEventsTotal = new Counter({
+    name: 'powerprof_run_pmu_events_total',
+    help: 'perf counter values summed over recorded runs (counted events only, raw as perf reported them).',
+    labelNames: ['node', 'workload', 'event'] as const,
+    registers: [this.registry],
+  });
+  private readonly lastRunDurationSeconds = new Gauge({
+    name: 'powerprof_last_run_duration_seconds',
+    help: 'Wall-clock duration of the latest recorded run of a workload on a node.',
+    labelNames: ['node', 'workload'] as const,
+    registers: [this.registry],
+  });
+  private readonly runEnergyJoulesTotal = new Counter({
+    name: 'powerprof_run_energy_joules_total',
+    help: 'Energy measured over recorded runs, in joules.',
+    labelNames: ['node', 'workload'] as const,
+    registers: [this.registry],
+  });
+  private readonly agentLastSeen = new Gauge({
+    name: 'powerprof_agent_last_seen_timestamp_seconds',
+    help: 'Unix time the collector last heard from a node (Hello or batch).',
+    labelNames: ['node'] as const,
+    registers: [this.registry],
+  });
+  private readonly recordsTotal = new Counter({
+    name: 'powerprof_collector_records_total',
+    help: 'Records durably written to Redis, by kind.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly rejectedTotal = new Counter({
+    name: 'powerprof_collector_rejected_total',
+    help: 'Batches refused, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly duplicateBatchesTotal = new Counter({
+    name: 'powerprof_collector_duplicate_batches_total',
+    help: 'Batches received again after they had been written (retries); acked, not written twice.',
+    registers: [this.registry],
+  });
+  private readonly trimmedRecordsTotal = new Counter({
+    name: 'powerprof_collector_trimmed_records_total',
+    help: 'Records removed from node streams by retention trimming (MAXLEN).',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    // Series that should read 0 before anything happens, so rate() and alerts see them.
+    for (const kind of ['node_info', 'run', 'power_sample', 'counter_interval']) this.recordsTotal.inc({ kind }, 0);
+  }
+
+  /** Call only for records that were durably written, once. */
+  recordsWritten(node: string, records: readonly Record[], trimmed: number): void {
+    for (const record of records) {
+      this.recordsTotal.inc({ kind: record.kind! });
+      if (record.kind === 'run') this.runWritten(node, record.run!);
+      if (record.kind === 'power_sample') {
+        const { source, sensor, watts } = record.power_sample!;
+        this.nodePowerWatts.set({ node, source, sensor }, watts);
+      }
+    }
+    if (trimmed > 0) this.trimmedRecordsTotal.inc(trimmed);
+  }
+
+  seen(node: string): void {
+    this.agentLastSeen.set({ node }, Date.now() / 1000);
+  }
+
+  rejected(reason: string): void {
+    this.rejectedTotal.inc({ reason });
+  }
+
+  duplicate(): void {
+    this.duplicateBatchesTotal.inc();
+  }
+
+  private runWritten(node: string, run: NonNullable<Record['run']>): void {
+    const { workload } = run;
+    this.runsTotal.inc({ node, workload, status: statusWord(run.status) });
+    this.lastRunDurationSeconds.set({ node, workload }, run.duration_ms / 1000);
+    for (const counter of run.counters) {
+      if (counter.status === 'COUNTER_STATUS_COUNTED' && counter.value > 0) {
+        this.runPmuEventsTotal.inc({ node, workload, event: counter.event }, counter.value);
+      }
+    }
+    if (run.energy_joules !== undefined) this.runEnergyJoulesTotal.inc({ node, workload }, run.energy_joules);
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Every Redis key the collector uses, built here and nowhere else. A node's
+ * keys carry the node id as a hash tag ({node}) so they share one Redis
+ * Cluster slot: the seq check and the append run in one Lua script.
+ */
+export interface RedisKeys {
+  records(node: string): string;
+  seq(node: string): string;
+  readonly nodes: string;
+}
+
+export function redisKeys(prefix = 'powerprof'): RedisKeys {
+  return {
+    records: (node) => `${prefix}:{${node}}:records`,
+    seq: (node) => `${prefix}:{${node}}:seq`,
+    nodes: `${prefix}:nodes`,
+  };
+}

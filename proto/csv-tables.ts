@@ -1,0 +1,116 @@
+import type { CounterInterval, PowerSample, RunRecord } from './records.js';
+
+/**
+ * The CSV files users get (runs.csv, power.csv, counters.csv), built from
+ * records. The columns are a contract (DESIGN.md), shared by the collector's
+ * export and the agent's --csv copy, so they are defined once, here.
+ */
+
+export interface NodeRun {
+  node: string;
+  run: RunRecord;
+}
+export interface NodePowerSample {
+  node: string;
+  sample: PowerSample;
+}
+export interface NodeCounterInterval {
+  node: string;
+  interval: CounterInterval;
+}
+
+type Cell = string | number | undefined;
+
+export const RUN_COLUMNS = ['node', 'run_id', 'workload', 'repetition', 'status', 'started_at', 'duration_s', 'exit_code'] as const;
+export const RUN_POWER_COLUMNS = ['energy_joules', 'avg_watts', 'idle_watts', 'dynamic_energy_joules', 'joules_per_item'] as const;
+export const POWER_COLUMNS = ['node', 'source', 'sensor', 'time', 'watts', 'min_watts', 'max_watts', 'avg_watts', 'sampling_period_ms', 'state'] as const;
+export const COUNTER_COLUMNS = ['node', 'run_id', 'time_s', 'event', 'value', 'unit', 'status', 'running_percent'] as const;
+
+/** "RUN_STATUS_OK" -> "ok", "COUNTER_STATUS_NOT_SUPPORTED" -> "not_supported". */
+export function statusWord(status: string): string {
+  return status.replace(/^(RUN|COUNTER)_STATUS_/, '').toLowerCase();
+}
+
+/**
+ * One row per run; one column per counter event (in first-seen order, empty
+ * where the event was not counted); power columns only when a run has energy.
+ */
+export function runsCsv(runs: readonly NodeRun[]): string {
+  const events = uniqueInOrder(runs.flatMap(({ run }) => run.counters.map((counter) => counter.event)));
+  const withPower = runs.some(({ run }) => run.energy_joules !== undefined);
+  const header = [...RUN_COLUMNS, ...events, ...(withPower ? RUN_POWER_COLUMNS : [])];
+  const rows = runs.map(({ node, run }) => {
+    const counted = countedValues(run);
+    const power: Cell[] = withPower ? [run.energy_joules, undefined, undefined, undefined, undefined] : [];
+    return [
+      node,
+      run.run_id,
+      run.workload,
+      run.repetition,
+      statusWord(run.status),
+      new Date(run.started_time_unix_ms).toISOString(),
+      Math.round(run.duration_ms * 1000) / 1e6,
+      run.status === 'RUN_STATUS_OK' || run.status === 'RUN_STATUS_FAILED' ? run.exit_code : undefined,
+      ...events.map((event) => counted.get(event)),
+      ...power,
+    ];
+  });
+  return toCsv([header, ...rows]);
+}
+
+export function powerCsv(samples: readonly NodePowerSample[]): string {
+  const rows = samples.map(({ node, sample }) => [
+    node,
+    sample.source,
+    sample.sensor,
+    new Date(sample.time_unix_ms).toISOString(),
+    sample.watts,
+    sample.min_watts,
+    sample.max_watts,
+    sample.avg_watts,
+    sample.sampling_period_ms,
+    sample.state,
+  ]);
+  return toCsv([[...POWER_COLUMNS], ...rows]);
+}
+
+export function countersCsv(intervals: readonly NodeCounterInterval[]): string {
+  const rows = intervals.flatMap(({ node, interval }) =>
+    interval.counters.map((counter) => [
+      node,
+      interval.run_id,
+      interval.time_s,
+      counter.event,
+      counter.status === 'COUNTER_STATUS_COUNTED' ? counter.value : undefined,
+      counter.unit,
+      statusWord(counter.status),
+      counter.running_percent,
+    ]),
+  );
+  return toCsv([[...COUNTER_COLUMNS], ...rows]);
+}
+
+/** Counted values by event; rows perf printed more than once for an event (per CPU) are summed. */
+function countedValues(run: RunRecord): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const counter of run.counters) {
+    if (counter.status !== 'COUNTER_STATUS_COUNTED') continue;
+    values.set(counter.event, (values.get(counter.event) ?? 0) + counter.value);
+  }
+  return values;
+}
+
+function uniqueInOrder(items: string[]): string[] {
+  return [...new Set(items)];
+}
+
+/** RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled. */
+function toCsv(rows: Cell[][]): string {
+  return rows.map((row) => row.map(formatCell).join(',')).join('\n') + '\n';
+}
+
+function formatCell(cell: Cell): string {
+  if (cell === undefined) return '';
+  const text = String(cell);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}

@@ -1,0 +1,37 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { Ack as _powerprof_v1_Ack, Ack__Output as _powerprof_v1_Ack__Output } from './powerprof/v1/Ack';
+import type { Batch as _powerprof_v1_Batch, Batch__Output as _powerprof_v1_Batch__Output } from './powerprof/v1/Batch';
+import type { CounterInterval as _powerprof_v1_CounterInterval, CounterInterval__Output as _powerprof_v1_CounterInterval__Output } from './powerprof/v1/CounterInterval';
+import type { CounterValue as _powerprof_v1_CounterValue, CounterValue__Output as _powerprof_v1_CounterValue__Output } from './powerprof/v1/CounterValue';
+import type { HelloReply as _powerprof_v1_HelloReply, HelloReply__Output as _powerprof_v1_HelloReply__Output } from './powerprof/v1/HelloReply';
+import type { IngestClient as _powerprof_v1_IngestClient, IngestDefinition as _powerprof_v1_IngestDefinition } from './powerprof/v1/Ingest';
+import type { NodeInfo as _powerprof_v1_NodeInfo, NodeInfo__Output as _powerprof_v1_NodeInfo__Output } from './powerprof/v1/NodeInfo';
+import type { PowerSample as _powerprof_v1_PowerSample, PowerSample__Output as _powerprof_v1_PowerSample__Output } from './powerprof/v1/PowerSample';
+import type { Record as _powerprof_v1_Record, Record__Output as _powerprof_v1_Record__Output } from './powerprof/v1/Record';
+import type { RunRecord as _powerprof_v1_RunRecord, RunRecord__Output as _powerprof_v1_RunRecord__Output } from './powerprof/v1/RunRecord';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  powerprof: {
+    v1: {
+      Ack: MessageTypeDefinition<_powerprof_v1_Ack, _powerprof_v1_Ack__Output>
+      Batch: MessageTypeDefinition<_powerprof_v1_Batch, _powerprof_v1_Batch__Output>
+      CounterInterval: MessageTypeDefinition<_powerprof_v1_CounterInterval, _powerprof_v1_CounterInterval__Output>
+      CounterStatus: EnumTypeDefinition
+      CounterValue: MessageTypeDefinition<_powerprof_v1_CounterValue, _powerprof_v1_CounterValue__Output>
+      HelloReply: MessageTypeDefinition<_powerprof_v1_HelloReply, _powerprof_v1_HelloReply__Output>
+      Ingest: SubtypeConstructor<typeof grpc.Client, _powerprof_v1_IngestClient> & { service: _powerprof_v1_IngestDefinition }
+      NodeInfo: MessageTypeDefinition<_powerprof_v1_NodeInfo, _powerprof_v1_NodeInfo__Output>
+      PowerSample: MessageTypeDefinition<_powerprof_v1_PowerSample, _powerprof_v1_PowerSample__Output>
+      Record: MessageTypeDefinition<_powerprof_v1_Record, _powerprof_v1_Record__Output>
+      RunRecord: MessageTypeDefinition<_powerprof_v1_RunRecord, _powerprof_v1_RunRecord__Output>
+      RunStatus: EnumTypeDefinition
+    }
+  }
+}
+

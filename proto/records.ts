@@ -1,0 +1,15 @@
+/**
+ * The record types both sides handle, as the loader delivers them (every
+ * field present, enums as strings, 64-bit integers as numbers).
+ */
+export type { NodeInfo__Output as NodeInfo } from './generated/powerprof/v1/NodeInfo.js';
+export type { HelloReply__Output as HelloReply } from './generated/powerprof/v1/HelloReply.js';
+export type { RunRecord__Output as RunRecord } from './generated/powerprof/v1/RunRecord.js';
+export type { CounterValue__Output as CounterValue } from './generated/powerprof/v1/CounterValue.js';
+export type { PowerSample__Output as PowerSample } from './generated/powerprof/v1/PowerSample.js';
+export type { CounterInterval__Output as CounterInterval } from './generated/powerprof/v1/CounterInterval.js';
+export type { Record__Output as Record } from './generated/powerprof/v1/Record.js';
+export type { Batch__Output as Batch } from './generated/powerprof/v1/Batch.js';
+export type { Ack__Output as Ack } from './generated/powerprof/v1/Ack.js';
+export type { CounterStatus__Output as CounterStatus } from './generated/powerprof/v1/CounterStatus.js';
+export type { RunStatus__Output as RunStatus } from './generated/powerprof/v1/RunStatus.js';

@@ -1,0 +1,168 @@
+import type { Batch, CounterValue, NodeInfo, Record } from './records.js';
+
+/**
+ * Checks a batch against the contract before anything is written: types,
+ * sizes, finite numbers, known enum values. A refusal names the batch, the
+ * record and the field in one sentence, and carries a stable reason for the
+ * rejected-records counter.
+ */
+
+export interface BatchLimits {
+  maxRecordsPerBatch: number;
+  maxCountersPerRecord: number;
+  maxStringLength: number;
+}
+
+export const defaultBatchLimits: BatchLimits = {
+  maxRecordsPerBatch: 10_000,
+  maxCountersPerRecord: 1_024,
+  maxStringLength: 1_024,
+};
+
+export type RejectReason = 'bad_node_id' | 'bad_seq' | 'empty_batch' | 'too_many_records' | 'invalid_record';
+
+export type Validation = { ok: true } | { ok: false; reason: RejectReason; message: string };
+
+/** Node ids become Redis key parts and label values: no braces, spaces or colons. */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+const RUN_STATUSES = new Set(['RUN_STATUS_OK', 'RUN_STATUS_FAILED', 'RUN_STATUS_KILLED', 'RUN_STATUS_TIMEOUT', 'RUN_STATUS_INTERRUPTED', 'RUN_STATUS_ERROR']);
+const COUNTER_STATUSES = new Set(['COUNTER_STATUS_COUNTED', 'COUNTER_STATUS_NOT_COUNTED', 'COUNTER_STATUS_NOT_SUPPORTED']);
+
+class FieldError extends Error {}
+
+export function validateNodeInfo(info: NodeInfo): string | undefined {
+  if (!NODE_ID_PATTERN.test(info.node_id)) {
+    return `node_id "${truncate(info.node_id)}" must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit`;
+  }
+  try {
+    checkNodeInfo(info, 'node_info', defaultBatchLimits);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
+}
+
+export function validateBatch(batch: Batch, limits: BatchLimits = defaultBatchLimits): Validation {
+  const name = `batch ${batch.seq}`;
+  if (!NODE_ID_PATTERN.test(batch.node_id)) {
+    return refuse('bad_node_id', `${name}: node_id "${truncate(batch.node_id)}" must be 1-128 letters, digits, ".", "_" or "-"`);
+  }
+  if (!Number.isSafeInteger(batch.seq) || batch.seq < 1) return refuse('bad_seq', `${name}: seq must be a positive integer`);
+  if (batch.records.length === 0) return refuse('empty_batch', `${name}: has no records`);
+  if (batch.records.length > limits.maxRecordsPerBatch) {
+    return refuse('too_many_records', `${name}: ${batch.records.length} records, more than the limit of ${limits.maxRecordsPerBatch}`);
+  }
+  for (const [index, record] of batch.records.entries()) {
+    try {
+      checkRecord(record, batch.node_id, limits);
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      return refuse('invalid_record', `${name}: record ${index}: ${error.message}`);
+    }
+  }
+  return { ok: true };
+}
+
+function refuse(reason: RejectReason, message: string): Validation {
+  return { ok: false, reason, message };
+}
+
+function checkRecord(record: Record, nodeId: string, limits: BatchLimits): void {
+  switch (record.kind) {
+    case 'node_info': {
+      const info = record.node_info!;
+      if (info.node_id !== nodeId) throw new FieldError(`node_info.node_id "${truncate(info.node_id)}" is not the batch's node "${nodeId}"`);
+      checkNodeInfo(info, 'node_info', limits);
+      return;
+    }
+    case 'run': {
+      const run = record.run!;
+      text(run.run_id, 'run.run_id', limits, true);
+      text(run.experiment_id, 'run.experiment_id', limits);
+      text(run.workload, 'run.workload', limits, true);
+      if (run.command.length > limits.maxCountersPerRecord) throw new FieldError(`run.command has ${run.command.length} arguments, more than ${limits.maxCountersPerRecord}`);
+      run.command.forEach((arg, i) => text(arg, `run.command[${i}]`, limits));
+      if (!RUN_STATUSES.has(run.status)) throw new FieldError(`run.status ${run.status} is not a run status`);
+      timestamp(run.started_time_unix_ms, 'run.started_time_unix_ms');
+      timestamp(run.ended_time_unix_ms, 'run.ended_time_unix_ms');
+      nonNegative(run.duration_ms, 'run.duration_ms');
+      nonNegative(run.user_cpu_s, 'run.user_cpu_s');
+      nonNegative(run.system_cpu_s, 'run.system_cpu_s');
+      text(run.signal, 'run.signal', limits);
+      text(run.error, 'run.error', limits);
+      if (run.energy_joules !== undefined) nonNegative(run.energy_joules, 'run.energy_joules');
+      checkCounters(run.counters, 'run.counters', limits);
+      return;
+    }
+    case 'power_sample': {
+      const sample = record.power_sample!;
+      text(sample.source, 'power_sample.source', limits, true);
+      text(sample.sensor, 'power_sample.sensor', limits, true);
+      timestamp(sample.time_unix_ms, 'power_sample.time_unix_ms');
+      nonNegative(sample.watts, 'power_sample.watts');
+      for (const field of ['min_watts', 'max_watts', 'avg_watts'] as const) {
+        if (sample[field] !== undefined) nonNegative(sample[field], `power_sample.${field}`);
+      }
+      text(sample.state, 'power_sample.state', limits);
+      return;
+    }
+    case 'counter_interval': {
+      const interval = record.counter_interval!;
+      text(interval.run_id, 'counter_interval.run_id', limits, true);
+      nonNegative(interval.time_s, 'counter_interval.time_s');
+      checkCounters(interval.counters, 'counter_interval.counters', limits);
+      return;
+    }
+    default:
+      throw new FieldError('has no known record kind (node_info, run, power_sample, counter_interval)');
+  }
+}
+
+function checkNodeInfo(info: NodeInfo, name: string, limits: BatchLimits): void {
+  for (const field of ['hostname', 'arch', 'cpu_model', 'kernel', 'perf_version', 'agent_version'] as const) {
+    text(info[field], `${name}.${field}`, limits);
+  }
+  timestamp(info.time_unix_ms, `${name}.time_unix_ms`);
+}
+
+function checkCounters(counters: CounterValue[], name: string, limits: BatchLimits): void {
+  if (counters.length > limits.maxCountersPerRecord) {
+    throw new FieldError(`${name} has ${counters.length} counters, more than ${limits.maxCountersPerRecord}`);
+  }
+  counters.forEach((counter, i) => {
+    const at = `${name}[${i}]`;
+    text(counter.event, `${at}.event`, limits, true);
+    text(counter.unit, `${at}.unit`, limits);
+    text(counter.metric_unit, `${at}.metric_unit`, limits);
+    if (!COUNTER_STATUSES.has(counter.status)) throw new FieldError(`${at}.status ${counter.status} is not a counter status`);
+    finite(counter.value, `${at}.value`);
+    finite(counter.metric_value, `${at}.metric_value`);
+    finite(counter.running_percent, `${at}.running_percent`);
+    if (counter.running_percent < 0 || counter.running_percent > 100) {
+      throw new FieldError(`${at}.running_percent ${counter.running_percent} is outside 0-100`);
+    }
+  });
+}
+
+function text(value: string, name: string, limits: BatchLimits, required = false): void {
+  if (required && value === '') throw new FieldError(`${name} is empty`);
+  if (value.length > limits.maxStringLength) throw new FieldError(`${name} is ${value.length} characters, more than ${limits.maxStringLength}`);
+}
+
+function finite(value: number, name: string): void {
+  if (!Number.isFinite(value)) throw new FieldError(`${name} is ${value}, not a finite number`);
+}
+
+function nonNegative(value: number, name: string): void {
+  finite(value, name);
+  if (value < 0) throw new FieldError(`${name} is ${value}, below 0`);
+}
+
+function timestamp(value: number, name: string): void {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new FieldError(`${name} is ${value}, not a Unix time in milliseconds`);
+}
+
+function truncate(value: string): string {
+  return value.length > 64 ? `${value.slice(0, 64)}...` : value;
+}
