@@ -51,7 +51,9 @@ export function parsePerfStat(text: string): PerfStatParse {
 /** perf's own words when it reported an error, else the first line it printed. */
 function describeFailure(lines: string[]): string {
   const meaningful = lines.map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('# started on'));
-  const errorLine = meaningful.find((l) => /^(Error|Workload failed|event syntax error|Cannot|Failed|perf: )/i.test(l));
+  const errorIndex = meaningful.findIndex((l) => /^(Error|Workload failed|event syntax error|Cannot|Failed|perf: )/i.test(l));
+  // perf often prints a bare "Error:" and the reason on the next line.
+  const errorLine = meaningful[errorIndex] === 'Error:' && errorIndex + 1 < meaningful.length ? `Error: ${meaningful[errorIndex + 1]}` : meaningful[errorIndex];
   const quoted = errorLine ?? meaningful[0];
   if (quoted === undefined) return 'perf stat printed no counters (empty output)';
   return `perf stat printed no counters: "${quoted}"`;

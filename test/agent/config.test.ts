@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadRunConfig, UsageError, type RunConfig } from '../../agent/config.js';
+import { defaultPerfEvents } from '../../agent/perf/default-events.js';
+
+function config(argv: string[], env: NodeJS.ProcessEnv = {}): RunConfig {
+  const loaded = loadRunConfig(argv, env);
+  assert.ok(!loaded.help);
+  return loaded.config;
+}
+
+describe('agent run configuration', () => {
+  it('has defaults that work', () => {
+    const c = config(['--', 'python3', 'resnet50.py', '500', '1']);
+    assert.equal(c.collector, '127.0.0.1:50051');
+    assert.equal(c.repeat, 1);
+    assert.deepEqual(c.events, [...defaultPerfEvents]);
+    assert.deepEqual(c.command, ['python3', 'resnet50.py', '500', '1']);
+    assert.ok(Object.isFrozen(c));
+  });
+
+  it('layers file < environment < flags', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'powerprof-config-')), 'agent.yaml');
+    writeFileSync(file, 'agent:\n  repeat: 5\n  node_id: from-file\n  collector: file:1\n  events: [cycles, instructions]\n');
+    const c = config(['--config', file, '--collector', 'flag:2', '--', 'true'], { POWERPROF_NODE_ID: 'from-env', POWERPROF_COLLECTOR: 'env:3' });
+    assert.deepEqual([c.repeat, c.node_id, c.collector, c.events], [5, 'from-env', 'flag:2', ['cycles', 'instructions']]);
+  });
+
+  it('splits event lists on commas outside PMU slashes', () => {
+    assert.deepEqual(config(['--events', 'cycles,cpu/event=0x3c,umask=0x00/,instructions', '--', 'true']).events, ['cycles', 'cpu/event=0x3c,umask=0x00/', 'instructions']);
+  });
+
+  it('lists every problem in one error', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'powerprof-config-')), 'agent.yaml');
+    writeFileSync(file, 'repeat: 2\nrepaet: 3\n');
+    assert.throws(
+      () => loadRunConfig(['--config', file, '--timeout=-1', '--events', ''], { POWERPROF_REPEAT: 'many' }),
+      (error: Error) => {
+        assert.ok(error instanceof UsageError);
+        assert.equal(
+          error.message,
+          'invalid configuration:\n  - no workload: give the command after "--", e.g. powerprof-agent run -- python3 resnet50.py\n' +
+            '  - repeat: Expected number, received nan\n  - events: needs at least one event\n  - timeout: Number must be greater than or equal to 0\n  - unknown option: repaet',
+        );
+        return true;
+      },
+    );
+  });
+
+  it('says when the config file is missing or not YAML', () => {
+    assert.throws(() => loadRunConfig(['--config', '/nonexistent.yaml', '--', 'true'], {}), /cannot read config file "\/nonexistent.yaml": ENOENT/);
+    const file = join(mkdtempSync(join(tmpdir(), 'powerprof-config-')), 'bad.yaml');
+    writeFileSync(file, 'repeat: [\n');
+    assert.throws(() => loadRunConfig(['--config', file, '--', 'true'], {}), /is not valid YAML/);
+  });
+});

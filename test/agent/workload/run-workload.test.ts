@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defaultPerfEvents } from '../../../agent/perf/default-events.js';
+import { runWorkload, type PerfSpec } from '../../../agent/workload/run-workload.js';
+import { busyLoop, hardwareCountersUnavailable } from '../../support/perf-support.js';
+
+const perf: PerfSpec = { perfPath: 'perf', events: defaultPerfEvents };
+const never = new AbortController().signal;
+
+function spec(command: string[], timeoutMs = 0): { command: string; args: string[]; timeoutMs: number } {
+  const [first, ...args] = command;
+  return { command: first!, args, timeoutMs };
+}
+
+describe('runWorkload under real perf stat', () => {
+  it('counts software events and measures time', async () => {
+    const outcome = await runWorkload(spec(busyLoop), perf, never);
+    assert.equal(outcome.status, 'ok');
+    assert.equal(outcome.exitCode, 0);
+    assert.equal(outcome.perfUsed, true);
+    const taskClock = outcome.counters.find((c) => c.event === 'task-clock');
+    assert.ok(taskClock !== undefined && taskClock.status === 'counted' && taskClock.unit === 'msec');
+    assert.ok(taskClock.value! > 20, `task-clock ${taskClock.value} ms for a busy loop`);
+    assert.ok(outcome.counters.find((c) => c.event === 'page-faults')!.value! > 0);
+    assert.ok(outcome.durationMs >= taskClock.value! * 0.9, 'wall time covers the CPU time of a single-threaded loop');
+    assert.ok(outcome.userCpuS + outcome.systemCpuS > 0.01, 'children CPU time is measured');
+    assert.ok(outcome.endedTimeUnixMs >= outcome.startedTimeUnixMs);
+    assert.deepEqual(
+      outcome.counters.map((c) => c.event),
+      [...defaultPerfEvents],
+      'one row per requested event, in order',
+    );
+  });
+
+  it('records hardware events as not_supported where the PMU is absent, counted where present', async (t) => {
+    const outcome = await runWorkload(spec(busyLoop), perf, never);
+    const cycles = outcome.counters.find((c) => c.event === 'cycles')!;
+    const reason = hardwareCountersUnavailable();
+    if (reason !== undefined) {
+      assert.equal(cycles.status, 'not_supported');
+      assert.equal(cycles.value, null);
+      t.skip(`counted hardware events not checked: ${reason}`);
+      return;
+    }
+    assert.equal(cycles.status, 'counted');
+    assert.ok(cycles.value! > 1_000_000);
+    assert.ok(outcome.counters.find((c) => c.event === 'instructions')!.value! > 1_000_000);
+  });
+
+  it('records a non-zero exit code as failed', async () => {
+    const outcome = await runWorkload(spec(['sh', '-c', 'exit 3']), perf, never);
+    assert.deepEqual([outcome.status, outcome.exitCode, outcome.error], ['failed', 3, 'exited with code 3']);
+  });
+
+  it('tells a workload killed by a signal, which perf reports only on stderr', async () => {
+    const outcome = await runWorkload(spec(['sh', '-c', 'kill -SEGV $$']), perf, never);
+    assert.deepEqual([outcome.status, outcome.signal, outcome.exitCode], ['killed', 'SIGSEGV', null]);
+  });
+
+  it('kills a run after its timeout, with everything it started', async () => {
+    const started = Date.now();
+    const outcome = await runWorkload(spec(['sh', '-c', 'sleep 30 & sleep 30'], 300), perf, never);
+    assert.equal(outcome.status, 'timeout');
+    assert.ok(Date.now() - started < 5_000, 'did not wait for the workload');
+  });
+
+  it('records a command that cannot start as an error', async () => {
+    const outcome = await runWorkload(spec(['/nonexistent/workload']), perf, never);
+    assert.equal(outcome.status, 'error');
+    assert.match(outcome.error, /failed to start "\/nonexistent\/workload": No such file or directory/);
+  });
+
+  it('marks a run stopped by the agent as interrupted', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const outcome = await runWorkload(spec(['sleep', '30']), perf, controller.signal);
+    assert.equal(outcome.status, 'interrupted');
+  });
+});
+
+describe('runWorkload without perf', () => {
+  it('records time, CPU time and exit status only', async () => {
+    const outcome = await runWorkload(spec(busyLoop), undefined, never);
+    assert.equal(outcome.status, 'ok');
+    assert.equal(outcome.perfUsed, false);
+    assert.deepEqual(outcome.counters, []);
+    assert.ok(outcome.userCpuS + outcome.systemCpuS > 0.01);
+  });
+
+  it('reports signals and missing commands', async () => {
+    const killed = await runWorkload(spec(['sh', '-c', 'kill -KILL $$']), undefined, never);
+    assert.deepEqual([killed.status, killed.signal], ['killed', 'SIGKILL']);
+    const missing = await runWorkload(spec(['/nonexistent/workload']), undefined, never);
+    assert.deepEqual([missing.status, missing.error], ['error', 'failed to start "/nonexistent/workload": command not found']);
+  });
+});

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
+import { redisKeys } from '../../collector/queue/redis-keys.js';
+import { loadIngestProto } from '../../proto/load-ingest-proto.js';
+import type { Ack, Batch, HelloReply, NodeInfo } from '../../proto/records.js';
+import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
+import { sampleBatch, sampleCounter, sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
+import { metricValue, scrape, startTestCollector } from '../support/in-process-collector.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+
+const proto = loadIngestProto();
+
+function client(port: number): IngestClient {
+  return new proto.Ingest(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as IngestClient;
+}
+
+function hello(ingest: IngestClient, info: NodeInfo): Promise<HelloReply> {
+  return new Promise((resolve, reject) => ingest.Hello(info, (error, reply) => (error ? reject(error) : resolve(reply!))));
+}
+
+/** Opens a Push stream; send() resolves with the next ack, or rejects when the stream ends with an error. */
+function pushStream(ingest: IngestClient): { send(batch: Batch): Promise<Ack>; ended: Promise<grpc.ServiceError | undefined>; close(): void } {
+  const stream = ingest.Push();
+  const waiting: Array<{ resolve: (ack: Ack) => void; reject: (error: Error) => void }> = [];
+  stream.on('data', (ack: Ack) => waiting.shift()?.resolve(ack));
+  const ended = new Promise<grpc.ServiceError | undefined>((resolve) => {
+    stream.on('error', (error: grpc.ServiceError) => {
+      for (const w of waiting.splice(0)) w.reject(error);
+      resolve(error);
+    });
+    stream.on('end', () => resolve(undefined));
+  });
+  return {
+    send: (batch) =>
+      new Promise((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        stream.write(batch);
+      }),
+    ended,
+    close: () => stream.end(),
+  };
+}
+
+describe('Ingest service: real gRPC server on port 0, real Redis', () => {
+  let redisServer: RedisServer;
+  let redis: Redis;
+  before(async () => {
+    redisServer = await startRedisServer();
+    redis = new Redis(redisServer.url);
+  });
+  after(async () => {
+    redis.disconnect();
+    await redisServer.stop();
+  });
+
+  it('Hello tells the last applied seq', async () => {
+    const collector = await startTestCollector(redisServer.url);
+    const ingest = client(collector.grpcPort);
+    try {
+      assert.equal((await hello(ingest, sampleNodeInfo('p9-node1'))).last_seq, 0);
+      const push = pushStream(ingest);
+      assert.equal((await push.send(sampleBatch('p9-node1', 7, ['r1']))).code, grpc.status.OK);
+      push.close();
+      const reply = await hello(ingest, sampleNodeInfo('p9-node1'));
+      assert.equal(reply.last_seq, 7);
+      assert.match(reply.collector_version, /^\d+\.\d+\.\d+/);
+    } finally {
+      ingest.close();
+      await collector.shutdown();
+    }
+  });
+
+  it('writes the same batch sent twice once, and counts it once', async () => {
+    const collector = await startTestCollector(redisServer.url);
+    const ingest = client(collector.grpcPort);
+    try {
+      const push = pushStream(ingest);
+      const batch = sampleBatch('p9-node1', 1, ['r1', 'r2', 'r3']);
+      assert.deepEqual(await push.send(batch), { seq: 1, code: 0, message: '', duplicate: false });
+      assert.deepEqual(await push.send(batch), { seq: 1, code: 0, message: '', duplicate: true });
+      push.close();
+      assert.equal(await redis.xlen(redisKeys(collector.config.key_prefix).records('p9-node1')), 3);
+      const metrics = await scrape(collector.metricsPort);
+      assert.equal(metricValue(metrics, 'powerprof_runs_total{node="p9-node1",workload="resnet50",status="ok"}'), 3);
+      assert.equal(metricValue(metrics, 'powerprof_collector_records_total{kind="run"}'), 3);
+      assert.equal(metricValue(metrics, 'powerprof_collector_duplicate_batches_total'), 1);
+      assert.equal(metricValue(metrics, 'powerprof_run_pmu_events_total{node="p9-node1",workload="resnet50",event="cycles"}'), 3_000_000);
+    } finally {
+      ingest.close();
+      await collector.shutdown();
+    }
+  });
+
+  it('refuses an invalid batch with INVALID_ARGUMENT and a sentence, and good batches keep flowing', async () => {
+    const collector = await startTestCollector(redisServer.url);
+    const ingest = client(collector.grpcPort);
+    try {
+      const push = pushStream(ingest);
+      assert.equal((await push.send(sampleBatch('p9-node1', 1, ['good-1']))).code, grpc.status.OK);
+      const bad = sampleBatch('p9-node1', 2, ['bad-1', 'bad-2']);
+      bad.records[1] = { kind: 'run', run: sampleRun('bad-2', { counters: [sampleCounter('cycles', Number.NaN)] }) };
+      assert.deepEqual(await push.send(bad), {
+        seq: 2,
+        code: grpc.status.INVALID_ARGUMENT,
+        message: 'batch 2: record 1: run.counters[0].value is NaN, not a finite number',
+        duplicate: false,
+      });
+      assert.equal((await push.send(sampleBatch('p9-node1', 3, ['good-2']))).code, grpc.status.OK);
+      push.close();
+      const stream = redisKeys(collector.config.key_prefix).records('p9-node1');
+      const runIds = (await redis.xrange(stream, '-', '+')).map(([, fields]) => JSON.parse(fields[fields.indexOf('data') + 1]!).run_id);
+      assert.deepEqual(runIds, ['good-1', 'good-2'], 'nothing of the refused batch was written');
+      const metrics = await scrape(collector.metricsPort);
+      assert.equal(metricValue(metrics, 'powerprof_collector_rejected_total{reason="invalid_record"}'), 1);
+    } finally {
+      ingest.close();
+      await collector.shutdown();
+    }
+  });
+
+  it('refuses a Hello from an invalid node id', async () => {
+    const collector = await startTestCollector(redisServer.url);
+    const ingest = client(collector.grpcPort);
+    try {
+      await assert.rejects(hello(ingest, sampleNodeInfo('node with spaces')), (error: grpc.ServiceError) => {
+        assert.equal(error.code, grpc.status.INVALID_ARGUMENT);
+        assert.match(error.details, /^Hello: node_id "node with spaces" must be/);
+        return true;
+      });
+    } finally {
+      ingest.close();
+      await collector.shutdown();
+    }
+  });
+
+  it('answers UNAVAILABLE while Redis is down, acks nothing unwritten, and takes the batch once it is back', async () => {
+    const ownRedis = await startRedisServer();
+    const collector = await startTestCollector(ownRedis.url);
+    const ingest = client(collector.grpcPort);
+    try {
+      const first = pushStream(ingest);
+      assert.equal((await first.send(sampleBatch('n1', 1, ['before']))).code, grpc.status.OK);
+      await ownRedis.kill();
+      await assert.rejects(first.send(sampleBatch('n1', 2, ['during'])), (error: grpc.ServiceError) => {
+        assert.equal(error.code, grpc.status.UNAVAILABLE);
+        assert.match(error.details, /^storage unavailable, retry later/);
+        return true;
+      });
+      await assert.rejects(hello(ingest, sampleNodeInfo('n1')), (error: grpc.ServiceError) => error.code === grpc.status.UNAVAILABLE);
+
+      await ownRedis.start(); // an empty Redis: the outage lost nothing acked because nothing else was acked
+      const ready = Date.now() + 10_000;
+      while (!(await fetch(`http://127.0.0.1:${collector.metricsPort}/readyz`)).ok && Date.now() < ready) await new Promise((r) => setTimeout(r, 100));
+      const second = pushStream(ingest);
+      assert.equal((await second.send(sampleBatch('n1', 2, ['during']))).duplicate, false);
+      assert.equal((await second.send(sampleBatch('n1', 2, ['during']))).duplicate, true);
+      second.close();
+    } finally {
+      ingest.close();
+      await collector.shutdown();
+      await ownRedis.stop();
+    }
+  });
+});

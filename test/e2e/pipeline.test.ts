@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { freePort } from '../support/free-port.js';
+import { metricValue } from '../support/in-process-collector.js';
+import { agentMain, collectorMain, runNode, startNode, type Background } from '../support/node-processes.js';
+import { promtoolCheckMetrics } from '../support/promtool.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+
+/** A workload that prints on both streams, so pass-through can be checked. */
+const workload = ['sh', '-c', 'i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; echo "workload stdout"; echo "workload stderr" >&2'];
+
+describe('end to end: real collector and agent processes, real Redis, real perf', () => {
+  let redisServer: RedisServer;
+  let redis: Redis;
+  let collector: Background;
+  let grpcPort: number;
+  let metricsPort: number;
+  let workdir: string;
+  const keyPrefix = `e2e-${randomUUID().slice(0, 8)}`;
+  const env = { ...process.env, POWERPROF_LOG_LEVEL: 'info' };
+
+  before(async () => {
+    redisServer = await startRedisServer();
+    redis = new Redis(redisServer.url);
+    workdir = mkdtempSync(join(tmpdir(), 'powerprof-e2e-'));
+    [grpcPort, metricsPort] = [await freePort(), await freePort()];
+    collector = startNode(
+      collectorMain,
+      ['serve', '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${metricsPort}`, '--redis', redisServer.url, '--key-prefix', keyPrefix],
+      env,
+    );
+    await collector.waitFor(/collector serving/);
+  });
+  after(async () => {
+    await collector.stop();
+    redis.disconnect();
+    await redisServer.stop();
+    rmSync(workdir, { recursive: true, force: true });
+  });
+
+  it('3 runs of a busy loop: 3 run records in Redis, runs_total 3, promtool clean, an export of 3 rows', async () => {
+    const csvDir = join(workdir, 'agent-csv');
+    const agent = await runNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', 'e2e-node', '--repeat', '3', '--csv', csvDir, '--', ...workload], { env });
+    assert.equal(agent.code, 0, agent.stderr);
+    assert.equal(agent.stdout, 'workload stdout\n'.repeat(3), "the workload's stdout passes through untouched, and perf's output is not in it");
+    assert.equal(agent.stderr.split('\n').filter((l) => l === 'workload stderr').length, 3);
+
+    const entries = await redis.xrange(`${keyPrefix}:{e2e-node}:records`, '-', '+');
+    const kinds = entries.map(([, fields]) => fields[fields.indexOf('kind') + 1]);
+    assert.deepEqual(kinds, ['node_info', 'run', 'run', 'run']);
+    const runs = entries.slice(1).map(([, fields]) => JSON.parse(fields[fields.indexOf('data') + 1]!));
+    assert.deepEqual(runs.map((r) => [r.repetition, r.status, r.workload]), [[1, 'RUN_STATUS_OK', 'sh'], [2, 'RUN_STATUS_OK', 'sh'], [3, 'RUN_STATUS_OK', 'sh']]);
+    for (const run of runs) {
+      const taskClock = run.counters.find((c: { event: string }) => c.event === 'task-clock');
+      assert.equal(taskClock.status, 'COUNTER_STATUS_COUNTED');
+      assert.ok(taskClock.value > 0);
+    }
+    const nodeInfo = JSON.parse(entries[0]![1][entries[0]![1].indexOf('data') + 1]!);
+    assert.ok(nodeInfo.cpus >= 1 && nodeInfo.arch !== '' && nodeInfo.kernel !== '' && /^\d/.test(nodeInfo.perf_version));
+
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.equal(metricValue(metrics, 'powerprof_runs_total{node="e2e-node",workload="sh",status="ok"}'), 3);
+    assert.ok(metricValue(metrics, 'powerprof_agent_last_seen_timestamp_seconds{node="e2e-node"}')! > Date.now() / 1000 - 60);
+    assert.deepEqual(promtoolCheckMetrics(metrics), { status: 0, output: '' });
+
+    const outDir = join(workdir, 'export');
+    const exported = await runNode(collectorMain, ['export', '--redis', redisServer.url, '--key-prefix', keyPrefix, '--out', outDir], { env });
+    assert.equal(exported.code, 0, exported.stderr);
+    const exportedRuns = readFileSync(join(outDir, 'runs.csv'), 'utf8').trimEnd().split('\n');
+    assert.equal(exportedRuns.length, 4);
+    assert.equal(exportedRuns[0], 'node,run_id,workload,repetition,status,started_at,duration_s,exit_code,cycles,instructions,cache-references,cache-misses,branches,branch-misses,task-clock,context-switches,page-faults');
+    assert.match(exportedRuns[1]!, /^e2e-node,[0-9a-f-]{36},sh,1,ok,\d{4}-\d\d-\d\dT[\d:.]+Z,[\d.]+,0,/);
+    assert.equal(readFileSync(join(outDir, 'power.csv'), 'utf8'), 'node,source,sensor,time,watts,min_watts,max_watts,avg_watts,sampling_period_ms,state\n');
+
+    const local = readFileSync(join(csvDir, 'runs.csv'), 'utf8');
+    assert.equal(local, readFileSync(join(outDir, 'runs.csv'), 'utf8'), "the agent's --csv copy is the export's runs.csv");
+  });
+
+  it('a failing, a killed and a missing workload are runs with a status, not agent crashes', async () => {
+    const node = 'e2e-failures';
+    const run = (command: string[]): Promise<{ code: number | null }> =>
+      runNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', node, '--workload', 'bad', '--', ...command], { env });
+    assert.equal((await run(['sh', '-c', 'exit 7'])).code, 0);
+    assert.equal((await run(['sh', '-c', 'kill -KILL $$'])).code, 0);
+    assert.equal((await run(['/nonexistent/bin'])).code, 0);
+    const entries = await redis.xrange(`${keyPrefix}:{${node}}:records`, '-', '+');
+    const runs = entries.filter(([, f]) => f.includes('run')).map(([, f]) => JSON.parse(f[f.indexOf('data') + 1]!));
+    assert.deepEqual(
+      runs.map((r) => [r.status, r.exit_code, r.signal]),
+      [['RUN_STATUS_FAILED', 7, ''], ['RUN_STATUS_KILLED', 0, 'SIGKILL'], ['RUN_STATUS_ERROR', 0, '']],
+    );
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    for (const status of ['failed', 'killed', 'error']) {
+      assert.equal(metricValue(metrics, `powerprof_runs_total{node="${node}",workload="bad",status="${status}"}`), 1);
+    }
+  });
+
+  it('without perf (--no-perf) a run still records time and exit status', async () => {
+    const agent = await runNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', 'e2e-noperf', '--no-perf', '--', 'true'], { env });
+    assert.equal(agent.code, 0, agent.stderr);
+    const entries = await redis.xrange(`${keyPrefix}:{e2e-noperf}:records`, '-', '+');
+    const run = JSON.parse(entries[1]![1][entries[1]![1].indexOf('data') + 1]!);
+    assert.deepEqual([run.status, run.perf_used, run.counters], ['RUN_STATUS_OK', false, []]);
+  });
+});
+
+describe('agent usage errors', () => {
+  it('perf missing: says so with the fix and exits 2', async () => {
+    const agent = await runNode(agentMain, ['run', '--perf-path', '/nonexistent/perf', '--', 'true']);
+    assert.equal(agent.code, 2);
+    assert.match(agent.stderr, /perf is not installed \("\/nonexistent\/perf" not found\)/);
+    assert.match(agent.stderr, /apt-get install linux-perf/);
+  });
+
+  it('collector unreachable: the runs happen, the agent says what was not delivered and exits 1', async () => {
+    const port = await freePort();
+    const agent = await runNode(agentMain, ['run', '--collector', `127.0.0.1:${port}`, '--flush-timeout', '1', '--', 'true']);
+    assert.equal(agent.code, 1);
+    assert.match(agent.stderr, /records not delivered to the collector/);
+    assert.match(agent.stderr, /"undelivered":2/);
+  });
+
+  it('bad flags list every problem and exit 2', async () => {
+    const agent = await runNode(agentMain, ['run', '--repeat', '0', '--collector', 'nowhere']);
+    assert.equal(agent.code, 2);
+    assert.match(agent.stderr, /- no workload/);
+    assert.match(agent.stderr, /- collector: must be HOST:PORT/);
+    assert.match(agent.stderr, /- repeat: Number must be greater than or equal to 1/);
+  });
+
+  it('--help is printed and exits 0', async () => {
+    for (const args of [['--help'], ['run', '--help']]) {
+      const agent = await runNode(agentMain, args);
+      assert.equal(agent.code, 0);
+      assert.match(agent.stdout, /Usage:/);
+    }
+  });
+});

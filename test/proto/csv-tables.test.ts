@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { countersCsv, powerCsv, runsCsv } from '../../proto/csv-tables.js';
+import { sampleCounter, sampleRun } from './sample-records.js';
+
+describe('CSV tables', () => {
+  it('runs.csv: contract columns, one column per event, empty where not counted', () => {
+    const csv = runsCsv([
+      { node: 'p9', run: sampleRun('r1') },
+      { node: 'x86', run: sampleRun('r2', { repetition: 2, status: 'RUN_STATUS_KILLED', signal: 'SIGKILL', counters: [sampleCounter('cycles', 5), sampleCounter('task-clock', 12.5, { unit: 'msec' })] }) },
+    ]);
+    assert.equal(
+      csv,
+      'node,run_id,workload,repetition,status,started_at,duration_s,exit_code,cycles,instructions,cache-misses,task-clock\n' +
+        'p9,r1,resnet50,1,ok,2023-11-14T22:13:20.000Z,12.5,0,1000000,2000000,,\n' +
+        'x86,r2,resnet50,2,killed,2023-11-14T22:13:20.000Z,12.5,,5,,,12.5\n',
+    );
+  });
+
+  it('runs.csv adds the power columns once a run has energy', () => {
+    const header = runsCsv([{ node: 'p9', run: sampleRun('r1', { counters: [], energy_joules: 1200 }) }]).split('\n')[0];
+    assert.equal(header, 'node,run_id,workload,repetition,status,started_at,duration_s,exit_code,energy_joules,avg_watts,idle_watts,dynamic_energy_joules,joules_per_item');
+  });
+
+  it('quotes fields with commas (event names such as hv_24x7/pm_pb_cyc,chip=0/)', () => {
+    const csv = countersCsv([{ node: 'p9', interval: { run_id: 'r1', time_s: 1.5, counters: [sampleCounter('hv_24x7/pm_pb_cyc,chip=0/', 9_356_933)] } }]);
+    assert.equal(csv, 'node,run_id,time_s,event,value,unit,status,running_percent\np9,r1,1.5,"hv_24x7/pm_pb_cyc,chip=0/",9356933,,counted,100\n');
+  });
+
+  it('power.csv columns', () => {
+    const csv = powerCsv([{ node: 'p9', sample: { source: 'ipmi-dcmi', sensor: 'system', time_unix_ms: 1_604_865_078_000, watts: 262, min_watts: 248, max_watts: 263, avg_watts: 257, sampling_period_ms: 5000, state: 'activated' } }]);
+    assert.equal(csv, 'node,source,sensor,time,watts,min_watts,max_watts,avg_watts,sampling_period_ms,state\np9,ipmi-dcmi,system,2020-11-08T19:51:18.000Z,262,248,263,257,5000,activated\n');
+  });
+});

@@ -1,0 +1,52 @@
+import type { Batch, CounterValue, NodeInfo, RunRecord } from '../../proto/records.js';
+
+/** Well-formed records for tests; override what a test is about. */
+export function sampleNodeInfo(nodeId: string, overrides: Partial<NodeInfo> = {}): NodeInfo {
+  return {
+    node_id: nodeId,
+    hostname: nodeId,
+    arch: 'ppc64le',
+    cpu_model: 'POWER9, altivec supported',
+    cpus: 128,
+    online_cpus: 128,
+    threads_per_core: 4,
+    cores_per_socket: 16,
+    sockets: 2,
+    numa_nodes: 2,
+    kernel: '6.1.0',
+    perf_version: '6.1',
+    agent_version: '0.1.0',
+    time_unix_ms: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
+export function sampleCounter(event: string, value: number, overrides: Partial<CounterValue> = {}): CounterValue {
+  return { event, value, unit: '', running_percent: 100, status: 'COUNTER_STATUS_COUNTED', metric_value: 0, metric_unit: '', ...overrides };
+}
+
+export function sampleRun(runId: string, overrides: Partial<RunRecord> = {}): RunRecord {
+  return {
+    run_id: runId,
+    experiment_id: 'exp-1',
+    workload: 'resnet50',
+    command: ['python3', 'resnet50.py', '500', '1'],
+    repetition: 1,
+    status: 'RUN_STATUS_OK',
+    started_time_unix_ms: 1_700_000_000_000,
+    ended_time_unix_ms: 1_700_000_012_500,
+    duration_ms: 12_500,
+    exit_code: 0,
+    signal: '',
+    error: '',
+    counters: [sampleCounter('cycles', 1_000_000), sampleCounter('instructions', 2_000_000), sampleCounter('cache-misses', 0, { status: 'COUNTER_STATUS_NOT_SUPPORTED', running_percent: 0 })],
+    user_cpu_s: 12,
+    system_cpu_s: 0.4,
+    perf_used: true,
+    ...overrides,
+  };
+}
+
+export function sampleBatch(nodeId: string, seq: number, runIds: string[]): Batch {
+  return { node_id: nodeId, seq, records: runIds.map((id) => ({ kind: 'run' as const, run: sampleRun(id) })) };
+}

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { validateBatch, validateNodeInfo } from '../../proto/validate-batch.js';
+import { sampleBatch, sampleCounter, sampleNodeInfo, sampleRun } from './sample-records.js';
+
+describe('validateBatch', () => {
+  it('accepts a well-formed batch', () => {
+    assert.deepEqual(validateBatch(sampleBatch('p9-node1', 1, ['a', 'b'])), { ok: true });
+  });
+
+  it('names the batch, the record and the field of a non-finite number', () => {
+    const batch = sampleBatch('p9-node1', 17, ['a', 'b', 'c', 'd']);
+    batch.records[3] = { kind: 'run', run: sampleRun('d', { counters: [sampleCounter('cycles', 1), sampleCounter('instructions', 1), sampleCounter('branches', Number.NaN)] }) };
+    assert.deepEqual(validateBatch(batch), { ok: false, reason: 'invalid_record', message: 'batch 17: record 3: run.counters[2].value is NaN, not a finite number' });
+  });
+
+  it('refuses bad node ids, seqs, empty and oversized batches', () => {
+    assert.equal(validateBatch(sampleBatch('{evil}', 1, ['a'])).ok, false);
+    assert.deepEqual(validateBatch({ ...sampleBatch('n', 0, ['a']) }), { ok: false, reason: 'bad_seq', message: 'batch 0: seq must be a positive integer' });
+    assert.deepEqual(validateBatch(sampleBatch('n', 2, [])), { ok: false, reason: 'empty_batch', message: 'batch 2: has no records' });
+    const big = validateBatch(sampleBatch('n', 3, ['a', 'b', 'c']), { maxRecordsPerBatch: 2, maxCountersPerRecord: 10, maxStringLength: 100 });
+    assert.deepEqual(big, { ok: false, reason: 'too_many_records', message: 'batch 3: 3 records, more than the limit of 2' });
+  });
+
+  it('refuses records without a kind, negative durations, unknown statuses and long strings', () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ kind: undefined }, /record 0: has no known record kind/],
+      [{ kind: 'run', run: sampleRun('a', { duration_ms: -1 }) }, /run\.duration_ms is -1, below 0/],
+      [{ kind: 'run', run: sampleRun('a', { status: 'RUN_STATUS_UNSPECIFIED' }) }, /run\.status RUN_STATUS_UNSPECIFIED is not a run status/],
+      [{ kind: 'run', run: sampleRun('a', { workload: 'x'.repeat(2000) }) }, /run\.workload is 2000 characters/],
+      [{ kind: 'run', run: sampleRun('') }, /run\.run_id is empty/],
+      [{ kind: 'power_sample', power_sample: { source: 'ipmi-dcmi', sensor: 'system', time_unix_ms: 1, watts: Infinity, state: '' } }, /power_sample\.watts is Infinity/],
+      [{ kind: 'node_info', node_info: sampleNodeInfo('other') }, /node_info\.node_id "other" is not the batch's node "n"/],
+    ];
+    for (const [record, pattern] of cases) {
+      const result = validateBatch({ node_id: 'n', seq: 5, records: [record as never] });
+      assert.equal(result.ok, false);
+      assert.match(result.ok ? '' : result.message, pattern);
+    }
+  });
+
+  it('checks a Hello', () => {
+    assert.equal(validateNodeInfo(sampleNodeInfo('p9-node1')), undefined);
+    assert.match(validateNodeInfo(sampleNodeInfo('bad node')) ?? '', /node_id "bad node" must be/);
+  });
+});
