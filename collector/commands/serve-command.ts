@@ -19,6 +19,7 @@ export interface RunningCollector {
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
+const REDIS_STARTUP_WAIT_MS = 5_000;
 
 /** `powerprof-collector serve`: gRPC ingest into Redis, /metrics for Prometheus. */
 export async function startCollector(config: ServeConfig, logger: Logger): Promise<RunningCollector> {
@@ -39,6 +40,10 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
     redisErrorLogged = false;
     logger.info({ redis: config.redis }, 'Redis connected');
   });
+
+  if (!(await becameReady(redis, REDIS_STARTUP_WAIT_MS))) {
+    logger.warn({ redis: config.redis }, 'serving without Redis: batches are answered UNAVAILABLE until it is reachable');
+  }
 
   const metrics = new CollectorMetrics();
   const store = new RecordStore(redis, redisKeys(config.key_prefix), config.retention_maxlen);
@@ -84,4 +89,20 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
         redis.disconnect();
       })()),
   };
+}
+
+/** Resolves true once Redis is ready, false after waitMs. */
+function becameReady(redis: Redis, waitMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, waitMs);
+    const onReady = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    redis.once('ready', onReady);
+  });
 }
