@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
 /** JSON lines on stderr; readable text when stderr is a terminal. */
 function createLogger(level: string): Logger {
   const options = { level, base: { process: 'powerprof-agent' } };
-  if (isatty(2)) return pino(options, pinoPretty({ destination: 2, sync: true }));
+  if (isatty(2)) return pino(options, pinoPretty({ destination: 2, sync: true, ignore: 'pid,hostname,process' }));
   return pino(options, pino.destination({ dest: 2, sync: true }));
 }
 

@@ -56,7 +56,7 @@ function printed(text: string): number {
 /** JSON lines on stderr; readable text when stderr is a terminal. */
 function createLogger(level: string): Logger {
   const options = { level, base: { process: 'powerprof-collector' } };
-  if (isatty(2)) return pino(options, pinoPretty({ destination: 2, sync: true }));
+  if (isatty(2)) return pino(options, pinoPretty({ destination: 2, sync: true, ignore: 'pid,hostname,process' }));
   return pino(options, pino.destination({ dest: 2, sync: true }));
 }
 

@@ -37,7 +37,7 @@ export interface WorkloadOutcome {
 
 const KILL_GRACE_MS = 5_000;
 const STDERR_TAIL_BYTES = 4_096;
-const STDERR_DRAIN_MS = 250;
+const STDERR_DRAIN_MS = 1_000;
 
 /**
  * Runs the workload once, under `perf stat -x, -o FILE` when perf is given.

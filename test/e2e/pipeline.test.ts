@@ -100,6 +100,16 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
     }
   });
 
+  it('SIGTERM during a run: the run is recorded as interrupted and delivered, exit 130', async () => {
+    const agent = startNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', 'e2e-sigterm', '--repeat', '5', '--', 'sleep', '30'], env);
+    await agent.waitFor(/connected to collector/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(await agent.stop('SIGTERM'), 130, agent.output());
+    const entries = await redis.xrange(`${keyPrefix}:{e2e-sigterm}:records`, '-', '+');
+    const runs = entries.filter(([, f]) => f.includes('run')).map(([, f]) => JSON.parse(f[f.indexOf('data') + 1]!));
+    assert.deepEqual(runs.map((r) => r.status), ['RUN_STATUS_INTERRUPTED'], 'one interrupted run, and no further repetitions');
+  });
+
   it('without perf (--no-perf) a run still records time and exit status', async () => {
     const agent = await runNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', 'e2e-noperf', '--no-perf', '--', 'true'], { env });
     assert.equal(agent.code, 0, agent.stderr);
