@@ -1,11 +1,8 @@
 #!/usr/bin/env node
 import { isatty } from 'node:tty';
 import pino, { type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
-import { loadIngestProto } from '../proto/load-ingest-proto.js';
 import { agentVersion } from './agent-version.js';
 import { parseCommand } from './commands/parse-command.js';
-import { runCommand } from './commands/run-command.js';
 import { loadRunConfig, UsageError } from './config.js';
 import { agentHelp, runHelp } from './help-text.js';
 
@@ -30,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(runHelp);
         return 0;
       }
-      const logger = createLogger(args.config.log_level);
+      const logger = await createLogger(args.config.log_level);
       const interrupt = new AbortController();
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         process.on(signal, () => {
@@ -38,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
           interrupt.abort();
         });
       }
+      // Loaded here so that --help, --version and parse start fast.
+      const [{ runCommand }, { loadIngestProto }] = await Promise.all([import('./commands/run-command.js'), import('../proto/load-ingest-proto.js')]);
       return runCommand({ config: args.config, logger, proto: loadIngestProto(), interrupt: interrupt.signal });
     }
     default:
@@ -45,10 +44,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** JSON lines on stderr; readable text when stderr is a terminal. */
-function createLogger(level: string): Logger {
+/** JSON lines on stderr; readable text when stderr is a terminal (pino-pretty is loaded only then). */
+async function createLogger(level: string): Promise<Logger> {
   const options = { level, base: { process: 'powerprof-agent' } };
-  if (isatty(2)) return pino(options, pinoPretty({ destination: 2, sync: true, ignore: 'pid,hostname,process' }));
+  if (isatty(2)) {
+    const { default: pinoPretty } = await import('pino-pretty');
+    return pino(options, pinoPretty({ destination: 2, sync: true, ignore: 'pid,hostname,process' }));
+  }
   return pino(options, pino.destination({ dest: 2, sync: true }));
 }
 

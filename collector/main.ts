@@ -1,10 +1,7 @@
 #!/usr/bin/env node
 import { isatty } from 'node:tty';
 import pino, { type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
 import { collectorVersion } from './collector-version.js';
-import { exportCommand } from './commands/export-command.js';
-import { startCollector } from './commands/serve-command.js';
 import { loadExportConfig, loadServeConfig, UsageError } from './config.js';
 import { collectorHelp, exportHelp, serveHelp } from './help-text.js';
 
@@ -24,7 +21,8 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const loaded = loadServeConfig(rest, process.env);
       if (loaded.help) return printed(serveHelp);
-      const logger = createLogger(loaded.config.log_level);
+      const logger = await createLogger(loaded.config.log_level);
+      const { startCollector } = await import('./commands/serve-command.js');
       const collector = await startCollector(loaded.config, logger);
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -40,7 +38,8 @@ async function main(argv: string[]): Promise<number> {
     case 'export': {
       const loaded = loadExportConfig(rest, process.env);
       if (loaded.help) return printed(exportHelp);
-      await exportCommand(loaded.config, createLogger(loaded.config.log_level));
+      const { exportCommand } = await import('./commands/export-command.js');
+      await exportCommand(loaded.config, await createLogger(loaded.config.log_level));
       return 0;
     }
     default:
@@ -53,10 +52,13 @@ function printed(text: string): number {
   return 0;
 }
 
-/** JSON lines on stderr; readable text when stderr is a terminal. */
-function createLogger(level: string): Logger {
+/** JSON lines on stderr; readable text when stderr is a terminal (pino-pretty is loaded only then). */
+async function createLogger(level: string): Promise<Logger> {
   const options = { level, base: { process: 'powerprof-collector' } };
-  if (isatty(2)) return pino(options, pinoPretty({ destination: 2, sync: true, ignore: 'pid,hostname,process' }));
+  if (isatty(2)) {
+    const { default: pinoPretty } = await import('pino-pretty');
+    return pino(options, pinoPretty({ destination: 2, sync: true, ignore: 'pid,hostname,process' }));
+  }
   return pino(options, pino.destination({ dest: 2, sync: true }));
 }
 

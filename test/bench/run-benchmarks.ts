@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { repositoryRoot } from '../../proto/repository-root.js';
+import { startTestCollector } from '../support/in-process-collector.js';
+import { agentMain } from '../support/node-processes.js';
+import { startRedisServer } from '../support/redis-server.js';
+
+/**
+ * `npm run bench`: what profiling costs the workload. The bundled workload
+ * runs bare, under `perf stat` alone, and under the whole agent (perf, node
+ * description, push to a real collector and Redis), interleaved round by
+ * round so that drift of the machine hits all three alike. Prints medians
+ * and ratios; it asserts nothing. `--quick` runs fewer rounds.
+ */
+
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 3 : 7;
+const workload = [process.execPath, join(repositoryRoot, 'deploy/workloads/synthetic-mlp.js'), quick ? '300' : '600'];
+
+function timeCommand(file: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(file, args, { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve((performance.now() - started) / 1000) : reject(new Error(`${file} exited ${code}`))));
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const redis = await startRedisServer();
+  const collector = await startTestCollector(redis.url);
+  const timings = { bare: [] as number[], perf: [] as number[], agent: [] as number[] };
+  try {
+    const [command, ...args] = workload as [string, ...string[]];
+    for (let round = 1; round <= ROUNDS; round++) {
+      timings.bare.push(await timeCommand(command, args));
+      timings.perf.push(await timeCommand('perf', ['stat', '-x,', '-o', '/dev/null', '--', command, ...args]));
+      timings.agent.push(
+        await timeCommand(process.execPath, [agentMain, 'run', '--log-level', 'warn', '--collector', `127.0.0.1:${collector.grpcPort}`, '--node-id', 'bench', '--', command, ...args]),
+      );
+    }
+  } finally {
+    await collector.shutdown();
+    await redis.stop();
+  }
+  const bare = median(timings.bare);
+  const underPerf = median(timings.perf);
+  const underAgent = median(timings.agent);
+  process.stdout.write(`workload: ${workload.slice(1).map((a) => a.replace(repositoryRoot, '')).join(' ')}, ${ROUNDS} interleaved rounds, medians\n`);
+  process.stdout.write(`bare: ${bare.toFixed(3)} s   under perf stat: ${underPerf.toFixed(3)} s   under the agent: ${underAgent.toFixed(3)} s\n`);
+  process.stdout.write(`perf overhead: wall ratio ${(underPerf / bare).toFixed(3)}\n`);
+  process.stdout.write(`agent overhead (one run, process start and delivery included): wall ratio ${(underAgent / bare).toFixed(3)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
