@@ -48,7 +48,7 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
   const metrics = new CollectorMetrics();
   const store = new RecordStore(redis, redisKeys(config.key_prefix), config.retention_maxlen);
   const server = new grpc.Server({ 'grpc.max_receive_message_length': config.max_message_bytes });
-  addIngestService(server, {
+  const ingest = addIngestService(server, {
     proto: loadIngestProto(),
     store,
     metrics,
@@ -84,6 +84,7 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
             clearTimeout(force);
             resolve();
           });
+          void ingest.drain();
         });
         await metricsServer.close();
         redis.disconnect();

@@ -22,7 +22,13 @@ export interface IngestDependencies {
  * ack and the stream goes on; when Redis fails, the stream ends UNAVAILABLE
  * and nothing unwritten is acked.
  */
-export function addIngestService(server: grpc.Server, deps: IngestDependencies): void {
+export interface IngestService {
+  /** Ends every open Push stream once its in-flight batches are acked (UNAVAILABLE: agents retry elsewhere). */
+  drain(): Promise<void>;
+}
+
+export function addIngestService(server: grpc.Server, deps: IngestDependencies): IngestService {
+  const streams = new Set<PushStream>();
   server.addService(deps.proto.Ingest.service, {
     Hello: (call: grpc.ServerUnaryCall<NodeInfo, HelloReply>, callback: grpc.sendUnaryData<HelloReply>) => {
       void hello(call.request, deps).then(
@@ -30,8 +36,13 @@ export function addIngestService(server: grpc.Server, deps: IngestDependencies):
         (error: grpc.ServiceError) => callback(error),
       );
     },
-    Push: (call: grpc.ServerDuplexStream<Batch, Ack>) => push(call, deps),
+    Push: (call: grpc.ServerDuplexStream<Batch, Ack>) => {
+      const stream = push(call, deps);
+      streams.add(stream);
+      call.once('close', () => streams.delete(stream));
+    },
   });
+  return { drain: async () => void (await Promise.all([...streams].map((stream) => stream.drain()))) };
 }
 
 async function hello(info: NodeInfo, deps: IngestDependencies): Promise<HelloReply> {
@@ -51,7 +62,11 @@ async function hello(info: NodeInfo, deps: IngestDependencies): Promise<HelloRep
   return { collector_version: deps.collectorVersion, last_seq: lastSeq };
 }
 
-function push(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDependencies): void {
+interface PushStream {
+  drain(): Promise<void>;
+}
+
+function push(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDependencies): PushStream {
   let chain = Promise.resolve();
   let failed = false;
   call.on('data', (batch: Batch) => {
@@ -70,6 +85,14 @@ function push(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDependencie
       if (!failed) call.end();
     });
   });
+  return {
+    drain: async () => {
+      await chain;
+      if (failed) return;
+      failed = true;
+      call.emit('error', statusError(grpc.status.UNAVAILABLE, 'collector is shutting down, retry later'));
+    },
+  };
 }
 
 async function handleBatch(batch: Batch, deps: IngestDependencies): Promise<Ack> {

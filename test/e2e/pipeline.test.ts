@@ -37,7 +37,7 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
     await collector.waitFor(/collector serving/);
   });
   after(async () => {
-    await collector.stop();
+    await collector.stop('SIGKILL');
     redis.disconnect();
     await redisServer.stop();
     rmSync(workdir, { recursive: true, force: true });
@@ -116,6 +116,26 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
     const entries = await redis.xrange(`${keyPrefix}:{e2e-noperf}:records`, '-', '+');
     const run = JSON.parse(entries[1]![1][entries[1]![1].indexOf('data') + 1]!);
     assert.deepEqual([run.status, run.perf_used, run.counters], ['RUN_STATUS_OK', false, []]);
+  });
+});
+
+describe('collector shutdown', () => {
+  it('SIGTERM with an agent connected: in-flight batches finish, the collector exits 0 promptly', async () => {
+    const redisServer = await startRedisServer();
+    const [grpcPort, metricsPort] = [await freePort(), await freePort()];
+    const collector = startNode(collectorMain, ['serve', '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${metricsPort}`, '--redis', redisServer.url]);
+    try {
+      await collector.waitFor(/collector serving/);
+      const agent = startNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', 'shutdown-node', '--no-perf', '--repeat', '3', '--', 'sleep', '0.5']);
+      await agent.waitFor(/connected to collector/);
+      const started = Date.now();
+      assert.equal(await collector.stop('SIGTERM'), 0, collector.output());
+      assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+      await agent.stop('SIGKILL');
+    } finally {
+      await collector.stop('SIGKILL');
+      await redisServer.stop();
+    }
   });
 });
 
