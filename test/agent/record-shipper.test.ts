@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { Redis } from 'ioredis';
 import { RecordShipper } from '../../agent/transport/record-shipper.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import { sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
 import { freePort } from '../support/free-port.js';
 import { startTestCollector } from '../support/in-process-collector.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { useRedisServer } from '../support/redis-server.js';
 import { testLogger } from '../support/silent-logger.js';
 
 const proto = loadIngestProto();
@@ -28,19 +27,10 @@ function shipper(port: number, nodeId: string): RecordShipper {
 }
 
 describe('RecordShipper: nothing lost, nothing twice', () => {
-  let redisServer: RedisServer;
-  let redis: Redis;
-  before(async () => {
-    redisServer = await startRedisServer();
-    redis = new Redis(redisServer.url);
-  });
-  after(async () => {
-    redis.disconnect();
-    await redisServer.stop();
-  });
+  const shared = useRedisServer();
 
   async function storedRunIds(prefix: string, node: string): Promise<string[]> {
-    const entries = await redis.xrange(redisKeys(prefix).records(node), '-', '+');
+    const entries = await shared.client.xrange(redisKeys(prefix).records(node), '-', '+');
     return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('data') + 1]!).run_id as string);
   }
 
@@ -52,7 +42,7 @@ describe('RecordShipper: nothing lost, nothing twice', () => {
     assert.equal(agent.pendingRecords, 3);
     assert.match(agent.lastDeliveryError, /UNAVAILABLE/);
 
-    const collector = await startTestCollector(redisServer.url, { grpc_listen: `127.0.0.1:${port}` });
+    const collector = await startTestCollector(shared.server.url, { grpc_listen: `127.0.0.1:${port}` });
     try {
       assert.equal(await agent.flush(10_000), 0);
       assert.deepEqual(await storedRunIds(collector.config.key_prefix, 'late-node'), ['r1', 'r2', 'r3']);
@@ -65,7 +55,7 @@ describe('RecordShipper: nothing lost, nothing twice', () => {
 
   it('resends unacked batches after a collector restart without writing any twice', async () => {
     const port = await freePort();
-    let collector = await startTestCollector(redisServer.url, { grpc_listen: `127.0.0.1:${port}` });
+    let collector = await startTestCollector(shared.server.url, { grpc_listen: `127.0.0.1:${port}` });
     const prefix = collector.config.key_prefix;
     const agent = shipper(port, 'restart-node');
     try {
@@ -74,7 +64,7 @@ describe('RecordShipper: nothing lost, nothing twice', () => {
       await collector.shutdown();
       agent.enqueue(['b1', 'b2', 'b3'].map((id) => ({ run: sampleRun(id) })));
       await new Promise((resolve) => setTimeout(resolve, 200));
-      collector = await startTestCollector(redisServer.url, { grpc_listen: `127.0.0.1:${port}`, key_prefix: prefix });
+      collector = await startTestCollector(shared.server.url, { grpc_listen: `127.0.0.1:${port}`, key_prefix: prefix });
       assert.equal(await agent.flush(10_000), 0);
       assert.deepEqual(await storedRunIds(prefix, 'restart-node'), ['a1', 'a2', 'a3', 'a4', 'b1', 'b2', 'b3']);
     } finally {
@@ -84,7 +74,7 @@ describe('RecordShipper: nothing lost, nothing twice', () => {
   });
 
   it('drops a batch the collector refuses as invalid, counts it, and delivers the rest', async () => {
-    const collector = await startTestCollector(redisServer.url);
+    const collector = await startTestCollector(shared.server.url);
     const agent = shipper(collector.grpcPort, 'mixed-node');
     try {
       agent.enqueue([{ run: sampleRun('ok-1') }]);

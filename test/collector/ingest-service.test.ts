@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { Redis } from 'ioredis';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import type { Ack, Batch, HelloReply, NodeInfo } from '../../proto/records.js';
 import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
 import { sampleBatch, sampleCounter, sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
 import { metricValue, scrape, startTestCollector } from '../support/in-process-collector.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { startRedisServer, useRedisServer } from '../support/redis-server.js';
 
 const proto = loadIngestProto();
 
@@ -44,19 +43,10 @@ function pushStream(ingest: IngestClient): { send(batch: Batch): Promise<Ack>; e
 }
 
 describe('Ingest service: real gRPC server on port 0, real Redis', () => {
-  let redisServer: RedisServer;
-  let redis: Redis;
-  before(async () => {
-    redisServer = await startRedisServer();
-    redis = new Redis(redisServer.url);
-  });
-  after(async () => {
-    redis.disconnect();
-    await redisServer.stop();
-  });
+  const shared = useRedisServer();
 
   it('Hello tells the last applied seq', async () => {
-    const collector = await startTestCollector(redisServer.url);
+    const collector = await startTestCollector(shared.server.url);
     const ingest = client(collector.grpcPort);
     try {
       assert.equal((await hello(ingest, sampleNodeInfo('p9-node1'))).last_seq, 0);
@@ -73,7 +63,7 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
   });
 
   it('writes the same batch sent twice once, and counts it once', async () => {
-    const collector = await startTestCollector(redisServer.url);
+    const collector = await startTestCollector(shared.server.url);
     const ingest = client(collector.grpcPort);
     try {
       const push = pushStream(ingest);
@@ -81,7 +71,7 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
       assert.deepEqual(await push.send(batch), { seq: 1, code: 0, message: '', duplicate: false });
       assert.deepEqual(await push.send(batch), { seq: 1, code: 0, message: '', duplicate: true });
       push.close();
-      assert.equal(await redis.xlen(redisKeys(collector.config.key_prefix).records('p9-node1')), 3);
+      assert.equal(await shared.client.xlen(redisKeys(collector.config.key_prefix).records('p9-node1')), 3);
       const metrics = await scrape(collector.metricsPort);
       assert.equal(metricValue(metrics, 'powerprof_runs_total{node="p9-node1",workload="resnet50",status="ok"}'), 3);
       assert.equal(metricValue(metrics, 'powerprof_collector_records_total{kind="run"}'), 3);
@@ -94,7 +84,7 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
   });
 
   it('refuses an invalid batch with INVALID_ARGUMENT and a sentence, and good batches keep flowing', async () => {
-    const collector = await startTestCollector(redisServer.url);
+    const collector = await startTestCollector(shared.server.url);
     const ingest = client(collector.grpcPort);
     try {
       const push = pushStream(ingest);
@@ -110,7 +100,7 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
       assert.equal((await push.send(sampleBatch('p9-node1', 3, ['good-2']))).code, grpc.status.OK);
       push.close();
       const stream = redisKeys(collector.config.key_prefix).records('p9-node1');
-      const runIds = (await redis.xrange(stream, '-', '+')).map(([, fields]) => JSON.parse(fields[fields.indexOf('data') + 1]!).run_id);
+      const runIds = (await shared.client.xrange(stream, '-', '+')).map(([, fields]) => JSON.parse(fields[fields.indexOf('data') + 1]!).run_id);
       assert.deepEqual(runIds, ['good-1', 'good-2'], 'nothing of the refused batch was written');
       const metrics = await scrape(collector.metricsPort);
       assert.equal(metricValue(metrics, 'powerprof_collector_rejected_total{reason="invalid_record"}'), 1);
@@ -121,7 +111,7 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
   });
 
   it('refuses a Hello from an invalid node id', async () => {
-    const collector = await startTestCollector(redisServer.url);
+    const collector = await startTestCollector(shared.server.url);
     const ingest = client(collector.grpcPort);
     try {
       await assert.rejects(hello(ingest, sampleNodeInfo('node with spaces')), (error: grpc.ServiceError) => {

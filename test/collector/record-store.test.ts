@@ -1,32 +1,22 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { describe, it } from 'node:test';
 import { RecordStore } from '../../collector/queue/record-store.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { sampleBatch } from '../proto/sample-records.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { useRedisServer } from '../support/redis-server.js';
 
 describe('RecordStore against a real redis-server', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  before(async () => {
-    server = await startRedisServer();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const shared = useRedisServer();
   const uniquePrefix = (): string => `test-${randomUUID().slice(0, 8)}`;
 
   it('appends a batch once: a retried seq writes nothing', async () => {
     const keys = redisKeys(uniquePrefix());
-    const store = new RecordStore(redis, keys, 0);
+    const store = new RecordStore(shared.client, keys, 0);
     const batch = sampleBatch('p9-node1', 1, ['r1', 'r2']);
     assert.deepEqual(await store.append('p9-node1', 1, batch.records), { applied: true, lastSeq: 1, trimmed: 0 });
     assert.deepEqual(await store.append('p9-node1', 1, batch.records), { applied: false, lastSeq: 1, trimmed: 0 });
-    assert.equal(await redis.xlen(keys.records('p9-node1')), 2);
+    assert.equal(await shared.client.xlen(keys.records('p9-node1')), 2);
     assert.equal(await store.lastSeq('p9-node1'), 1);
     assert.deepEqual(await store.nodes(), ['p9-node1']);
   });
@@ -35,7 +25,7 @@ describe('RecordStore against a real redis-server', () => {
     const keys = redisKeys(uniquePrefix());
     assert.match(keys.records('a'), /:\{a\}:records$/);
     assert.match(keys.seq('a'), /:\{a\}:seq$/);
-    const store = new RecordStore(redis, keys, 0);
+    const store = new RecordStore(shared.client, keys, 0);
     await store.append('a', 5, sampleBatch('a', 5, ['ra']).records);
     await store.append('b', 1, sampleBatch('b', 1, ['rb']).records);
     assert.deepEqual([await store.lastSeq('a'), await store.lastSeq('b')], [5, 1]);
@@ -47,13 +37,13 @@ describe('RecordStore against a real redis-server', () => {
   });
 
   it('an older seq after a newer one is a retry, not new data', async () => {
-    const store = new RecordStore(redis, redisKeys(uniquePrefix()), 0);
+    const store = new RecordStore(shared.client, redisKeys(uniquePrefix()), 0);
     await store.append('n', 3, sampleBatch('n', 3, ['r3']).records);
     assert.equal((await store.append('n', 2, sampleBatch('n', 2, ['r2']).records)).applied, false);
   });
 
   it('reads long streams page by page, in order', async () => {
-    const store = new RecordStore(redis, redisKeys(uniquePrefix()), 0);
+    const store = new RecordStore(shared.client, redisKeys(uniquePrefix()), 0);
     const ids = Array.from({ length: 2_500 }, (_, i) => `r${i}`);
     await store.append('n', 1, sampleBatch('n', 1, ids).records);
     const read: string[] = [];
@@ -63,12 +53,12 @@ describe('RecordStore against a real redis-server', () => {
 
   it('trims by MAXLEN ~ and says how much', async () => {
     const keys = redisKeys(uniquePrefix());
-    const store = new RecordStore(redis, keys, 100);
+    const store = new RecordStore(shared.client, keys, 100);
     let trimmed = 0;
     for (let seq = 1; seq <= 10; seq++) {
       trimmed += (await store.append('n', seq, sampleBatch('n', seq, Array.from({ length: 100 }, (_, i) => `r${seq}-${i}`)).records)).trimmed;
     }
-    const length = await redis.xlen(keys.records('n'));
+    const length = await shared.client.xlen(keys.records('n'));
     assert.ok(length < 1_000 && length >= 100, `stream holds ${length}`);
     assert.equal(trimmed, 1_000 - length);
   });

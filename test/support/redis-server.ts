@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
 
@@ -64,4 +65,36 @@ async function waitForPing(port: number): Promise<void> {
       client.disconnect();
     }
   }
+}
+
+export interface SharedRedis {
+  readonly server: RedisServer;
+  readonly client: Redis;
+}
+
+/**
+ * One redis-server and a client for the tests of the current suite: started
+ * before them, stopped after. Tests keep apart with unique key prefixes.
+ */
+export function useRedisServer(): SharedRedis {
+  let server: RedisServer | undefined;
+  let client: Redis | undefined;
+  before(async () => {
+    server = await startRedisServer();
+    client = new Redis(server.url);
+  });
+  after(async () => {
+    client?.disconnect();
+    await server?.stop();
+  });
+  return {
+    get server() {
+      if (server === undefined) throw new Error('redis-server is not started yet (use it inside a test)');
+      return server;
+    },
+    get client() {
+      if (client === undefined) throw new Error('redis-server is not started yet (use it inside a test)');
+      return client;
+    },
+  };
 }
