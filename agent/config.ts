@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { defaultPerfEvents } from './perf/default-events.js';
+import { eventPresets } from './perf/event-presets.js';
 
 /**
  * The agent's configuration: defaults < YAML file (--config) < environment
@@ -30,8 +30,17 @@ const runSchema = z
     collector: z.string().regex(HOST_PORT, 'must be HOST:PORT').default('127.0.0.1:50051'),
     node_id: z.string().regex(NODE_ID, 'must be 1-128 letters, digits, ".", "_" or "-"').default(hostname()),
     repeat: z.coerce.number().int().min(1).max(1_000_000).default(1),
-    events: eventList.default([...defaultPerfEvents]),
+    events: eventList.default([...eventPresets.default!]),
+    warmup: z.coerce.number().int().min(0).max(1_000).default(0),
+    until_rsd: z.coerce.number().positive().max(100).optional(),
+    max_repeat: z.coerce.number().int().min(1).max(1_000_000).default(100),
+    interval_ms: z.coerce.number().int().refine((ms) => ms === 0 || ms >= 10, 'must be 0 (off) or at least 10').default(0),
+    no_multiplex: booleanText.default(false),
+    pmu_counters: z.coerce.number().int().min(1).max(64).optional(),
+    items_key: z.string().min(1).max(64).default('items'),
     timeout: z.coerce.number().min(0).default(0),
+    kill_grace: z.coerce.number().min(0).default(5),
+    sysfs_root: z.string().min(1).default('/sys'),
     csv: z.string().min(1).optional(),
     no_perf: booleanText.default(false),
     perf_path: z.string().min(1).default('perf'),
@@ -39,7 +48,12 @@ const runSchema = z
     flush_timeout: z.coerce.number().min(0).default(30),
     log_level: z.enum(LOG_LEVELS).default('info'),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    if (config.until_rsd !== undefined && config.max_repeat < config.repeat) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ['max_repeat'], message: `${config.max_repeat} is below --repeat ${config.repeat}` });
+    }
+  });
 
 export type RunConfig = Readonly<z.infer<typeof runSchema> & { command: readonly string[] }>;
 
@@ -50,7 +64,16 @@ const runFlags = {
   'node-id': { type: 'string' },
   repeat: { type: 'string' },
   events: { type: 'string' },
+  warmup: { type: 'string' },
+  'until-rsd': { type: 'string' },
+  'max-repeat': { type: 'string' },
+  'interval-ms': { type: 'string' },
+  'no-multiplex': { type: 'boolean' },
+  'pmu-counters': { type: 'string' },
+  'items-key': { type: 'string' },
   timeout: { type: 'string' },
+  'kill-grace': { type: 'string' },
+  'sysfs-root': { type: 'string' },
   csv: { type: 'string' },
   'no-perf': { type: 'boolean' },
   'perf-path': { type: 'string' },
@@ -64,34 +87,74 @@ export type RunArgs = { help: true } | { help: false; config: RunConfig };
 
 export function loadRunConfig(argv: readonly string[], env: NodeJS.ProcessEnv): RunArgs {
   const separator = argv.indexOf('--');
-  const optionArgs = separator === -1 ? argv : argv.slice(0, separator);
   const command = separator === -1 ? [] : argv.slice(separator + 1);
-  const { values, positionals } = parseFlags(optionArgs);
-  if (values.help === true) return { help: true };
-
   const problems: string[] = [];
-  if (positionals.length > 0) problems.push(`unexpected argument "${positionals[0]}": put the workload after "--"`);
   if (command.length === 0) problems.push('no workload: give the command after "--", e.g. powerprof-agent run -- python3 resnet50.py');
+  const loaded = loadLayered(separator === -1 ? argv : argv.slice(0, separator), env, runFlags, runSchema, problems, 'put the workload after "--"');
+  if (loaded.help) return loaded;
+  return { help: false, config: Object.freeze({ ...loaded.config, command: Object.freeze([...command]) }) };
+}
 
+const probeSchema = z
+  .object({
+    node_id: z.string().regex(NODE_ID, 'must be 1-128 letters, digits, ".", "_" or "-"').default(hostname()),
+    events: eventList.default(['auto']),
+    perf_path: z.string().min(1).default('perf'),
+    sysfs_root: z.string().min(1).default('/sys'),
+    proc_root: z.string().min(1).default('/proc'),
+    log_level: z.enum(LOG_LEVELS).default('warn'),
+  })
+  // A config file shared with run may hold run's keys: probe ignores them.
+  .strip();
+
+export type ProbeConfig = Readonly<z.infer<typeof probeSchema>>;
+
+const probeFlags = {
+  config: { type: 'string' },
+  events: { type: 'string' },
+  'perf-path': { type: 'string' },
+  'sysfs-root': { type: 'string' },
+  'proc-root': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function loadProbeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): { help: true } | { help: false; config: ProbeConfig } {
+  return loadLayered(argv, env, probeFlags, probeSchema, [], '');
+}
+
+type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+/** Defaults < file < environment < flags, through one schema; every problem in one UsageError. */
+function loadLayered<T>(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  flags: FlagSpec,
+  schema: z.ZodType<T, z.ZodTypeDef, unknown>,
+  problems: string[],
+  positionalHint: string,
+): { help: true } | { help: false; config: T } {
+  let parsedFlags: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsedFlags = parseArgs({ args: [...argv], options: flags, allowPositionals: true, strict: true }) as typeof parsedFlags;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsedFlags;
+  if (values.help === true) return { help: true };
+  if (positionals.length > 0) problems.push(`unexpected argument "${positionals[0]}"${positionalHint === '' ? '' : `: ${positionalHint}`}`);
   const fromFile = typeof values.config === 'string' ? readConfigFile(values.config, problems) : {};
-  const fromEnv = readEnvironment(env, Object.keys(runSchema.shape));
+  const keys = Object.keys(flags).filter((name) => name !== 'config' && name !== 'help').map((name) => name.replaceAll('-', '_'));
+  const fromEnv = readEnvironment(env, keys);
   const fromFlags = Object.fromEntries(
     Object.entries(values)
       .filter(([name]) => name !== 'config' && name !== 'help')
       .map(([name, value]) => [name.replaceAll('-', '_'), value]),
   );
-  const parsed = runSchema.safeParse({ ...fromFile, ...fromEnv, ...fromFlags });
+  const parsed = schema.safeParse({ ...fromFile, ...fromEnv, ...fromFlags });
   if (!parsed.success) problems.push(...parsed.error.issues.map(describeIssue));
   if (problems.length > 0 || !parsed.success) throw new UsageError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  return { help: false, config: Object.freeze({ ...parsed.data, command: Object.freeze([...command]) }) };
-}
-
-function parseFlags(args: readonly string[]): ReturnType<typeof parseArgs<{ options: typeof runFlags; allowPositionals: true }>> {
-  try {
-    return parseArgs({ args: [...args], options: runFlags, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return { help: false, config: Object.freeze(parsed.data) };
 }
 
 function readConfigFile(path: string, problems: string[]): Record<string, unknown> {

@@ -1,55 +1,94 @@
 import { parseKinds } from './commands/parse-command.js';
-import { defaultPerfEvents } from './perf/default-events.js';
+import { eventPresets } from './perf/event-presets.js';
 
 export const agentHelp = `powerprof-agent: profile a workload on this node and ship the results to a collector
 
 Usage:
   powerprof-agent run [options] -- COMMAND [ARGS...]
+  powerprof-agent probe [options]
   powerprof-agent parse KIND [FILE|-]
   powerprof-agent --version | --help
 
 Commands:
   run     run COMMAND --repeat times, each under perf stat, and push one run
           record per run (and this node's description) to the collector
+  probe   which perf events this node can count, and why not where it cannot
   parse   read a captured tool output and print one JSON object per line
           (KIND: ${parseKinds.join(', ')})
 
-Run "powerprof-agent run --help" for the options of run.
+Run "powerprof-agent run --help" or "powerprof-agent probe --help" for options.
 `;
 
 export const runHelp = `Usage: powerprof-agent run [options] -- COMMAND [ARGS...]
 
-Runs COMMAND under "perf stat -x, -o FILE" (its stdout and stderr pass through),
-records each run and pushes it to the collector over gRPC.
+Runs COMMAND under "perf stat -x, --no-scale -o FILE" (its stdout and stderr pass
+through), records each run and pushes it to the collector over gRPC. Prints a
+progress line per run and a table at the end, on stderr.
 
-Options (file key / environment variable in brackets):
-  --config FILE         YAML file with any of the options below (keys like node_id,
-                        at the top level or under "agent:")
-  --collector HOST:PORT collector gRPC address            [collector / POWERPROF_COLLECTOR]
-                        default 127.0.0.1:50051
-  --node-id ID          this node's name; default the hostname   [node_id / POWERPROF_NODE_ID]
-  --repeat N            runs of the workload; default 1           [repeat / POWERPROF_REPEAT]
-  --events LIST         comma-separated perf events; default
-                        ${defaultPerfEvents.join(',')}
-                                                                  [events / POWERPROF_EVENTS]
-  --timeout S           kill a run after S seconds (0: never; default 0)
-                                                                  [timeout / POWERPROF_TIMEOUT]
-  --csv DIR             also write runs.csv, power.csv, counters.csv to DIR
-                                                                  [csv / POWERPROF_CSV]
-  --no-perf             do not use perf: record wall time and CPU time only
-                                                                  [no_perf / POWERPROF_NO_PERF]
-  --perf-path PATH      the perf binary; default "perf"           [perf_path / POWERPROF_PERF_PATH]
+Options (config file key / environment variable in brackets; every key can be
+set as POWERPROF_<KEY>, e.g. POWERPROF_NODE_ID):
+  --config FILE         YAML file with any option below (keys like node_id, at the
+                        top level or under "agent:")
+  --collector HOST:PORT collector gRPC address; default 127.0.0.1:50051   [collector]
+  --node-id ID          this node's name; default the hostname              [node_id]
   --workload NAME       the workload's name in metrics; default from COMMAND
-                        ("python3 resnet50.py" -> resnet50)       [workload / POWERPROF_WORKLOAD]
+                        ("python3 resnet50.py" -> resnet50)                 [workload]
+
+Runs:
+  --repeat N            measured runs; default 1                            [repeat]
+  --warmup N            runs before those, recorded and flagged "warmup",
+                        left out of statistics; default 0                   [warmup]
+  --until-rsd PCT       keep running past --repeat (at least 3 runs) until the
+                        relative standard deviation of durations (and energies,
+                        once measured) is below PCT %                       [until_rsd]
+  --max-repeat N        with --until-rsd: stop after N measured runs; default 100
+  --timeout S           stop a run after S seconds: SIGTERM to its process group,
+                        SIGKILL after --kill-grace; status timed_out (0: never)
+  --kill-grace S        seconds between SIGTERM and SIGKILL; default 5      [kill_grace]
+  --items-key KEY       the workload metric that counts inferences; default items
+
+Counters:
+  --events LIST         comma-separated perf events and presets; default preset:default
+                        presets: ${Object.entries(eventPresets).map(([name, events]) => `preset:${name} (${events.length})`).join(', ')};
+                        auto = the preset of this architecture          [events]
+  --interval-ms N       also count every N ms (perf stat -I) and stream the intervals
+                        while the run goes (counters.csv); 0: off (default)
+  --no-multiplex        split hardware events into groups that fit the PMU and rotate
+                        them across runs, so each is counted 100 % of some runs
+  --pmu-counters N      programmable counters per thread for --no-multiplex;
+                        default by architecture (x86 4, POWER 4, ARM 6)
+  --no-perf             do not use perf: record wall time, CPU time, exit status only
+  --perf-path PATH      the perf binary; default "perf"                     [perf_path]
+  --sysfs-root DIR      where sysfs is, for the per-run node fingerprint; default /sys
+
+Output:
+  --csv DIR             also write runs.csv, power.csv, counters.csv to DIR [csv]
   --flush-timeout S     at the end, wait this long for the collector to ack
-                        everything; default 30                    [flush_timeout / POWERPROF_FLUSH_TIMEOUT]
+                        everything; default 30                              [flush_timeout]
   --log-level LEVEL     fatal, error, warn, info, debug, trace, silent; default info
-                                                                  [log_level / POWERPROF_LOG_LEVEL]
   -h, --help            this text
+
+Lines the workload prints as "KEY: number" (RIGHTS: 480, Time Elapsed: 12.3s) or
+"POWERPROF {\\"key\\": number}" become the run's workload metrics.
 
 Precedence: flags > environment > config file > defaults.
 Exit status: 0 when every run was recorded and acked (whatever the workload's own
 exit codes; see the status column), 1 when records could not be delivered,
 2 for bad usage, configuration, or perf missing or not permitted,
 130 when interrupted.
+`;
+
+export const probeHelp = `Usage: powerprof-agent probe [options]
+
+Says what this node can measure: perf's version, the PMUs the kernel registered,
+whether this is a virtual machine, and for each event whether perf can count it,
+what a generic event counts on this architecture, and why not where it cannot.
+
+  --events LIST       events and presets to try; default auto (this architecture's preset)
+  --perf-path PATH    the perf binary; default "perf"
+  --sysfs-root DIR    default /sys
+  --proc-root DIR     default /proc
+  --config FILE       YAML file (keys of run are ignored)
+  --log-level LEVEL   default warn
+Exit status 0, or 2 when perf is missing or not permitted (with the fix).
 `;

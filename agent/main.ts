@@ -3,8 +3,8 @@ import { isatty } from 'node:tty';
 import pino, { type Logger } from 'pino';
 import { agentVersion } from './agent-version.js';
 import { parseCommand } from './commands/parse-command.js';
-import { loadRunConfig, UsageError } from './config.js';
-import { agentHelp, runHelp } from './help-text.js';
+import { loadProbeConfig, loadRunConfig, UsageError } from './config.js';
+import { agentHelp, probeHelp, runHelp } from './help-text.js';
 
 /** Wires the agent's commands; all the work is in commands/. */
 async function main(argv: string[]): Promise<number> {
@@ -21,6 +21,15 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'parse':
       return parseCommand(rest, process.stdout, process.stderr);
+    case 'probe': {
+      const args = loadProbeConfig(rest, process.env);
+      if (args.help) {
+        process.stdout.write(probeHelp);
+        return 0;
+      }
+      const { probeCommand } = await import('./commands/probe-command.js');
+      return probeCommand(args.config, await createLogger(args.config.log_level), process.stdout);
+    }
     case 'run': {
       const args = loadRunConfig(rest, process.env);
       if (args.help) {
@@ -37,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
       }
       // Loaded here so that --help, --version and parse start fast.
       const [{ runCommand }, { loadIngestProto }] = await Promise.all([import('./commands/run-command.js'), import('../proto/load-ingest-proto.js')]);
-      return runCommand({ config: args.config, logger, proto: loadIngestProto(), interrupt: interrupt.signal });
+      return runCommand({ config: args.config, logger, proto: loadIngestProto(), interrupt: interrupt.signal, terminal: process.stderr });
     }
     default:
       throw new UsageError(`unknown command "${command}"; see powerprof-agent --help`);

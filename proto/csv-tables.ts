@@ -33,15 +33,20 @@ export function statusWord(status: string): string {
 
 /**
  * One row per run; one column per counter event (in first-seen order, empty
- * where the event was not counted); power columns only when a run has energy.
+ * where the event was not counted, the raw count otherwise), one per
+ * workload metric (named as the workload printed it); power columns only
+ * when a run has energy.
  */
 export function runsCsv(runs: readonly NodeRun[]): string {
   const events = uniqueInOrder(runs.flatMap(({ run }) => run.counters.map((counter) => counter.event)));
+  const metrics = uniqueInOrder(runs.flatMap(({ run }) => Object.keys(run.workload_metrics))).filter((name) => !events.includes(name));
   const withPower = runs.some(({ run }) => run.energy_joules !== undefined);
-  const header = [...RUN_COLUMNS, ...events, ...(withPower ? RUN_POWER_COLUMNS : [])];
+  // Warm-up runs are recorded and flagged; the flag column comes last, and only when there are some.
+  const withWarmup = runs.some(({ run }) => run.warmup);
+  const header = [...RUN_COLUMNS, ...events, ...metrics, ...(withPower ? RUN_POWER_COLUMNS : []), ...(withWarmup ? ['warmup'] : [])];
   const rows = runs.map(({ node, run }) => {
     const counted = countedValues(run);
-    const power: Cell[] = withPower ? [run.energy_joules, undefined, undefined, undefined, undefined] : [];
+    const power: Cell[] = withPower ? [run.energy_joules, undefined, undefined, undefined, run.energy_joules !== undefined && run.items ? run.energy_joules / run.items : undefined] : [];
     return [
       node,
       run.run_id,
@@ -52,7 +57,9 @@ export function runsCsv(runs: readonly NodeRun[]): string {
       Math.round(run.duration_ms * 1000) / 1e6,
       run.status === 'RUN_STATUS_OK' || run.status === 'RUN_STATUS_FAILED' ? run.exit_code : undefined,
       ...events.map((event) => counted.get(event)),
+      ...metrics.map((name) => run.workload_metrics[name]),
       ...power,
+      ...(withWarmup ? [String(run.warmup)] : []),
     ];
   });
   return toCsv([header, ...rows]);

@@ -11,5 +11,6 @@ export type { CounterInterval__Output as CounterInterval } from './generated/pow
 export type { Record__Output as Record } from './generated/powerprof/v1/Record.js';
 export type { Batch__Output as Batch } from './generated/powerprof/v1/Batch.js';
 export type { Ack__Output as Ack } from './generated/powerprof/v1/Ack.js';
+export type { NodeFingerprint__Output as NodeFingerprint } from './generated/powerprof/v1/NodeFingerprint.js';
 export type { CounterStatus__Output as CounterStatus } from './generated/powerprof/v1/CounterStatus.js';
 export type { RunStatus__Output as RunStatus } from './generated/powerprof/v1/RunStatus.js';

@@ -26,8 +26,11 @@ export type Validation = { ok: true } | { ok: false; reason: RejectReason; messa
 /** Node ids become Redis key parts and label values: no braces, spaces or colons. */
 export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-const RUN_STATUSES = new Set(['RUN_STATUS_OK', 'RUN_STATUS_FAILED', 'RUN_STATUS_KILLED', 'RUN_STATUS_TIMEOUT', 'RUN_STATUS_INTERRUPTED', 'RUN_STATUS_ERROR']);
+const RUN_STATUSES = new Set(['RUN_STATUS_OK', 'RUN_STATUS_FAILED', 'RUN_STATUS_KILLED', 'RUN_STATUS_TIMED_OUT', 'RUN_STATUS_INTERRUPTED', 'RUN_STATUS_ERROR']);
 const COUNTER_STATUSES = new Set(['COUNTER_STATUS_COUNTED', 'COUNTER_STATUS_NOT_COUNTED', 'COUNTER_STATUS_NOT_SUPPORTED']);
+
+const MAX_NAMED_NUMBERS = 64;
+const MAX_NAME_LENGTH = 64;
 
 class FieldError extends Error {}
 
@@ -92,7 +95,15 @@ function checkRecord(record: Record, nodeId: string, limits: BatchLimits): void 
       text(run.signal, 'run.signal', limits);
       text(run.error, 'run.error', limits);
       if (run.energy_joules !== undefined) nonNegative(run.energy_joules, 'run.energy_joules');
+      if (run.items !== undefined) nonNegative(run.items, 'run.items');
       checkCounters(run.counters, 'run.counters', limits);
+      checkNumberMap(run.workload_metrics, 'run.workload_metrics', limits);
+      checkNumberMap(run.derived, 'run.derived', limits);
+      if (run.fingerprint !== null && run.fingerprint !== undefined) {
+        for (const field of ['arch', 'cpu_model', 'smt', 'frequency_governor', 'kernel', 'perf_version'] as const) {
+          text(run.fingerprint[field], `run.fingerprint.${field}`, limits);
+        }
+      }
       return;
     }
     case 'power_sample': {
@@ -135,6 +146,8 @@ function checkCounters(counters: CounterValue[], name: string, limits: BatchLimi
     text(counter.event, `${at}.event`, limits, true);
     text(counter.unit, `${at}.unit`, limits);
     text(counter.metric_unit, `${at}.metric_unit`, limits);
+    text(counter.maps_to, `${at}.maps_to`, limits);
+    if (counter.scaled_value !== undefined) finite(counter.scaled_value, `${at}.scaled_value`);
     if (!COUNTER_STATUSES.has(counter.status)) throw new FieldError(`${at}.status ${counter.status} is not a counter status`);
     finite(counter.value, `${at}.value`);
     finite(counter.metric_value, `${at}.metric_value`);
@@ -143,6 +156,17 @@ function checkCounters(counters: CounterValue[], name: string, limits: BatchLimi
       throw new FieldError(`${at}.running_percent ${counter.running_percent} is outside 0-100`);
     }
   });
+}
+
+/** Workload metrics and derived values: named numbers, few, short names, finite. */
+function checkNumberMap(map: { [key: string]: number }, name: string, limits: BatchLimits): void {
+  const entries = Object.entries(map);
+  if (entries.length > MAX_NAMED_NUMBERS) throw new FieldError(`${name} has ${entries.length} entries, more than ${MAX_NAMED_NUMBERS}`);
+  for (const [key, value] of entries) {
+    if (key === '' || key.length > MAX_NAME_LENGTH) throw new FieldError(`${name} has a name of ${key.length} characters; names are 1-${MAX_NAME_LENGTH}`);
+    text(key, `${name} name`, limits);
+    finite(value, `${name}["${key}"]`);
+  }
 }
 
 function text(value: string, name: string, limits: BatchLimits, required = false): void {

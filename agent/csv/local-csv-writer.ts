@@ -4,8 +4,9 @@ import { countersCsv, powerCsv, runsCsv, type NodeCounterInterval, type NodePowe
 
 /**
  * The agent's own copy of what it measured (--csv DIR), in the collector
- * export's columns. Files are rewritten whole after each run, through a
- * rename, so an interrupted experiment still leaves complete files.
+ * export's columns. runs.csv is rewritten whole after each run, through a
+ * rename, so an interrupted experiment still leaves complete files; counter
+ * intervals are written with the next run, and at close().
  */
 export class LocalCsvWriter {
   private readonly runs: NodeRun[] = [];
@@ -19,6 +20,14 @@ export class LocalCsvWriter {
 
   addRun(entry: NodeRun): void {
     this.runs.push(entry);
+    this.write();
+  }
+
+  addInterval(entry: NodeCounterInterval): void {
+    this.intervals.push(entry);
+  }
+
+  close(): void {
     this.write();
   }
 

@@ -3,22 +3,29 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { IntervalTail, type IntervalRows } from '../perf/interval-tail.js';
 import { parsePerfStat, type PerfStatRow } from '../perf/parse-perf-stat.js';
 import { reapedChildrenCpuTime } from './children-cpu-time.js';
 import { signalFromPerfStderr } from './signal-names.js';
+import { WorkloadMetricsCollector } from './workload-metrics.js';
 
-export type RunStatusWord = 'ok' | 'failed' | 'killed' | 'timeout' | 'interrupted' | 'error';
+export type RunStatusWord = 'ok' | 'failed' | 'killed' | 'timed_out' | 'interrupted' | 'error';
 
 export interface WorkloadSpec {
   command: string;
   args: string[];
-  /** Kill the workload after this long; 0 means never. */
+  /** Stop the workload after this long; 0 means never. */
   timeoutMs: number;
+  /** After SIGTERM, how long the workload's process group has before SIGKILL. */
+  killGraceMs: number;
 }
 
 export interface PerfSpec {
   perfPath: string;
   events: readonly string[];
+  /** perf stat -I: counters every this many ms, handed to onInterval while the run goes; 0 is off. */
+  intervalMs: number;
+  onInterval?: (interval: IntervalRows) => void;
 }
 
 export interface WorkloadOutcome {
@@ -29,13 +36,15 @@ export interface WorkloadOutcome {
   exitCode: number | null;
   signal: string;
   error: string;
+  /** Run totals as perf reported them (raw: perf runs with --no-scale). */
   counters: PerfStatRow[];
+  /** What the workload printed about itself (see workload-metrics.ts). */
+  workloadMetrics: Map<string, number>;
   userCpuS: number;
   systemCpuS: number;
   perfUsed: boolean;
 }
 
-const KILL_GRACE_MS = 5_000;
 const STDERR_TAIL_BYTES = 4_096;
 const STDERR_DRAIN_MS = 1_000;
 
@@ -50,32 +59,44 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
   const outputDir = perf === undefined ? undefined : await mkdtemp(join(tmpdir(), 'powerprof-perf-'));
   const perfOutput = outputDir === undefined ? undefined : join(outputDir, 'perf-stat.csv');
   const [file, args] =
-    perf === undefined || perfOutput === undefined
-      ? [spec.command, spec.args]
-      : [perf.perfPath, ['stat', '-x,', '-o', perfOutput, '-e', perf.events.join(','), '--', spec.command, ...spec.args]];
+    perf === undefined || perfOutput === undefined ? [spec.command, spec.args] : [perf.perfPath, [...perfStatArgs(perf, perfOutput), '--', spec.command, ...spec.args]];
+  const intervals: IntervalRows[] = [];
+  const tail =
+    perf !== undefined && perfOutput !== undefined && perf.intervalMs > 0
+      ? new IntervalTail(perfOutput, Math.min(100, perf.intervalMs), (interval) => {
+          intervals.push(interval);
+          perf.onInterval?.(interval);
+        })
+      : undefined;
 
+  const metrics = new WorkloadMetricsCollector();
   const cpuBefore = reapedChildrenCpuTime();
   const startedTimeUnixMs = Date.now();
   const startedAt = performance.now();
+  tail?.start();
   // perf prints "3202,39" in a decimal-comma locale, which CSV cannot tell from two fields.
   const environment = perf === undefined ? process.env : { ...process.env, LC_NUMERIC: 'C' };
-  const ended = await spawnAndWait(file, args, environment, spec.timeoutMs, interrupt);
+  const ended = await spawnAndWait(file, args, environment, spec, interrupt, (chunk) => metrics.push(chunk));
   const durationMs = performance.now() - startedAt;
   const endedTimeUnixMs = Date.now();
   const cpuAfter = reapedChildrenCpuTime();
 
   let counters: PerfStatRow[] = [];
-  if (perfOutput !== undefined) {
+  if (tail !== undefined) {
+    await tail.finish();
+    counters = tail.totals.length > 0 ? tail.totals : sumIntervals(intervals);
+  } else if (perfOutput !== undefined) {
     const parsed = parsePerfStat(await readFile(perfOutput, 'utf8').catch(() => ''));
     if (parsed.ok) counters = parsed.rows;
-    await rm(outputDir!, { recursive: true, force: true });
   }
+  if (outputDir !== undefined) await rm(outputDir, { recursive: true, force: true });
   return {
     ...classify(ended, spec, perf !== undefined),
     startedTimeUnixMs,
     endedTimeUnixMs,
     durationMs,
     counters,
+    workloadMetrics: metrics.end(),
     userCpuS: round(cpuAfter.user - cpuBefore.user),
     systemCpuS: round(cpuAfter.system - cpuBefore.system),
     perfUsed: perf !== undefined,
@@ -91,9 +112,42 @@ interface Ended {
   stderrTail: string;
 }
 
-function spawnAndWait(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, interrupt: AbortSignal): Promise<Ended> {
+/** --no-scale: values are raw counts; the scaled estimate is computed where a counter was multiplexed. */
+export function perfStatArgs(perf: PerfSpec, outputFile: string): string[] {
+  const interval = perf.intervalMs > 0 ? ['-I', String(perf.intervalMs), '--summary'] : [];
+  return ['stat', '-x,', '--no-scale', '-o', outputFile, '-e', perf.events.join(','), ...interval];
+}
+
+/** Totals for a perf too old for --summary: counted values summed over the intervals. */
+function sumIntervals(intervals: readonly IntervalRows[]): PerfStatRow[] {
+  const totals = new Map<string, PerfStatRow & { samples: number }>();
+  for (const { rows } of intervals) {
+    for (const row of rows) {
+      const key = `${row.event}\u0000${row.scope ?? ''}`;
+      const total = totals.get(key) ?? { ...row, time_s: undefined, value: null, status: row.status, running_percent: 0, samples: 0 };
+      if (row.status === 'counted') {
+        total.status = 'counted';
+        total.value = (total.value ?? 0) + (row.value ?? 0);
+      }
+      total.running_percent += row.running_percent;
+      total.samples++;
+      totals.set(key, total);
+    }
+  }
+  return [...totals.values()].map(({ samples, time_s: _time, ...row }) => ({ ...row, running_percent: row.running_percent / samples }));
+}
+
+function spawnAndWait(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  spec: WorkloadSpec,
+  interrupt: AbortSignal,
+  onStdout: (chunk: string) => void,
+): Promise<Ended> {
+  const { timeoutMs, killGraceMs } = spec;
   return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: ['inherit', 'inherit', 'pipe'], detached: true, env });
+    const child = spawn(file, args, { stdio: ['inherit', 'pipe', 'pipe'], detached: true, env });
     let stderrTail = '';
     let timedOut = false;
     let interrupted = false;
@@ -101,7 +155,7 @@ function spawnAndWait(file: string, args: string[], env: NodeJS.ProcessEnv, time
 
     const stopGroup = (): void => {
       signalGroup(child.pid, 'SIGTERM');
-      killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+      killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), killGraceMs);
     };
     const timeout = timeoutMs > 0 ? setTimeout(() => ((timedOut = true), stopGroup()), timeoutMs) : undefined;
     const onInterrupt = (): void => {
@@ -111,6 +165,11 @@ function spawnAndWait(file: string, args: string[], env: NodeJS.ProcessEnv, time
     interrupt.addEventListener('abort', onInterrupt, { once: true });
     if (interrupt.aborted) onInterrupt();
 
+    // stdout passes through byte for byte; the workload's own numbers are read on the way.
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      onStdout(chunk.toString('utf8'));
+    });
     child.stderr.on('data', (chunk: Buffer) => {
       process.stderr.write(chunk);
       stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
@@ -154,7 +213,7 @@ function classify(ended: Ended, spec: WorkloadSpec, underPerf: boolean): Pick<Wo
     return { status: 'error', exitCode: null, signal: '', error: `failed to start "${commandText}": ${what}` };
   }
   if (ended.timedOut) {
-    return { status: 'timeout', exitCode: null, signal: 'SIGTERM', error: `killed after the ${spec.timeoutMs / 1000} s timeout` };
+    return { status: 'timed_out', exitCode: null, signal: 'SIGTERM', error: `killed after the ${spec.timeoutMs / 1000} s timeout` };
   }
   if (ended.interrupted) {
     return { status: 'interrupted', exitCode: null, signal: 'SIGTERM', error: 'the agent was stopped during the run' };

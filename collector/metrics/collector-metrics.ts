@@ -39,6 +39,12 @@ export class CollectorMetrics {
     labelNames: ['node', 'workload'] as const,
     registers: [this.registry],
   });
+  private readonly workloadMetric = new Gauge({
+    name: 'powerprof_workload_metric',
+    help: 'Latest value a workload reported about itself (RIGHTS, ACC, items, ...), from its latest measured run.',
+    labelNames: ['node', 'workload', 'name'] as const,
+    registers: [this.registry],
+  });
   private readonly agentLastSeen = new Gauge({
     name: 'powerprof_agent_last_seen_timestamp_seconds',
     help: 'Unix time the collector last heard from a node (Hello or batch).',
@@ -108,5 +114,8 @@ export class CollectorMetrics {
       }
     }
     if (run.energy_joules !== undefined) this.runEnergyJoulesTotal.inc({ node, workload }, run.energy_joules);
+    if (!run.warmup) {
+      for (const [name, value] of Object.entries(run.workload_metrics)) this.workloadMetric.set({ node, workload, name }, value);
+    }
   }
 }

@@ -54,7 +54,7 @@ for (let n = 0; n < items; n++) {
   histogram[best]++;
 }
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-console.log(`items ${items}`);
-console.log(`classes ${histogram.join(' ')}`);
-console.log(`Time Elapsed ${seconds.toFixed(3)}`);
-console.log(`items/s ${(items / seconds).toFixed(1)}`);
+console.log(`items: ${items}`);
+console.log(`classes ${histogram.join(" ")}`);
+console.log(`Time Elapsed: ${seconds.toFixed(3)}s`);
+console.log(`items/s: ${(items / seconds).toFixed(1)}`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadRunConfig, UsageError, type RunConfig } from '../../agent/config.js';
-import { defaultPerfEvents } from '../../agent/perf/default-events.js';
+import { eventPresets } from '../../agent/perf/event-presets.js';
 
 function config(argv: string[], env: NodeJS.ProcessEnv = {}): RunConfig {
   const loaded = loadRunConfig(argv, env);
@@ -17,7 +17,7 @@ describe('agent run configuration', () => {
     const c = config(['--', 'python3', 'resnet50.py', '500', '1']);
     assert.equal(c.collector, '127.0.0.1:50051');
     assert.equal(c.repeat, 1);
-    assert.deepEqual(c.events, [...defaultPerfEvents]);
+    assert.deepEqual(c.events, [...eventPresets.default!]);
     assert.deepEqual(c.command, ['python3', 'resnet50.py', '500', '1']);
     assert.ok(Object.isFrozen(c));
   });

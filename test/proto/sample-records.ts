@@ -22,7 +22,7 @@ export function sampleNodeInfo(nodeId: string, overrides: Partial<NodeInfo> = {}
 }
 
 export function sampleCounter(event: string, value: number, overrides: Partial<CounterValue> = {}): CounterValue {
-  return { event, value, unit: '', running_percent: 100, status: 'COUNTER_STATUS_COUNTED', metric_value: 0, metric_unit: '', ...overrides };
+  return { event, value, unit: '', running_percent: 100, status: 'COUNTER_STATUS_COUNTED', metric_value: 0, metric_unit: '', maps_to: '', ...overrides };
 }
 
 export function sampleRun(runId: string, overrides: Partial<RunRecord> = {}): RunRecord {
@@ -43,6 +43,11 @@ export function sampleRun(runId: string, overrides: Partial<RunRecord> = {}): Ru
     user_cpu_s: 12,
     system_cpu_s: 0.4,
     perf_used: true,
+    warmup: false,
+    workload_metrics: {},
+    derived: { ipc: 2 },
+    fingerprint: { arch: 'ppc64le', cpu_model: 'POWER9, altivec supported', smt: 'on', online_cpus: 128, frequency_governor: 'performance', kernel: '6.1.0', perf_version: '6.1', numa_nodes: 2 },
+    event_group: 0,
     ...overrides,
   };
 }

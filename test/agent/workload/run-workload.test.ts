@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultPerfEvents } from '../../../agent/perf/default-events.js';
-import { runWorkload, type PerfSpec } from '../../../agent/workload/run-workload.js';
+import { eventPresets } from '../../../agent/perf/event-presets.js';
+import { runWorkload, type PerfSpec, type WorkloadSpec } from '../../../agent/workload/run-workload.js';
 import { busyLoop, hardwareCountersUnavailable } from '../../support/perf-support.js';
 
-const perf: PerfSpec = { perfPath: 'perf', events: defaultPerfEvents };
+const perf: PerfSpec = { perfPath: 'perf', events: eventPresets.default!, intervalMs: 0 };
 const never = new AbortController().signal;
 
-function spec(command: string[], timeoutMs = 0): { command: string; args: string[]; timeoutMs: number } {
+function spec(command: string[], timeoutMs = 0): WorkloadSpec {
   const [first, ...args] = command;
-  return { command: first!, args, timeoutMs };
+  return { command: first!, args, timeoutMs, killGraceMs: 1_000 };
 }
 
 describe('runWorkload under real perf stat', () => {
@@ -27,7 +27,7 @@ describe('runWorkload under real perf stat', () => {
     assert.ok(outcome.endedTimeUnixMs >= outcome.startedTimeUnixMs);
     assert.deepEqual(
       outcome.counters.map((c) => c.event),
-      [...defaultPerfEvents],
+      [...eventPresets.default!],
       'one row per requested event, in order',
     );
   });
@@ -60,7 +60,7 @@ describe('runWorkload under real perf stat', () => {
   it('kills a run after its timeout, with everything it started', async () => {
     const started = Date.now();
     const outcome = await runWorkload(spec(['sh', '-c', 'sleep 30 & sleep 30'], 300), perf, never);
-    assert.equal(outcome.status, 'timeout');
+    assert.equal(outcome.status, 'timed_out');
     assert.ok(Date.now() - started < 5_000, 'did not wait for the workload');
   });
 

@@ -10,6 +10,9 @@ export interface CounterValue {
   'status'?: (_powerprof_v1_CounterStatus);
   'metric_value'?: (number | string);
   'metric_unit'?: (string);
+  'scaled_value'?: (number | string);
+  'maps_to'?: (string);
+  '_scaled_value'?: "scaled_value";
 }
 
 export interface CounterValue__Output {
@@ -20,4 +23,7 @@ export interface CounterValue__Output {
   'status': (_powerprof_v1_CounterStatus__Output);
   'metric_value': (number);
   'metric_unit': (string);
+  'scaled_value'?: (number);
+  'maps_to': (string);
+  '_scaled_value'?: "scaled_value";
 }

@@ -2,6 +2,7 @@
 
 import type { RunStatus as _powerprof_v1_RunStatus, RunStatus__Output as _powerprof_v1_RunStatus__Output } from '../../powerprof/v1/RunStatus';
 import type { CounterValue as _powerprof_v1_CounterValue, CounterValue__Output as _powerprof_v1_CounterValue__Output } from '../../powerprof/v1/CounterValue';
+import type { NodeFingerprint as _powerprof_v1_NodeFingerprint, NodeFingerprint__Output as _powerprof_v1_NodeFingerprint__Output } from '../../powerprof/v1/NodeFingerprint';
 import type { Long } from '@grpc/proto-loader';
 
 export interface RunRecord {
@@ -22,7 +23,14 @@ export interface RunRecord {
   'system_cpu_s'?: (number | string);
   'perf_used'?: (boolean);
   'energy_joules'?: (number | string);
+  'warmup'?: (boolean);
+  'workload_metrics'?: ({[key: string]: number | string});
+  'items'?: (number | string);
+  'derived'?: ({[key: string]: number | string});
+  'fingerprint'?: (_powerprof_v1_NodeFingerprint | null);
+  'event_group'?: (number);
   '_energy_joules'?: "energy_joules";
+  '_items'?: "items";
 }
 
 export interface RunRecord__Output {
@@ -43,5 +51,12 @@ export interface RunRecord__Output {
   'system_cpu_s': (number);
   'perf_used': (boolean);
   'energy_joules'?: (number);
+  'warmup': (boolean);
+  'workload_metrics': ({[key: string]: number});
+  'items'?: (number);
+  'derived': ({[key: string]: number});
+  'fingerprint': (_powerprof_v1_NodeFingerprint__Output | null);
+  'event_group': (number);
   '_energy_joules'?: "energy_joules";
+  '_items'?: "items";
 }
