@@ -47,6 +47,8 @@ export interface WorkloadOutcome {
 
 const STDERR_TAIL_BYTES = 4_096;
 const STDERR_DRAIN_MS = 1_000;
+const GROUP_POLL_MS = 50;
+const ZOMBIE_WAIT_MS = 2_000;
 
 /**
  * Runs the workload once, under `perf stat -x, -o FILE` when perf is given.
@@ -151,11 +153,14 @@ function spawnAndWait(
     let stderrTail = '';
     let timedOut = false;
     let interrupted = false;
-    let killTimer: NodeJS.Timeout | undefined;
+    let killDeadline: number | undefined;
 
+    // TERM now, KILL once the grace is over: whoever ignores TERM (the workload, its
+    // children) still goes, even after perf, the group's leader, has exited.
     const stopGroup = (): void => {
+      if (killDeadline !== undefined) return;
+      killDeadline = Date.now() + killGraceMs;
       signalGroup(child.pid, 'SIGTERM');
-      killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), killGraceMs);
     };
     const timeout = timeoutMs > 0 ? setTimeout(() => ((timedOut = true), stopGroup()), timeoutMs) : undefined;
     const onInterrupt = (): void => {
@@ -175,26 +180,57 @@ function spawnAndWait(
       stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
     });
     let finished = false;
-    const finish = (ended: Omit<Ended, 'timedOut' | 'interrupted' | 'stderrTail'>): void => {
+    const finish = async (ended: Omit<Ended, 'timedOut' | 'interrupted' | 'stderrTail'>): Promise<void> => {
       if (finished) return;
       finished = true;
       clearTimeout(timeout);
-      clearTimeout(killTimer);
       interrupt.removeEventListener('abort', onInterrupt);
+      if (killDeadline !== undefined) await reapGroup(child.pid, killDeadline);
       resolve({ ...ended, timedOut, interrupted, stderrTail });
     };
-    child.once('error', (error: NodeJS.ErrnoException) => finish({ code: null, signal: null, spawnError: error.code ?? error.message }));
+    // While the group's leader runs, the grace is enforced here.
+    const killWatch = setInterval(() => {
+      if (killDeadline !== undefined && Date.now() >= killDeadline) signalGroup(child.pid, 'SIGKILL');
+    }, GROUP_POLL_MS);
+    child.once('exit', () => clearInterval(killWatch));
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      clearInterval(killWatch);
+      void finish({ code: null, signal: null, spawnError: error.code ?? error.message });
+    });
     // 'exit', not 'close': a workload's leftover background child may keep stderr open.
     // perf's last words may still be in the pipe, so give stderr a moment to drain.
     const stderrEnded = new Promise<void>((resolveEnd) => child.stderr.once('end', resolveEnd));
     child.once('exit', (code, signal) => {
-      const drained = setTimeout(() => finish({ code, signal }), STDERR_DRAIN_MS);
+      const drained = setTimeout(() => void finish({ code, signal }), STDERR_DRAIN_MS);
       void stderrEnded.then(() => {
         clearTimeout(drained);
-        finish({ code, signal });
+        void finish({ code, signal });
       });
     });
   });
+}
+
+/**
+ * Waits until no process of the group is left, sending SIGKILL once the
+ * deadline passes. Bounded: a killed process that nobody reaps (a PID 1
+ * that does not wait, in some containers) stays a zombie in the group.
+ */
+async function reapGroup(pid: number | undefined, killDeadline: number): Promise<void> {
+  const giveUp = killDeadline + ZOMBIE_WAIT_MS;
+  while (groupAlive(pid) && Date.now() < giveUp) {
+    if (Date.now() >= killDeadline) signalGroup(pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, GROUP_POLL_MS));
+  }
+}
+
+function groupAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { freePort } from '../support/free-port.js';
 import { metricValue } from '../support/in-process-collector.js';
 import { agentMain, collectorMain, runNode, startNode, type Background } from '../support/node-processes.js';
+import { hardwareCountersUnavailable } from '../support/perf-support.js';
 import { promtoolCheckMetrics } from '../support/promtool.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 
@@ -100,6 +101,44 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
     }
   });
 
+  it('workload metrics in the original script\'s format: captured, stdout untouched, in runs.csv and on /metrics', async () => {
+    const original = 'printf "RIGHTS: 480\\nWRONGS: 20\\nACC: 0.96\\nTime Elapsed: 12.3s\\nPOWERPROF {\\"items\\": 500}\\n"';
+    const csvDir = join(workdir, 'metrics-csv');
+    const agent = await runNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', 'e2e-metrics', '--workload', 'resnet50', '--repeat', '2', '--csv', csvDir, '--', 'sh', '-c', original], { env });
+    assert.equal(agent.code, 0, agent.stderr);
+    assert.equal(agent.stdout, 'RIGHTS: 480\nWRONGS: 20\nACC: 0.96\nTime Elapsed: 12.3s\nPOWERPROF {"items": 500}\n'.repeat(2));
+    const entries = await redis.xrange(`${keyPrefix}:{e2e-metrics}:records`, '-', '+');
+    const run = JSON.parse(entries[1]![1][entries[1]![1].indexOf('data') + 1]!);
+    assert.deepEqual(run.workload_metrics, { RIGHTS: 480, WRONGS: 20, ACC: 0.96, 'Time Elapsed': 12.3, items: 500 });
+    assert.equal(run.items, 500);
+    const [header, row] = readFileSync(join(csvDir, 'runs.csv'), 'utf8').split('\n');
+    assert.match(header!, /,page-faults,RIGHTS,WRONGS,ACC,Time Elapsed,items$/);
+    assert.match(row!, /,480,20,0\.96,12\.3,500$/);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.equal(metricValue(metrics, 'powerprof_workload_metric{node="e2e-metrics",workload="resnet50",name="ACC"}'), 0.96);
+    assert.equal(metricValue(metrics, 'powerprof_workload_metric{node="e2e-metrics",workload="resnet50",name="Time Elapsed"}'), 12.3);
+    assert.deepEqual(promtoolCheckMetrics(metrics), { status: 0, output: '' });
+  });
+
+  it('--interval-ms: counter intervals reach Redis while the run goes, and counters.csv has them', async () => {
+    const busy = ['sh', '-c', 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'];
+    const agent = await runNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', 'e2e-interval', '--interval-ms', '100', '--events', 'task-clock,page-faults', '--', ...busy], { env });
+    assert.equal(agent.code, 0, agent.stderr);
+    const entries = await redis.xrange(`${keyPrefix}:{e2e-interval}:records`, '-', '+');
+    const kind = (fields: string[]) => fields[fields.indexOf('kind') + 1];
+    const run = JSON.parse(entries.find(([, f]) => kind(f) === 'run')![1].find((_, i, f) => f[i - 1] === 'data')!);
+    const intervalIds = entries.filter(([, f]) => kind(f) === 'counter_interval').map(([id]) => Number(id.split('-')[0]));
+    assert.ok(intervalIds.length >= 4, `${intervalIds.length} intervals`);
+    assert.ok(intervalIds.filter((writtenAtMs) => writtenAtMs < run.ended_time_unix_ms).length >= 2, 'intervals were written to Redis before the run ended');
+
+    const outDir = join(workdir, 'interval-export');
+    const exported = await runNode(collectorMain, ['export', '--redis', redisServer.url, '--key-prefix', keyPrefix, '--out', outDir], { env });
+    assert.equal(exported.code, 0, exported.stderr);
+    const rows = readFileSync(join(outDir, 'counters.csv'), 'utf8').trimEnd().split('\n').filter((line) => line.startsWith(`e2e-interval,${run.run_id},`));
+    assert.ok(rows.filter((line) => line.includes(',task-clock,')).length >= 4);
+    assert.match(rows[0]!, /^e2e-interval,[0-9a-f-]{36},0\.1\d*,task-clock,[\d.]+,msec,counted,100$/);
+  });
+
   it('SIGTERM during a run: the run is recorded as interrupted and delivered, exit 130', async () => {
     const agent = startNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', 'e2e-sigterm', '--repeat', '5', '--', 'sleep', '30'], env);
     await agent.waitFor(/connected to collector/);
@@ -136,6 +175,18 @@ describe('collector shutdown', () => {
       await collector.stop('SIGKILL');
       await redisServer.stop();
     }
+  });
+});
+
+describe('powerprof-agent probe', () => {
+  it('lists each event with its status, and why hardware events are missing where they are', async () => {
+    const probe = await runNode(agentMain, ['probe', '--events', 'preset:seed,task-clock']);
+    assert.equal(probe.code, 0, probe.stderr);
+    assert.match(probe.stdout, /^perf\s+\d+\.\d+/m);
+    assert.match(probe.stdout, /^task-clock\s+counted/m);
+    const unavailable = hardwareCountersUnavailable();
+    if (unavailable === undefined) assert.match(probe.stdout, /^cycles\s+counted\s+counts /m);
+    else assert.match(probe.stdout, /^cycles\s+not_supported\s+no hardware PMU \(see above\)/m);
   });
 });
 

@@ -31,6 +31,20 @@ describe('parseLscpu', () => {
     assert.equal(parsed.info.numa_nodes, 2);
   });
 
+  it('reads a 4-socket Xeon with long NUMA CPU lists', () => {
+    const capture = captureCases('lscpu').find((c) => c.name.includes('xeon8268'))!;
+    const parsed = parseLscpu(capture.stdout);
+    assert.ok(parsed.ok);
+    assert.deepEqual([parsed.info.sockets, parsed.info.cores_per_socket, parsed.info.numa_nodes, parsed.info.model_name], [4, 24, 4, 'Intel(R) Xeon(R) Platinum 8268 CPU @ 2.90GHz']);
+  });
+
+  it('reads ARM Neoverse (Graviton2)', () => {
+    const capture = captureCases('lscpu').find((c) => c.name.includes('graviton2'))!;
+    const parsed = parseLscpu(capture.stdout);
+    assert.ok(parsed.ok);
+    assert.deepEqual([parsed.info.arch, parsed.info.model_name, parsed.info.cpus], ['aarch64', 'Neoverse-N1', 2]);
+  });
+
   it('names the CPU from vendor and model when there is no Model name', () => {
     const parsed = parseLscpu('Architecture: aarch64\nCPU(s): 4\nVendor ID: ARM\nModel: 3\n');
     assert.ok(parsed.ok);

@@ -94,6 +94,31 @@ describe('parsePerfStat: facts from the captures', () => {
     assert.deepEqual(find(rows, 'r3e054'), { event: 'r3e054', value: 1_057_860, unit: '', status: 'counted', running_percent: 50.21 });
   });
 
+  it('reads interval output with <not counted> stretches, repeated headers and foreign lines', () => {
+    const rows = rowsOf(text('perf-stat-interval__lkml-budankov-not-counted-paused__1'));
+    assert.equal(rows.length, 39, '"Monitoring paused", "resumed(a)" and the repeated header are not rows');
+    assert.deepEqual(rows.slice(3, 6).map((r) => [r.time_s, r.status, r.value]), [
+      [4.006727177, 'not_counted', null],
+      [4.993808464, 'counted', 3_124_246],
+      [5.008597004, 'counted', 3_325_624],
+    ]);
+  });
+
+  it('reads one row per PMU when an event expands across big.LITTLE PMUs', () => {
+    const rows = rowsOf(text('perf-stat__lkml-arm64-bigLITTLE-per-pmu-expansion__1'));
+    assert.deepEqual(rows.map((r) => [r.event, r.status, r.value]), [
+      ['armv8_pmuv3_0/cycles/', 'counted', 965_175],
+      ['armv8_pmuv3_1/cycles/', 'not_counted', null],
+      ['armv8_pmuv3_2/cycles/', 'not_counted', null],
+      ['armv8_pmuv3_3/cycles/', 'not_counted', null],
+    ]);
+  });
+
+  it('reads perf 6.x --summary rows in interval CSV', () => {
+    const rows = rowsOf('     0.100189668,99.56,msec,task-clock,99557415,100.00,0.996,CPUs utilized\n         summary,261.99,msec,task-clock,261985414,100.00,0.996,CPUs utilized\n');
+    assert.deepEqual(rows.map((r) => [r.time_s, r.scope, r.value]), [[0.100189668, undefined, 99.56], [undefined, undefined, 261.99]]);
+  });
+
   it('reads de_DE grouping with a dot', () => {
     const rows = rowsOf('        1.234.567      cycles                    #    1,234 GHz\n\n       0,5 seconds time elapsed\n');
     assert.equal(find(rows, 'cycles').value, 1_234_567);

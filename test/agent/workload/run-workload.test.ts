@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { eventPresets } from '../../../agent/perf/event-presets.js';
 import { runWorkload, type PerfSpec, type WorkloadSpec } from '../../../agent/workload/run-workload.js';
@@ -92,5 +95,41 @@ describe('runWorkload without perf', () => {
     assert.deepEqual([killed.status, killed.signal], ['killed', 'SIGKILL']);
     const missing = await runWorkload(spec(['/nonexistent/workload']), undefined, never);
     assert.deepEqual([missing.status, missing.error], ['error', 'failed to start "/nonexistent/workload": command not found']);
+  });
+});
+
+describe('runWorkload: timeouts and intervals', () => {
+  it('--timeout stops a workload that ignores SIGTERM, and its children', async () => {
+    const pidFile = join(mkdtempSync(join(tmpdir(), 'powerprof-pids-')), 'pids');
+    const script = `trap "" TERM; sleep 60 & echo $! > ${pidFile}; sleep 60 & echo $! >> ${pidFile}; echo $$ >> ${pidFile}; wait`;
+    const started = Date.now();
+    const outcome = await runWorkload({ command: 'sh', args: ['-c', script], timeoutMs: 500, killGraceMs: 500 }, perf, never);
+    assert.equal(outcome.status, 'timed_out');
+    assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+    const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number);
+    assert.equal(pids.length, 3);
+    for (const pid of pids) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `process ${pid} survived`);
+  });
+
+  it('--interval-ms streams at least 4 intervals of task-clock at 100 ms for a 0.5 s workload, before the run ends', async () => {
+    const arrivals: Array<{ atMs: number; timeS: number; taskClock: number | null }> = [];
+    const outcome = await runWorkload(
+      { command: 'sh', args: ['-c', 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'], timeoutMs: 0, killGraceMs: 1_000 },
+      {
+        ...perf,
+        intervalMs: 100,
+        onInterval: (interval) => arrivals.push({ atMs: Date.now(), timeS: interval.timeS, taskClock: interval.rows.find((r) => r.event === 'task-clock')?.value ?? null }),
+      },
+      never,
+    );
+    assert.equal(outcome.status, 'ok');
+    assert.ok(outcome.durationMs >= 450, `the workload ran ${outcome.durationMs} ms; this test needs about 0.5 s`);
+    assert.ok(arrivals.length >= 4, `${arrivals.length} intervals`);
+    assert.ok(arrivals.every((a) => a.taskClock !== null && a.taskClock > 0));
+    assert.ok(arrivals.filter((a) => a.atMs < outcome.endedTimeUnixMs).length >= 3, 'intervals arrive while the workload runs');
+    assert.deepEqual(arrivals.map((a) => a.timeS), [...arrivals.map((a) => a.timeS)].sort((a, b) => a - b));
+    const total = outcome.counters.find((c) => c.event === 'task-clock')!;
+    assert.equal(total.time_s, undefined, 'run totals are the --summary rows');
+    assert.ok(Math.abs(total.value! - arrivals.reduce((sum, a) => sum + a.taskClock!, 0)) < 5, 'the summary is the sum of the intervals');
   });
 });

@@ -1,0 +1,17 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** A temporary directory holding the given files (path -> content), e.g. a sysfs tree; a trailing "/" makes an empty directory. */
+export function fileTree(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'powerprof-tree-'));
+  for (const [path, content] of Object.entries(files)) {
+    if (path.endsWith('/')) {
+      mkdirSync(join(root, path), { recursive: true });
+      continue;
+    }
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
