@@ -34,7 +34,9 @@ async function main(): Promise<number> {
     await waitForLine(collector, /collector serving/);
 
     step(`running the agent: ${REPEAT} runs of "${workload.map((a) => relative(process.cwd(), a) || a).join(' ')}" under perf stat`);
-    const agentCode = await foreground(process.execPath, [agentMain, 'run', '--collector', `127.0.0.1:${grpcPort}`, '--repeat', String(REPEAT), '--workload', 'synthetic-mlp', '--', ...workload]);
+    const agentCode = await foreground(process.execPath, [
+      agentMain, 'run', '--collector', `127.0.0.1:${grpcPort}`, '--repeat', String(REPEAT), '--workload', 'synthetic-mlp', '--interval-ms', '250', '--log-level', 'warn', '--', ...workload,
+    ]);
     if (agentCode !== 0) {
       process.stderr.write(`\ndemo: the agent exited with ${agentCode}; see its message above.\n`);
       return agentCode;
@@ -42,7 +44,7 @@ async function main(): Promise<number> {
 
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     step('the collector\'s /metrics now says:');
-    for (const line of metrics.split('\n').filter((l) => /^powerprof_(runs_total|last_run_duration_seconds)/.test(l))) process.stdout.write(`    ${line}\n`);
+    for (const line of metrics.split('\n').filter((l) => /^powerprof_(runs_total|last_run_duration_seconds|workload_metric)/.test(l))) process.stdout.write(`    ${line}\n`);
 
     step(`exporting to ${outDir}`);
     const exportCode = await foreground(process.execPath, [collectorMain, 'export', '--redis', redisUrl, '--out', outDir, '--log-level', 'warn']);
@@ -56,24 +58,11 @@ async function main(): Promise<number> {
   }
 }
 
-/** Per-run durations and counters from runs.csv, as a small table. */
+/** Where the results are; the agent has already printed its table of the runs. */
 function summarize(runsCsv: string): void {
-  const [header, ...rows] = runsCsv.trimEnd().split('\n').map((line) => line.split(','));
-  const columns = header!;
-  const at = (name: string): number => columns.indexOf(name);
-  const events = columns.slice(at('exit_code') + 1);
-  const counted = events.filter((event) => rows.some((row) => row[at(event)] !== ''));
-  const missing = events.filter((event) => !counted.includes(event));
-  step(`${rows.length} runs recorded:`);
-  const titles = ['run', 'status', 'seconds', ...counted];
-  const widths = titles.map((title) => Math.max(8, title.length) + 2);
-  const line = (cells: string[]): string => `    ${cells.map((cell, i) => cell.padStart(widths[i]!)).join('')}\n`;
-  process.stdout.write(line(titles));
-  for (const row of rows) {
-    process.stdout.write(line([row[at('repetition')]!, row[at('status')]!, Number(row[at('duration_s')]).toFixed(3), ...counted.map((event) => row[at(event)]!)]));
-  }
-  if (missing.length > 0) process.stdout.write(`    not supported on this machine (empty in runs.csv): ${missing.join(', ')}\n`);
-  process.stdout.write(`\n  files: ${['runs.csv', 'power.csv', 'counters.csv'].map((f) => join(relative(process.cwd(), outDir), f)).join(', ')}\n`);
+  const runs = runsCsv.trimEnd().split('\n').length - 1;
+  step(`${runs} runs exported:`);
+  for (const file of ['runs.csv', 'power.csv', 'counters.csv']) process.stdout.write(`    ${join(relative(process.cwd(), outDir), file)}\n`);
 }
 
 function step(text: string): void {
