@@ -7,10 +7,12 @@ export interface IntervalRows {
 }
 
 /**
- * Follows the file `perf stat -I N -o FILE` writes (perf flushes it after
- * every interval) and hands over each interval once the next one has begun,
- * so counters reach the collector while the workload is still running.
- * Rows without a timestamp (the --summary totals) are kept for the end.
+ * Follows the file `perf stat -I N -o FILE` writes and hands over each
+ * interval as soon as it is complete, so counters reach the collector while
+ * the workload is still running. perf writes an interval's rows in one flush,
+ * so an interval is complete when a read ends on a line boundary, or when the
+ * next interval begins. Rows without a timestamp (the --summary totals) are
+ * kept for the end.
  */
 export class IntervalTail {
   private handle: FileHandle | undefined;
@@ -57,7 +59,13 @@ export class IntervalTail {
     for (;;) {
       const buffer = Buffer.alloc(64 * 1024);
       const { bytesRead } = await this.handle.read(buffer, 0, buffer.length, this.offset);
-      if (bytesRead === 0) return;
+      if (bytesRead === 0) {
+        if (this.partial === '' && this.pending !== undefined) {
+          this.onInterval(this.pending);
+          this.pending = undefined;
+        }
+        return;
+      }
       this.offset += bytesRead;
       const lines = (this.partial + buffer.subarray(0, bytesRead).toString('utf8')).split('\n');
       this.partial = lines.pop()!;

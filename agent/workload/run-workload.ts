@@ -65,7 +65,7 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
   const intervals: IntervalRows[] = [];
   const tail =
     perf !== undefined && perfOutput !== undefined && perf.intervalMs > 0
-      ? new IntervalTail(perfOutput, Math.min(100, perf.intervalMs), (interval) => {
+      ? new IntervalTail(perfOutput, Math.max(10, Math.min(100, perf.intervalMs / 2)), (interval) => {
           intervals.push(interval);
           perf.onInterval?.(interval);
         })

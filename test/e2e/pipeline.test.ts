@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { freePort } from '../support/free-port.js';
 import { metricValue } from '../support/in-process-collector.js';
 import { agentMain, collectorMain, runNode, startNode, type Background } from '../support/node-processes.js';
-import { hardwareCountersUnavailable } from '../support/perf-support.js';
+import { busyFor, hardwareCountersUnavailable } from '../support/perf-support.js';
 import { promtoolCheckMetrics } from '../support/promtool.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 
@@ -121,7 +121,7 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
   });
 
   it('--interval-ms: counter intervals reach Redis while the run goes, and counters.csv has them', async () => {
-    const busy = ['sh', '-c', 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'];
+    const busy = busyFor(600);
     const agent = await runNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', 'e2e-interval', '--interval-ms', '100', '--events', 'task-clock,page-faults', '--', ...busy], { env });
     assert.equal(agent.code, 0, agent.stderr);
     const entries = await redis.xrange(`${keyPrefix}:{e2e-interval}:records`, '-', '+');

@@ -16,3 +16,8 @@ export function hardwareCountersUnavailable(): string | undefined {
 
 /** A shell busy loop of roughly a few hundred milliseconds. */
 export const busyLoop = ['sh', '-c', 'i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done'];
+
+/** A single-threaded CPU-bound workload of a fixed wall time, whatever the machine's speed. */
+export function busyFor(milliseconds: number): string[] {
+  return [process.execPath, '-e', `const end = Date.now() + ${milliseconds}; while (Date.now() < end);`];
+}

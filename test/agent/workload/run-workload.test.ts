@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { eventPresets } from '../../../agent/perf/event-presets.js';
 import { runWorkload, type PerfSpec, type WorkloadSpec } from '../../../agent/workload/run-workload.js';
-import { busyLoop, hardwareCountersUnavailable } from '../../support/perf-support.js';
+import { busyFor, busyLoop, hardwareCountersUnavailable } from '../../support/perf-support.js';
 
 const perf: PerfSpec = { perfPath: 'perf', events: eventPresets.default!, intervalMs: 0 };
 const never = new AbortController().signal;
@@ -114,7 +114,7 @@ describe('runWorkload: timeouts and intervals', () => {
   it('--interval-ms streams at least 4 intervals of task-clock at 100 ms for a 0.5 s workload, before the run ends', async () => {
     const arrivals: Array<{ atMs: number; timeS: number; taskClock: number | null }> = [];
     const outcome = await runWorkload(
-      { command: 'sh', args: ['-c', 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'], timeoutMs: 0, killGraceMs: 1_000 },
+      { ...spec(busyFor(600)) },
       {
         ...perf,
         intervalMs: 100,
