@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { IntervalTail, type IntervalRows } from '../perf/interval-tail.js';
 import { parsePerfStat, type PerfStatRow } from '../perf/parse-perf-stat.js';
 import { reapedChildrenCpuTime } from './children-cpu-time.js';
+import { reapGroup, signalGroup } from './process-group.js';
 import { signalFromPerfStderr } from './signal-names.js';
 import { WorkloadMetricsCollector } from './workload-metrics.js';
 
@@ -48,7 +49,6 @@ export interface WorkloadOutcome {
 const STDERR_TAIL_BYTES = 4_096;
 const STDERR_DRAIN_MS = 1_000;
 const GROUP_POLL_MS = 50;
-const ZOMBIE_WAIT_MS = 2_000;
 
 /**
  * Runs the workload once, under `perf stat -x, -o FILE` when perf is given.
@@ -185,7 +185,7 @@ function spawnAndWait(
       finished = true;
       clearTimeout(timeout);
       interrupt.removeEventListener('abort', onInterrupt);
-      if (killDeadline !== undefined) await reapGroup(child.pid, killDeadline);
+      if (killDeadline !== undefined) await reapGroup(child.pid, killDeadline, GROUP_POLL_MS);
       resolve({ ...ended, timedOut, interrupted, stderrTail });
     };
     // While the group's leader runs, the grace is enforced here.
@@ -208,38 +208,6 @@ function spawnAndWait(
       });
     });
   });
-}
-
-/**
- * Waits until no process of the group is left, sending SIGKILL once the
- * deadline passes. Bounded: a killed process that nobody reaps (a PID 1
- * that does not wait, in some containers) stays a zombie in the group.
- */
-async function reapGroup(pid: number | undefined, killDeadline: number): Promise<void> {
-  const giveUp = killDeadline + ZOMBIE_WAIT_MS;
-  while (groupAlive(pid) && Date.now() < giveUp) {
-    if (Date.now() >= killDeadline) signalGroup(pid, 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, GROUP_POLL_MS));
-  }
-}
-
-function groupAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is already gone.
-  }
 }
 
 function classify(ended: Ended, spec: WorkloadSpec, underPerf: boolean): Pick<WorkloadOutcome, 'status' | 'exitCode' | 'signal' | 'error'> {
