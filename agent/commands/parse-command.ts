@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseLscpu } from '../node-info/parse-lscpu.js';
 import { parsePerfStat } from '../perf/parse-perf-stat.js';
+import { parseDcmiPowerReading } from '../power/parse-dcmi-power-reading.js';
+import { parseNvidiaSmi } from '../power/parse-nvidia-smi.js';
+import { parseSdrWatts } from '../power/parse-sdr-watts.js';
 import { UsageError } from '../config.js';
 
-/** What `powerprof-agent parse KIND` understands; more kinds come with their power sources. */
-const parsers: Record<string, (text: string) => { ok: true; lines: object[] } | { ok: false; error: string }> = {
+/** What `powerprof-agent parse KIND` understands. */
+export const parsers: Record<string, (text: string) => { ok: true; lines: object[] } | { ok: false; error: string }> = {
   'perf-stat': (text) => {
     const parsed = parsePerfStat(text);
     return parsed.ok ? { ok: true, lines: parsed.rows } : parsed;
@@ -12,6 +15,18 @@ const parsers: Record<string, (text: string) => { ok: true; lines: object[] } | 
   lscpu: (text) => {
     const parsed = parseLscpu(text);
     return parsed.ok ? { ok: true, lines: [parsed.info] } : parsed;
+  },
+  'ipmi-dcmi': (text) => {
+    const parsed = parseDcmiPowerReading(text);
+    return parsed.ok ? { ok: true, lines: [parsed.reading] } : parsed;
+  },
+  'ipmi-sdr': (text) => {
+    const parsed = parseSdrWatts(text);
+    return parsed.ok ? { ok: true, lines: parsed.sensors } : parsed;
+  },
+  'nvidia-smi': (text) => {
+    const parsed = parseNvidiaSmi(text);
+    return parsed.ok ? { ok: true, lines: parsed.gpus } : parsed;
   },
 };
 
