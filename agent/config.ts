@@ -15,6 +15,7 @@ export class UsageError extends Error {
   readonly code = 'USAGE';
 }
 
+const ENV_ONLY_KEYS = ['ipmi_password'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/;
@@ -24,6 +25,49 @@ const eventList = z
   .union([z.string(), z.array(z.string())])
   .transform((value) => (Array.isArray(value) ? value : splitEventList(value)).map((e) => e.trim()).filter((e) => e !== ''))
   .pipe(z.array(z.string()).min(1, 'needs at least one event'));
+
+/** Power sources and energy: shared by run and probe. */
+const powerOptions = {
+  power: z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter((s) => s !== ''))
+    .pipe(z.array(z.enum(['auto', 'none', 'ipmi-dcmi', 'ipmi-sdr', 'hwmon', 'rapl', 'nvidia'])).min(1))
+    .default(['auto']),
+  power_period_ms: z.coerce.number().int().min(50).max(3_600_000).default(1000),
+  power_timeout: z.coerce.number().positive().max(600).default(5),
+  power_primary: z.enum(['ipmi-dcmi', 'ipmi-sdr', 'hwmon', 'rapl']).optional(),
+  idle_s: z.coerce.number().min(0).max(3600).default(10),
+  ipmitool_path: z.string().min(1).default('ipmitool'),
+  ipmi_host: z.string().min(1).optional(),
+  ipmi_port: z.coerce.number().int().min(1).max(65535).optional(),
+  ipmi_user: z.string().min(1).optional(),
+  ipmi_password: z.string().min(1).optional(),
+  ipmi_password_file: z.string().min(1).optional(),
+  ipmi_cipher_suite: z.coerce.number().int().min(0).max(17).optional(),
+  ipmi_args: z.string().default(''),
+  sdr_sensors: z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter((s) => s !== ''))
+    .default([]),
+  nvidia_smi_path: z.string().min(1).default('nvidia-smi'),
+};
+
+const powerFlags = {
+  power: { type: 'string' },
+  'power-period-ms': { type: 'string' },
+  'power-timeout': { type: 'string' },
+  'power-primary': { type: 'string' },
+  'idle-s': { type: 'string' },
+  'ipmitool-path': { type: 'string' },
+  'ipmi-host': { type: 'string' },
+  'ipmi-port': { type: 'string' },
+  'ipmi-user': { type: 'string' },
+  'ipmi-password-file': { type: 'string' },
+  'ipmi-cipher-suite': { type: 'string' },
+  'ipmi-args': { type: 'string' },
+  'sdr-sensors': { type: 'string' },
+  'nvidia-smi-path': { type: 'string' },
+} as const;
 
 const runSchema = z
   .object({
@@ -41,6 +85,7 @@ const runSchema = z
     timeout: z.coerce.number().min(0).default(0),
     kill_grace: z.coerce.number().min(0).default(5),
     sysfs_root: z.string().min(1).default('/sys'),
+    ...powerOptions,
     csv: z.string().min(1).optional(),
     no_perf: booleanText.default(false),
     perf_path: z.string().min(1).default('perf'),
@@ -74,6 +119,7 @@ const runFlags = {
   timeout: { type: 'string' },
   'kill-grace': { type: 'string' },
   'sysfs-root': { type: 'string' },
+  ...powerFlags,
   csv: { type: 'string' },
   'no-perf': { type: 'boolean' },
   'perf-path': { type: 'string' },
@@ -102,6 +148,7 @@ const probeSchema = z
     perf_path: z.string().min(1).default('perf'),
     sysfs_root: z.string().min(1).default('/sys'),
     proc_root: z.string().min(1).default('/proc'),
+    ...powerOptions,
     log_level: z.enum(LOG_LEVELS).default('warn'),
   })
   // A config file shared with run may hold run's keys: probe ignores them.
@@ -115,6 +162,7 @@ const probeFlags = {
   'perf-path': { type: 'string' },
   'sysfs-root': { type: 'string' },
   'proc-root': { type: 'string' },
+  ...powerFlags,
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -144,7 +192,8 @@ function loadLayered<T>(
   if (values.help === true) return { help: true };
   if (positionals.length > 0) problems.push(`unexpected argument "${positionals[0]}"${positionalHint === '' ? '' : `: ${positionalHint}`}`);
   const fromFile = typeof values.config === 'string' ? readConfigFile(values.config, problems) : {};
-  const keys = Object.keys(flags).filter((name) => name !== 'config' && name !== 'help').map((name) => name.replaceAll('-', '_'));
+  // Secrets come from the environment or the file, never from flags (ps shows argv).
+  const keys = [...Object.keys(flags).filter((name) => name !== 'config' && name !== 'help').map((name) => name.replaceAll('-', '_')), ...ENV_ONLY_KEYS];
   const fromEnv = readEnvironment(env, keys);
   const fromFlags = Object.fromEntries(
     Object.entries(values)

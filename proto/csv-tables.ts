@@ -22,7 +22,7 @@ export interface NodeCounterInterval {
 type Cell = string | number | undefined;
 
 export const RUN_COLUMNS = ['node', 'run_id', 'workload', 'repetition', 'status', 'started_at', 'duration_s', 'exit_code'] as const;
-export const RUN_POWER_COLUMNS = ['energy_joules', 'avg_watts', 'idle_watts', 'dynamic_energy_joules', 'joules_per_item'] as const;
+export const RUN_POWER_COLUMNS = ['energy_joules', 'avg_watts', 'idle_watts', 'dynamic_energy_joules', 'joules_per_item', 'energy_uncertainty_joules'] as const;
 export const POWER_COLUMNS = ['node', 'source', 'sensor', 'time', 'watts', 'min_watts', 'max_watts', 'avg_watts', 'sampling_period_ms', 'state'] as const;
 export const COUNTER_COLUMNS = ['node', 'run_id', 'time_s', 'event', 'value', 'unit', 'status', 'running_percent'] as const;
 
@@ -41,12 +41,19 @@ export function runsCsv(runs: readonly NodeRun[]): string {
   const events = uniqueInOrder(runs.flatMap(({ run }) => run.counters.map((counter) => counter.event)));
   const metrics = uniqueInOrder(runs.flatMap(({ run }) => Object.keys(run.workload_metrics))).filter((name) => !events.includes(name));
   const withPower = runs.some(({ run }) => run.energy_joules !== undefined);
+  // Per source: its node-level figure ("total" or its one whole-node sensor), e.g. rapl_energy_joules.
+  const sources = uniqueInOrder(runs.flatMap(({ run }) => run.source_energies.map((e) => e.source)));
   // Warm-up runs are recorded and flagged; the flag column comes last, and only when there are some.
   const withWarmup = runs.some(({ run }) => run.warmup);
-  const header = [...RUN_COLUMNS, ...events, ...metrics, ...(withPower ? RUN_POWER_COLUMNS : []), ...(withWarmup ? ['warmup'] : [])];
+  const sourceColumns = sources.flatMap((source) => [`${source}_energy_joules`, `${source}_avg_watts`]);
+  const header = [...RUN_COLUMNS, ...events, ...metrics, ...(withPower ? RUN_POWER_COLUMNS : []), ...sourceColumns, ...(withWarmup ? ['warmup'] : [])];
   const rows = runs.map(({ node, run }) => {
     const counted = countedValues(run);
-    const power: Cell[] = withPower ? [run.energy_joules, undefined, undefined, undefined, run.energy_joules !== undefined && run.items ? run.energy_joules / run.items : undefined] : [];
+    const power: Cell[] = withPower ? [run.energy_joules, run.avg_watts, run.idle_watts, run.dynamic_energy_joules, run.joules_per_item, run.energy_uncertainty_joules] : [];
+    const perSource: Cell[] = sources.flatMap((source) => {
+      const figure = sourceFigure(run, source);
+      return [figure?.energy_joules, figure?.avg_watts];
+    });
     return [
       node,
       run.run_id,
@@ -59,6 +66,7 @@ export function runsCsv(runs: readonly NodeRun[]): string {
       ...events.map((event) => counted.get(event)),
       ...metrics.map((name) => run.workload_metrics[name]),
       ...power,
+      ...perSource,
       ...(withWarmup ? [String(run.warmup)] : []),
     ];
   });
@@ -105,6 +113,13 @@ function countedValues(run: RunRecord): Map<string, number> {
     values.set(counter.event, (values.get(counter.event) ?? 0) + counter.value);
   }
   return values;
+}
+
+/** A source's node-level entry: "total" when it sums sensors, else its only entry, else none. */
+function sourceFigure(run: RunRecord, source: string): RunRecord['source_energies'][number] | undefined {
+  const entries = run.source_energies.filter((e) => e.source === source);
+  const primarySensor = run.energy_source.startsWith(`${source}/`) ? run.energy_source.slice(source.length + 1) : undefined;
+  return entries.find((e) => e.sensor === primarySensor) ?? entries.find((e) => e.sensor === 'total') ?? (entries.length === 1 ? entries[0] : undefined);
 }
 
 function uniqueInOrder(items: string[]): string[] {

@@ -7,6 +7,8 @@ export type { HelloReply__Output as HelloReply } from './generated/powerprof/v1/
 export type { RunRecord__Output as RunRecord } from './generated/powerprof/v1/RunRecord.js';
 export type { CounterValue__Output as CounterValue } from './generated/powerprof/v1/CounterValue.js';
 export type { PowerSample__Output as PowerSample } from './generated/powerprof/v1/PowerSample.js';
+export type { PowerSourceStatus__Output as PowerSourceStatus } from './generated/powerprof/v1/PowerSourceStatus.js';
+export type { SourceEnergy__Output as SourceEnergy } from './generated/powerprof/v1/SourceEnergy.js';
 export type { CounterInterval__Output as CounterInterval } from './generated/powerprof/v1/CounterInterval.js';
 export type { Record__Output as Record } from './generated/powerprof/v1/Record.js';
 export type { Batch__Output as Batch } from './generated/powerprof/v1/Batch.js';

@@ -99,6 +99,19 @@ function checkRecord(record: Record, nodeId: string, limits: BatchLimits): void 
       checkCounters(run.counters, 'run.counters', limits);
       checkNumberMap(run.workload_metrics, 'run.workload_metrics', limits);
       checkNumberMap(run.derived, 'run.derived', limits);
+      for (const field of ['avg_watts', 'idle_watts', 'joules_per_item', 'energy_uncertainty_joules'] as const) {
+        if (run[field] !== undefined) nonNegative(run[field], `run.${field}`);
+      }
+      if (run.dynamic_energy_joules !== undefined) finite(run.dynamic_energy_joules, 'run.dynamic_energy_joules');
+      text(run.energy_source, 'run.energy_source', limits);
+      if (run.source_energies.length > limits.maxCountersPerRecord) throw new FieldError(`run.source_energies has ${run.source_energies.length} entries`);
+      run.source_energies.forEach((energy, i) => {
+        text(energy.source, `run.source_energies[${i}].source`, limits, true);
+        text(energy.sensor, `run.source_energies[${i}].sensor`, limits, true);
+        nonNegative(energy.energy_joules, `run.source_energies[${i}].energy_joules`);
+        nonNegative(energy.avg_watts, `run.source_energies[${i}].avg_watts`);
+        nonNegative(energy.uncertainty_joules, `run.source_energies[${i}].uncertainty_joules`);
+      });
       if (run.fingerprint !== null && run.fingerprint !== undefined) {
         for (const field of ['arch', 'cpu_model', 'smt', 'frequency_governor', 'kernel', 'perf_version'] as const) {
           text(run.fingerprint[field], `run.fingerprint.${field}`, limits);
@@ -116,6 +129,16 @@ function checkRecord(record: Record, nodeId: string, limits: BatchLimits): void 
         if (sample[field] !== undefined) nonNegative(sample[field], `power_sample.${field}`);
       }
       text(sample.state, 'power_sample.state', limits);
+      if (sample.energy_joules !== undefined) nonNegative(sample.energy_joules, 'power_sample.energy_joules');
+      return;
+    }
+    case 'power_source_status': {
+      const status = record.power_source_status!;
+      text(status.source, 'power_source_status.source', limits, true);
+      text(status.error, 'power_source_status.error', limits);
+      timestamp(status.time_unix_ms, 'power_source_status.time_unix_ms');
+      if (status.sensors.length > limits.maxCountersPerRecord) throw new FieldError(`power_source_status.sensors has ${status.sensors.length} entries`);
+      status.sensors.forEach((sensor, i) => text(sensor, `power_source_status.sensors[${i}]`, limits));
       return;
     }
     case 'counter_interval': {
@@ -126,7 +149,7 @@ function checkRecord(record: Record, nodeId: string, limits: BatchLimits): void 
       return;
     }
     default:
-      throw new FieldError('has no known record kind (node_info, run, power_sample, counter_interval)');
+      throw new FieldError('has no known record kind (node_info, run, power_sample, counter_interval, power_source_status)');
   }
 }
 

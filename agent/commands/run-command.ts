@@ -7,6 +7,8 @@ import { LocalCsvWriter } from '../csv/local-csv-writer.js';
 import { runExperiment } from '../experiment/run-experiment.js';
 import { collectNodeInfo } from '../node-info/collect-node-info.js';
 import { defaultPmuCounters, eventGroups } from '../perf/event-groups.js';
+import { PowerMeasurement } from '../power/power-measurement.js';
+import { createPowerSampler } from '../power/power-setup.js';
 import { resolveEvents } from '../perf/event-presets.js';
 import { probePerf } from '../perf/probe-perf.js';
 import { RecordShipper } from '../transport/record-shipper.js';
@@ -46,6 +48,23 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
   shipper.enqueue([{ node_info: nodeInfo }]);
   const csv = config.csv === undefined ? undefined : new LocalCsvWriter(config.csv);
 
+  // Power is sampled all through the experiment, idle windows and gaps between runs included.
+  const sampler = createPowerSampler(config, {
+    onSamples: (samples) => {
+      shipper.enqueue(samples.map((power_sample) => ({ power_sample })));
+      for (const sample of samples) csv?.addSample({ node: nodeInfo.node_id, sample });
+    },
+    onStatus: (power_source_status) => shipper.enqueue([{ power_source_status }]),
+    logger: logger.child({ component: 'power' }),
+  });
+  const powerSources = await sampler.start();
+  const power =
+    powerSources.length === 0
+      ? undefined
+      : new PowerMeasurement(sampler, { primary: config.power_primary, idleS: config.idle_s, settleMs: config.power_period_ms + config.power_timeout * 1000 }, logger.child({ component: 'energy' }));
+  if (config.power.includes('none')) logger.info('power measurement disabled (--power none)');
+  else if (powerSources.length === 0) logger.warn('no power source works on this node ("powerprof-agent probe" says why); runs record no energy');
+
   const runs = await runExperiment(
     {
       workload: config.workload ?? workloadName(config.command),
@@ -58,6 +77,7 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
       killGraceMs: config.kill_grace * 1000,
       itemsKey: config.items_key,
       sysfsRoot: config.sysfs_root,
+      power,
     },
     nodeInfo,
     {
@@ -70,6 +90,7 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
     interrupt,
   );
 
+  await sampler.stop();
   const pending = await shipper.flush(config.flush_timeout * 1000);
   shipper.shutdown();
   csv?.close();

@@ -6,7 +6,7 @@ import { countersCsv, powerCsv, runsCsv, type NodeCounterInterval, type NodePowe
  * The agent's own copy of what it measured (--csv DIR), in the collector
  * export's columns. runs.csv is rewritten whole after each run, through a
  * rename, so an interrupted experiment still leaves complete files; counter
- * intervals are written with the next run, and at close().
+ * intervals and power samples are written with the next run, and at close().
  */
 export class LocalCsvWriter {
   private readonly runs: NodeRun[] = [];
@@ -21,6 +21,10 @@ export class LocalCsvWriter {
   addRun(entry: NodeRun): void {
     this.runs.push(entry);
     this.write();
+  }
+
+  addSample(entry: NodePowerSample): void {
+    this.samples.push(entry);
   }
 
   addInterval(entry: NodeCounterInterval): void {

@@ -45,6 +45,8 @@ export function buildRunRecord(outcome: WorkloadOutcome, context: RunContext): R
     derived: derivedMetrics(outcome.counters, scaled),
     fingerprint: context.fingerprint,
     event_group: context.eventGroup,
+    source_energies: [],
+    energy_source: '',
   };
 }
 

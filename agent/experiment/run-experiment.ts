@@ -4,6 +4,7 @@ import type { CounterInterval, NodeInfo, RunRecord } from '../../proto/records.j
 import type { Record as RecordInput } from '../../proto/generated/powerprof/v1/Record.js';
 import type { IntervalRows } from '../perf/interval-tail.js';
 import { readNodeFingerprint } from '../node-info/node-fingerprint.js';
+import type { PowerMeasurement } from '../power/power-measurement.js';
 import { runWorkload, type PerfSpec } from '../workload/run-workload.js';
 import { buildRunRecord, toCounterValue } from './build-run-record.js';
 import { nextRun, type MeasuredRun, type RepeatOptions } from './repeat-policy.js';
@@ -21,6 +22,8 @@ export interface ExperimentPlan {
   killGraceMs: number;
   itemsKey: string;
   sysfsRoot: string;
+  /** Energy per run and the idle baseline, when a power source works here. */
+  power?: PowerMeasurement | undefined;
 }
 
 export interface ExperimentSinks {
@@ -48,6 +51,7 @@ export async function runExperiment(plan: ExperimentPlan, node: NodeInfo, sinks:
   let warmups = 0;
   const planned = plan.repeat.untilRsdPercent === undefined ? `/${plan.repeat.repeat}` : ` (until RSD < ${plan.repeat.untilRsdPercent} %, at most ${plan.repeat.maxRepeat})`;
   sinks.logger.info({ experimentId, workload: plan.workload, eventGroups: plan.eventGroups, ...plan.repeat }, 'experiment starting');
+  const idleBefore = await plan.power?.measureIdle('before', interrupt);
 
   for (;;) {
     const next = nextRun(plan.repeat, warmups, measured);
@@ -76,7 +80,7 @@ export async function runExperiment(plan: ExperimentPlan, node: NodeInfo, sinks:
             },
           };
     const outcome = await runWorkload({ command, args, timeoutMs: plan.timeoutMs, killGraceMs: plan.killGraceMs }, perf, interrupt);
-    const run = buildRunRecord(outcome, {
+    const built = buildRunRecord(outcome, {
       runId,
       experimentId,
       workload: plan.workload,
@@ -87,6 +91,8 @@ export async function runExperiment(plan: ExperimentPlan, node: NodeInfo, sinks:
       itemsKey: plan.itemsKey,
       fingerprint,
     });
+    const energy = plan.power === undefined ? undefined : await plan.power.runEnergy(outcome.startedTimeUnixMs, outcome.endedTimeUnixMs, built.items);
+    const run: RunRecord = energy === undefined ? built : { ...built, ...energy };
     sinks.emit([{ run }]);
     sinks.onRun?.(run);
     runs.push(run);
@@ -95,7 +101,11 @@ export async function runExperiment(plan: ExperimentPlan, node: NodeInfo, sinks:
     warnOnce(run, warnedUnsupported, warnedMultiplexed, sinks.logger);
     sinks.terminal.write(progressLine(run, warmup ? '' : planned));
   }
+  const idleAfter = await plan.power?.measureIdle('after', interrupt);
   sinks.terminal.write(`\n${summaryTable(runs)}`);
+  if (idleBefore !== undefined || idleAfter !== undefined) {
+    sinks.terminal.write(`idle power: ${formatWatts(idleBefore)} before the first run, ${formatWatts(idleAfter)} after the last\n`);
+  }
   return runs;
 }
 
@@ -118,4 +128,8 @@ function warnOnce(run: RunRecord, unsupported: Set<string>, multiplexed: Set<str
       'counters multiplexed (running < 100 %): raw values kept, scaled estimates marked; --no-multiplex counts each fully in some runs',
     );
   }
+}
+
+function formatWatts(watts: number | undefined): string {
+  return watts === undefined ? 'not measured' : `${watts.toFixed(1)} W`;
 }

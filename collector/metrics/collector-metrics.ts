@@ -39,6 +39,12 @@ export class CollectorMetrics {
     labelNames: ['node', 'workload'] as const,
     registers: [this.registry],
   });
+  private readonly powerSourceUp = new Gauge({
+    name: 'powerprof_power_source_up',
+    help: 'Whether a power source works on a node (1) or not (0), as its agent last reported.',
+    labelNames: ['node', 'source'] as const,
+    registers: [this.registry],
+  });
   private readonly workloadMetric = new Gauge({
     name: 'powerprof_workload_metric',
     help: 'Latest value a workload reported about itself (RIGHTS, ACC, items, ...), from its latest measured run.',
@@ -76,7 +82,7 @@ export class CollectorMetrics {
 
   constructor() {
     // Series that should read 0 before anything happens, so rate() and alerts see them.
-    for (const kind of ['node_info', 'run', 'power_sample', 'counter_interval']) this.recordsTotal.inc({ kind }, 0);
+    for (const kind of ['node_info', 'run', 'power_sample', 'counter_interval', 'power_source_status']) this.recordsTotal.inc({ kind }, 0);
   }
 
   /** Call only for records that were durably written, once. */
@@ -87,6 +93,10 @@ export class CollectorMetrics {
       if (record.kind === 'power_sample') {
         const { source, sensor, watts } = record.power_sample!;
         this.nodePowerWatts.set({ node, source, sensor }, watts);
+      }
+      if (record.kind === 'power_source_status') {
+        const { source, up } = record.power_source_status!;
+        this.powerSourceUp.set({ node, source }, up ? 1 : 0);
       }
     }
     if (trimmed > 0) this.trimmedRecordsTotal.inc(trimmed);

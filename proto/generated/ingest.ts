@@ -10,8 +10,10 @@ import type { IngestClient as _powerprof_v1_IngestClient, IngestDefinition as _p
 import type { NodeFingerprint as _powerprof_v1_NodeFingerprint, NodeFingerprint__Output as _powerprof_v1_NodeFingerprint__Output } from './powerprof/v1/NodeFingerprint';
 import type { NodeInfo as _powerprof_v1_NodeInfo, NodeInfo__Output as _powerprof_v1_NodeInfo__Output } from './powerprof/v1/NodeInfo';
 import type { PowerSample as _powerprof_v1_PowerSample, PowerSample__Output as _powerprof_v1_PowerSample__Output } from './powerprof/v1/PowerSample';
+import type { PowerSourceStatus as _powerprof_v1_PowerSourceStatus, PowerSourceStatus__Output as _powerprof_v1_PowerSourceStatus__Output } from './powerprof/v1/PowerSourceStatus';
 import type { Record as _powerprof_v1_Record, Record__Output as _powerprof_v1_Record__Output } from './powerprof/v1/Record';
 import type { RunRecord as _powerprof_v1_RunRecord, RunRecord__Output as _powerprof_v1_RunRecord__Output } from './powerprof/v1/RunRecord';
+import type { SourceEnergy as _powerprof_v1_SourceEnergy, SourceEnergy__Output as _powerprof_v1_SourceEnergy__Output } from './powerprof/v1/SourceEnergy';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -30,9 +32,11 @@ export interface ProtoGrpcType {
       NodeFingerprint: MessageTypeDefinition<_powerprof_v1_NodeFingerprint, _powerprof_v1_NodeFingerprint__Output>
       NodeInfo: MessageTypeDefinition<_powerprof_v1_NodeInfo, _powerprof_v1_NodeInfo__Output>
       PowerSample: MessageTypeDefinition<_powerprof_v1_PowerSample, _powerprof_v1_PowerSample__Output>
+      PowerSourceStatus: MessageTypeDefinition<_powerprof_v1_PowerSourceStatus, _powerprof_v1_PowerSourceStatus__Output>
       Record: MessageTypeDefinition<_powerprof_v1_Record, _powerprof_v1_Record__Output>
       RunRecord: MessageTypeDefinition<_powerprof_v1_RunRecord, _powerprof_v1_RunRecord__Output>
       RunStatus: EnumTypeDefinition
+      SourceEnergy: MessageTypeDefinition<_powerprof_v1_SourceEnergy, _powerprof_v1_SourceEnergy__Output>
     }
   }
 }

@@ -19,7 +19,7 @@ describe('CSV tables', () => {
 
   it('runs.csv adds the power columns once a run has energy', () => {
     const header = runsCsv([{ node: 'p9', run: sampleRun('r1', { counters: [], energy_joules: 1200 }) }]).split('\n')[0];
-    assert.equal(header, 'node,run_id,workload,repetition,status,started_at,duration_s,exit_code,energy_joules,avg_watts,idle_watts,dynamic_energy_joules,joules_per_item');
+    assert.equal(header, 'node,run_id,workload,repetition,status,started_at,duration_s,exit_code,energy_joules,avg_watts,idle_watts,dynamic_energy_joules,joules_per_item,energy_uncertainty_joules');
   });
 
   it('quotes fields with commas (event names such as hv_24x7/pm_pb_cyc,chip=0/)', () => {
@@ -28,7 +28,7 @@ describe('CSV tables', () => {
   });
 
   it('power.csv columns', () => {
-    const csv = powerCsv([{ node: 'p9', sample: { source: 'ipmi-dcmi', sensor: 'system', time_unix_ms: 1_604_865_078_000, watts: 262, min_watts: 248, max_watts: 263, avg_watts: 257, sampling_period_ms: 5000, state: 'activated' } }]);
+    const csv = powerCsv([{ node: 'p9', sample: { source: 'ipmi-dcmi', sensor: 'system', time_unix_ms: 1_604_865_078_000, watts: 262, min_watts: 248, max_watts: 263, avg_watts: 257, sampling_period_ms: 5000, state: 'activated', stale: false, read_started_unix_ms: 1_604_865_077_990, read_ended_unix_ms: 1_604_865_078_010 } }]);
     assert.equal(csv, 'node,source,sensor,time,watts,min_watts,max_watts,avg_watts,sampling_period_ms,state\np9,ipmi-dcmi,system,2020-11-08T19:51:18.000Z,262,248,263,257,5000,activated\n');
   });
 });

@@ -48,6 +48,8 @@ export function sampleRun(runId: string, overrides: Partial<RunRecord> = {}): Ru
     derived: { ipc: 2 },
     fingerprint: { arch: 'ppc64le', cpu_model: 'POWER9, altivec supported', smt: 'on', online_cpus: 128, frequency_governor: 'performance', kernel: '6.1.0', perf_version: '6.1', numa_nodes: 2 },
     event_group: 0,
+    source_energies: [],
+    energy_source: '',
     ...overrides,
   };
 }

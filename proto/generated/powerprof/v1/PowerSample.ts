@@ -12,10 +12,15 @@ export interface PowerSample {
   'avg_watts'?: (number | string);
   'sampling_period_ms'?: (number);
   'state'?: (string);
+  'stale'?: (boolean);
+  'read_started_unix_ms'?: (number | string | Long);
+  'read_ended_unix_ms'?: (number | string | Long);
+  'energy_joules'?: (number | string);
   '_min_watts'?: "min_watts";
   '_max_watts'?: "max_watts";
   '_avg_watts'?: "avg_watts";
   '_sampling_period_ms'?: "sampling_period_ms";
+  '_energy_joules'?: "energy_joules";
 }
 
 export interface PowerSample__Output {
@@ -28,8 +33,13 @@ export interface PowerSample__Output {
   'avg_watts'?: (number);
   'sampling_period_ms'?: (number);
   'state': (string);
+  'stale': (boolean);
+  'read_started_unix_ms': (number);
+  'read_ended_unix_ms': (number);
+  'energy_joules'?: (number);
   '_min_watts'?: "min_watts";
   '_max_watts'?: "max_watts";
   '_avg_watts'?: "avg_watts";
   '_sampling_period_ms'?: "sampling_period_ms";
+  '_energy_joules'?: "energy_joules";
 }

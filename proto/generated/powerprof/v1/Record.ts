@@ -4,13 +4,15 @@ import type { NodeInfo as _powerprof_v1_NodeInfo, NodeInfo__Output as _powerprof
 import type { RunRecord as _powerprof_v1_RunRecord, RunRecord__Output as _powerprof_v1_RunRecord__Output } from '../../powerprof/v1/RunRecord';
 import type { PowerSample as _powerprof_v1_PowerSample, PowerSample__Output as _powerprof_v1_PowerSample__Output } from '../../powerprof/v1/PowerSample';
 import type { CounterInterval as _powerprof_v1_CounterInterval, CounterInterval__Output as _powerprof_v1_CounterInterval__Output } from '../../powerprof/v1/CounterInterval';
+import type { PowerSourceStatus as _powerprof_v1_PowerSourceStatus, PowerSourceStatus__Output as _powerprof_v1_PowerSourceStatus__Output } from '../../powerprof/v1/PowerSourceStatus';
 
 export interface Record {
   'node_info'?: (_powerprof_v1_NodeInfo | null);
   'run'?: (_powerprof_v1_RunRecord | null);
   'power_sample'?: (_powerprof_v1_PowerSample | null);
   'counter_interval'?: (_powerprof_v1_CounterInterval | null);
-  'kind'?: "node_info"|"run"|"power_sample"|"counter_interval";
+  'power_source_status'?: (_powerprof_v1_PowerSourceStatus | null);
+  'kind'?: "node_info"|"run"|"power_sample"|"counter_interval"|"power_source_status";
 }
 
 export interface Record__Output {
@@ -18,5 +20,6 @@ export interface Record__Output {
   'run'?: (_powerprof_v1_RunRecord__Output | null);
   'power_sample'?: (_powerprof_v1_PowerSample__Output | null);
   'counter_interval'?: (_powerprof_v1_CounterInterval__Output | null);
-  'kind'?: "node_info"|"run"|"power_sample"|"counter_interval";
+  'power_source_status'?: (_powerprof_v1_PowerSourceStatus__Output | null);
+  'kind'?: "node_info"|"run"|"power_sample"|"counter_interval"|"power_source_status";
 }
