@@ -35,6 +35,6 @@ describe('powerprof-agent parse', () => {
   it('an unknown kind is a usage error', async () => {
     const result = await runNode(agentMain, ['parse', 'bogus']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /parse needs a kind, one of: perf-stat, lscpu \(got "bogus"\)/);
+    assert.match(result.stderr, /parse needs a kind, one of: perf-stat, lscpu, ipmi-dcmi, ipmi-sdr, nvidia-smi \(got "bogus"\)/);
   });
 });

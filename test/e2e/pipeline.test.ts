@@ -53,8 +53,9 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
 
     const entries = await redis.xrange(`${keyPrefix}:{e2e-node}:records`, '-', '+');
     const kinds = entries.map(([, fields]) => fields[fields.indexOf('kind') + 1]);
-    assert.deepEqual(kinds, ['node_info', 'run', 'run', 'run']);
-    const runs = entries.slice(1).map(([, fields]) => JSON.parse(fields[fields.indexOf('data') + 1]!));
+    // Power sources report their state too (none works on most test machines).
+    assert.deepEqual(kinds.filter((kind) => kind !== 'power_source_status'), ['node_info', 'run', 'run', 'run']);
+    const runs = entries.filter(([, fields]) => fields[fields.indexOf('kind') + 1] === 'run').map(([, fields]) => JSON.parse(fields[fields.indexOf('data') + 1]!));
     assert.deepEqual(runs.map((r) => [r.repetition, r.status, r.workload]), [[1, 'RUN_STATUS_OK', 'sh'], [2, 'RUN_STATUS_OK', 'sh'], [3, 'RUN_STATUS_OK', 'sh']]);
     for (const run of runs) {
       const taskClock = run.counters.find((c: { event: string }) => c.event === 'task-clock');
@@ -108,7 +109,8 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
     assert.equal(agent.code, 0, agent.stderr);
     assert.equal(agent.stdout, 'RIGHTS: 480\nWRONGS: 20\nACC: 0.96\nTime Elapsed: 12.3s\nPOWERPROF {"items": 500}\n'.repeat(2));
     const entries = await redis.xrange(`${keyPrefix}:{e2e-metrics}:records`, '-', '+');
-    const run = JSON.parse(entries[1]![1][entries[1]![1].indexOf('data') + 1]!);
+    const runEntry = entries.find(([, fields]) => fields[fields.indexOf('kind') + 1] === 'run')!;
+    const run = JSON.parse(runEntry[1][runEntry[1].indexOf('data') + 1]!);
     assert.deepEqual(run.workload_metrics, { RIGHTS: 480, WRONGS: 20, ACC: 0.96, 'Time Elapsed': 12.3, items: 500 });
     assert.equal(run.items, 500);
     const [header, row] = readFileSync(join(csvDir, 'runs.csv'), 'utf8').split('\n');
@@ -153,7 +155,8 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
     const agent = await runNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', 'e2e-noperf', '--no-perf', '--', 'true'], { env });
     assert.equal(agent.code, 0, agent.stderr);
     const entries = await redis.xrange(`${keyPrefix}:{e2e-noperf}:records`, '-', '+');
-    const run = JSON.parse(entries[1]![1][entries[1]![1].indexOf('data') + 1]!);
+    const runEntry = entries.find(([, fields]) => fields[fields.indexOf('kind') + 1] === 'run')!;
+    const run = JSON.parse(runEntry[1][runEntry[1].indexOf('data') + 1]!);
     assert.deepEqual([run.status, run.perf_used, run.counters], ['RUN_STATUS_OK', false, []]);
   });
 });
@@ -203,7 +206,7 @@ describe('agent usage errors', () => {
     const agent = await runNode(agentMain, ['run', '--collector', `127.0.0.1:${port}`, '--flush-timeout', '1', '--', 'true']);
     assert.equal(agent.code, 1);
     assert.match(agent.stderr, /records not delivered to the collector/);
-    assert.match(agent.stderr, /"undelivered":2/);
+    assert.match(agent.stderr, /"undelivered":[2-9]\d*/);
   });
 
   it('bad flags list every problem and exit 2', async () => {
