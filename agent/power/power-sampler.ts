@@ -68,6 +68,8 @@ export class PowerSampler {
         this.schedule(state, probe.ok ? 0 : this.backoffMs(state));
       }),
     );
+    // A first reading of every working source, so that the first run's start is covered.
+    await this.readingsAfter(0, this.options.timeoutMs);
     return this.upSources();
   }
 
@@ -77,7 +79,7 @@ export class PowerSampler {
 
   totalSensors(source: string): string[] {
     const state = this.states.find((s) => s.source.name === source);
-    return state === undefined ? [] : state.source.totalSensors([...new Set(state.readings.map((r) => r.sensor))]);
+    return state === undefined ? [] : state.source.totalSensors(state.sensors);
   }
 
   readings(source: string): readonly TimedReading[] {

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { runExperiment } from '../../../agent/experiment/run-experiment.js';
+import { PowerMeasurement } from '../../../agent/power/power-measurement.js';
+import { PowerSampler } from '../../../agent/power/power-sampler.js';
+import { hwmonSource } from '../../../agent/power/sources/hwmon-source.js';
+import { raplSource } from '../../../agent/power/sources/rapl-source.js';
+import type { PowerSample, RunRecord } from '../../../proto/records.js';
+import { sampleNodeInfo } from '../../proto/sample-records.js';
+import { fileTree } from '../../support/file-tree.js';
+import { testLogger } from '../../support/silent-logger.js';
+
+/** A powercap tree like a 1-socket Intel laptop's (the ThinkPad capture): package, sub-zones, psys, and the MMIO duplicate. */
+function raplTree(rangeMicrojoules: number): string {
+  return fileTree({
+    'class/powercap/intel-rapl/enabled': '1\n',
+    'class/powercap/intel-rapl:0/name': 'package-0\n',
+    'class/powercap/intel-rapl:0/energy_uj': '0\n',
+    'class/powercap/intel-rapl:0/max_energy_range_uj': `${rangeMicrojoules}\n`,
+    'class/powercap/intel-rapl:0:0/name': 'core\n',
+    'class/powercap/intel-rapl:0:0/energy_uj': '0\n',
+    'class/powercap/intel-rapl:0:0/max_energy_range_uj': `${rangeMicrojoules}\n`,
+    'class/powercap/intel-rapl:1/name': 'psys\n',
+    'class/powercap/intel-rapl:1/energy_uj': '0\n',
+    'class/powercap/intel-rapl:1/max_energy_range_uj': `${rangeMicrojoules}\n`,
+    'class/powercap/intel-rapl-mmio:0/name': 'package-0\n',
+    'class/powercap/intel-rapl-mmio:0/energy_uj': '0\n',
+  });
+}
+
+describe('rapl', () => {
+  it('reads powercap zones, skipping the MMIO duplicate of the package', async () => {
+    const root = raplTree(262_143_328_850);
+    const source = raplSource(root);
+    assert.deepEqual(await source.probe(AbortSignal.timeout(1000)), { ok: true, sensors: ['package-0', 'package-0/core', 'psys'] });
+    writeFileSync(join(root, 'class/powercap/intel-rapl:0/energy_uj'), '123456789\n');
+    const readings = await source.sample(AbortSignal.timeout(1000));
+    assert.deepEqual(readings[0], { sensor: 'package-0', energyJoules: 123.456789, energyRangeJoules: 262_143.32885 });
+    assert.deepEqual(source.totalSensors(['package-0', 'package-0/core', 'psys']), ['package-0'], 'psys contains the package: never summed with it');
+  });
+
+  it('says why not where there is no RAPL', async () => {
+    const probe = await raplSource(fileTree({ 'class/': '' })).probe(AbortSignal.timeout(1000));
+    assert.ok(!probe.ok);
+    assert.match(probe.reason, /no RAPL zones under .*class\/powercap/);
+  });
+
+  it('a 2 s run at 100 W comes out at 200 J ± 5 %, with a wraparound inside the experiment', async () => {
+    const range = 300_000_000; // 300 J: wraps every 3 s at 100 W
+    const root = raplTree(range);
+    const counterFile = join(root, 'class/powercap/intel-rapl:0/energy_uj');
+    const started = Date.now();
+    const offsetJoules = 150; // the counter starts mid-range
+    const advance = (): void => writeFileSync(counterFile, `${Math.round((offsetJoules * 1e6 + (Date.now() - started) * 100_000) % range)}\n`);
+    advance();
+    const writer = setInterval(advance, 10);
+    const samples: PowerSample[] = [];
+    const sampler = new PowerSampler([raplSource(root)], { periodMs: 100, timeoutMs: 1_000, maxBackoffMs: 1_000, maxReadingsPerSource: 10_000 }, { onSamples: (s) => samples.push(...s), onStatus: () => undefined, logger: testLogger });
+    try {
+      assert.deepEqual(await sampler.start(), ['rapl']);
+      const power = new PowerMeasurement(sampler, { primary: undefined, idleS: 0.5, settleMs: 1_100 }, testLogger);
+      const emitted: RunRecord[] = [];
+      await runExperiment(
+        { workload: 'sleep', command: ['sleep', '2'], repeat: { warmup: 0, repeat: 1, maxRepeat: 1 }, eventGroups: [[]], perfPath: undefined, intervalMs: 0, timeoutMs: 0, killGraceMs: 1_000, itemsKey: 'items', sysfsRoot: root, power },
+        sampleNodeInfo('rapl-node'),
+        { emit: (records) => records.forEach((r) => r.run && emitted.push(r.run as RunRecord)), terminal: new PassThrough(), logger: testLogger },
+        new AbortController().signal,
+      );
+      const run = emitted[0]!;
+      const expected = 100 * (run.duration_ms / 1000);
+      assert.equal(run.energy_source, 'rapl/package-0', JSON.stringify(run.source_energies));
+      assert.ok(Math.abs(run.energy_joules! - expected) / expected < 0.05, `${run.energy_joules} J for ${run.duration_ms} ms at 100 W`);
+      assert.ok(Math.abs(run.energy_joules! - 200) / 200 < 0.05, `${run.energy_joules} J, expected 200 J ± 5 %`);
+      assert.ok(Math.abs(run.avg_watts! - 100) < 5);
+      assert.ok(Math.abs(run.idle_watts! - 100) < 5, 'the counter ran at 100 W during the idle window too');
+      assert.ok(Math.abs(run.dynamic_energy_joules!) < 10);
+      assert.ok(Date.now() - started > 3_000, 'the experiment lasted past the counter\'s wraparound');
+      assert.ok(samples.filter((s) => s.sensor === 'package-0').every((s) => s.watts > 80 && s.watts < 120), 'no sample shows the wrap as a negative or huge power');
+    } finally {
+      clearInterval(writer);
+      await sampler.stop();
+    }
+  });
+});
+
+describe('hwmon', () => {
+  it('reads POWER9 OCC (ibmpowernv) sensors by label, energy counters first, in watts and joules', async () => {
+    const root = fileTree({
+      'class/hwmon/hwmon0/name': 'ibmpowernv\n',
+      'class/hwmon/hwmon0/power1_input': '426000000\n',
+      'class/hwmon/hwmon0/power1_label': 'System\n',
+      'class/hwmon/hwmon0/energy1_input': '21290000000000\n',
+      'class/hwmon/hwmon0/energy1_label': 'System\n',
+      'class/hwmon/hwmon0/power2_input': '157000000\n',
+      'class/hwmon/hwmon0/power2_label': 'Chip 0\n',
+      'class/hwmon/hwmon0/power3_input': '113000000\n',
+      'class/hwmon/hwmon0/power3_label': 'Chip 0 Vdd\n',
+      'class/hwmon/hwmon0/temp1_input': '45000\n',
+      'class/hwmon/hwmon1/name': 'nvme\n',
+      'class/hwmon/hwmon1/temp1_input': '38000\n',
+    });
+    const source = hwmonSource(root);
+    assert.deepEqual(await source.probe(AbortSignal.timeout(1000)), { ok: true, sensors: ['ibmpowernv/System', 'ibmpowernv/Chip 0', 'ibmpowernv/Chip 0 Vdd'] });
+    assert.deepEqual(await source.sample(AbortSignal.timeout(1000)), [
+      { sensor: 'ibmpowernv/System', energyJoules: 21_290_000 },
+      { sensor: 'ibmpowernv/Chip 0', watts: 157 },
+      { sensor: 'ibmpowernv/Chip 0 Vdd', watts: 113 },
+    ]);
+    assert.deepEqual(source.totalSensors(['ibmpowernv/System', 'ibmpowernv/Chip 0']), ['ibmpowernv/System']);
+  });
+
+  it('says why not where no hwmon device reports power', async () => {
+    const probe = await hwmonSource(fileTree({ 'class/hwmon/hwmon0/name': 'nvme\n', 'class/hwmon/hwmon0/temp1_input': '1\n' })).probe(AbortSignal.timeout(1000));
+    assert.ok(!probe.ok);
+    assert.match(probe.reason, /no power\*_input or energy\*_input/);
+  });
+});
