@@ -7,6 +7,8 @@ import { diagnosePmu } from '../perf/diagnose-pmu.js';
 import { isSoftwareEvent, resolveEvents } from '../perf/event-presets.js';
 import { genericEventMeaning } from '../perf/generic-event-meanings.js';
 import { probePerf } from '../perf/probe-perf.js';
+import { selectedSourceNames } from '../power/source-registry.js';
+import { createPowerSampler } from '../power/power-setup.js';
 import { runWorkload } from '../workload/run-workload.js';
 
 /**
@@ -37,7 +39,35 @@ export async function probeCommand(config: ProbeConfig, logger: Logger, out: Nod
     const status = row?.status ?? 'not_reported';
     out.write(`${event.padEnd(width)}  ${status.padEnd(13)}  ${eventNote(event, status, node.arch, pmu.reason)}\n`);
   }
+  await probePower(config, logger, out);
   return 0;
+}
+
+/** One line per power source: ok with its sensors and a first reading, or why not. */
+async function probePower(config: ProbeConfig, logger: Logger, out: NodeJS.WritableStream): Promise<void> {
+  if (config.power.includes('none')) return;
+  const samples = new Map<string, string[]>();
+  const reasons = new Map<string, string>();
+  const sampler = createPowerSampler(config, {
+    onSamples: (batch) => batch.forEach((s) => samples.set(s.source, [...(samples.get(s.source) ?? []), `${s.sensor} ${s.watts.toFixed(1)} W`])),
+    onStatus: (status) => (status.up ? reasons.delete(status.source) : reasons.set(status.source, status.error)),
+    // The table says why a source is down; no need to log it too.
+    logger: logger.child({}, { level: 'error' }),
+  });
+  const names = selectedSourceNames(config.power);
+  try {
+    const up = await sampler.start();
+    // Counters need two readings for a power figure.
+    if (up.length > 0) await sampler.readingsAfter(Date.now() + config.power_period_ms, config.power_period_ms * 3 + config.power_timeout * 1000);
+    const width = Math.max(6, ...names.map((n) => n.length));
+    out.write(`\n${'source'.padEnd(width)}  status  sensors, first reading / why not\n`);
+    for (const name of names) {
+      if (up.includes(name)) out.write(`${name.padEnd(width)}  ok      ${(samples.get(name) ?? ['(no power figure yet)']).join(', ')}\n`);
+      else out.write(`${name.padEnd(width)}  no      ${reasons.get(name) ?? 'not probed'}\n`);
+    }
+  } finally {
+    await sampler.stop();
+  }
 }
 
 function eventNote(event: string, status: string, arch: string, pmuProblem: string | undefined): string {

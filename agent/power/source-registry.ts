@@ -26,10 +26,13 @@ const factories: Record<string, (settings: PowerSourceSettings) => PowerSource> 
 export const powerSourceNames = Object.keys(factories);
 
 /** "auto": every source (those that do not work here say why and stay out); "none": no power. */
-export function createPowerSources(selection: readonly string[], settings: PowerSourceSettings): PowerSource[] {
+export function selectedSourceNames(selection: readonly string[]): string[] {
   if (selection.includes('none')) return [];
-  const names = selection.includes('auto') ? powerSourceNames : selection;
-  return names.map((name) => {
+  return selection.includes('auto') ? powerSourceNames : [...selection];
+}
+
+export function createPowerSources(selection: readonly string[], settings: PowerSourceSettings): PowerSource[] {
+  return selectedSourceNames(selection).map((name) => {
     const factory = factories[name];
     if (factory === undefined) throw new Error(`unknown power source "${name}"; sources: ${powerSourceNames.join(', ')}, auto, none`);
     return factory(settings);

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { fileTree } from '../support/file-tree.js';
 import { freePort } from '../support/free-port.js';
 import { metricValue } from '../support/in-process-collector.js';
 import { agentMain, collectorMain, runNode, startNode, type Background } from '../support/node-processes.js';
@@ -139,6 +140,57 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
     const rows = readFileSync(join(outDir, 'counters.csv'), 'utf8').trimEnd().split('\n').filter((line) => line.startsWith(`e2e-interval,${run.run_id},`));
     assert.ok(rows.filter((line) => line.includes(',task-clock,')).length >= 4);
     assert.match(rows[0]!, /^e2e-interval,[0-9a-f-]{36},0\.1\d*,task-clock,[\d.]+,msec,counted,100$/);
+  });
+
+  it('power: samples stream, each run gets its energy over its window, and /metrics and the CSVs show both', async () => {
+    const tree = fileTree({
+      'class/powercap/intel-rapl:0/name': 'package-0\n',
+      'class/powercap/intel-rapl:0/energy_uj': '0\n',
+      'class/powercap/intel-rapl:0/max_energy_range_uj': '262143328850\n',
+    });
+    const counter = join(tree, 'class/powercap/intel-rapl:0/energy_uj');
+    const startedAt = Date.now();
+    const writer = setInterval(() => writeFileSync(counter, `${Math.round((Date.now() - startedAt) * 50_000)}\n`), 10); // 50 W
+    try {
+      const csvDir = join(workdir, 'power-csv');
+      const agent = await runNode(
+        agentMain,
+        ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', 'e2e-power', '--no-perf', '--power', 'rapl', '--sysfs-root', tree, '--power-period-ms', '100', '--idle-s', '0.3', '--repeat', '2', '--csv', csvDir, '--', 'sleep', '1'],
+        { env },
+      );
+      assert.equal(agent.code, 0, agent.stderr);
+      assert.match(agent.stderr, /idle power: 5\d\.\d W before the first run/);
+      const entries = await redis.xrange(`${keyPrefix}:{e2e-power}:records`, '-', '+');
+      const records = entries.map(([, f]) => ({ kind: f[f.indexOf('kind') + 1], data: JSON.parse(f[f.indexOf('data') + 1]!) }));
+      const runs = records.filter((r) => r.kind === 'run').map((r) => r.data);
+      assert.equal(runs.length, 2);
+      for (const run of runs) {
+        assert.equal(run.energy_source, 'rapl/package-0');
+        assert.ok(Math.abs(run.avg_watts - 50) < 5, `avg ${run.avg_watts} W`);
+        assert.ok(Math.abs(run.energy_joules - 50 * (run.duration_ms / 1000)) < 5);
+        assert.ok(Math.abs(run.idle_watts - 50) < 5);
+        assert.ok(run.energy_uncertainty_joules >= 0);
+      }
+      const samples = records.filter((r) => r.kind === 'power_sample');
+      assert.ok(samples.length >= 15, `${samples.length} power samples`);
+      assert.ok(records.some((r) => r.kind === 'power_source_status' && r.data.source === 'rapl' && r.data.up === true));
+
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      assert.equal(metricValue(metrics, 'powerprof_power_source_up{node="e2e-power",source="rapl"}'), 1);
+      assert.ok(Math.abs(metricValue(metrics, 'powerprof_node_power_watts{node="e2e-power",source="rapl",sensor="package-0"}')! - 50) < 10);
+      assert.ok(Math.abs(metricValue(metrics, 'powerprof_run_energy_joules_total{node="e2e-power",workload="sleep"}')! - runs[0].energy_joules - runs[1].energy_joules) < 1e-6);
+      assert.deepEqual(promtoolCheckMetrics(metrics), { status: 0, output: '' });
+
+      const [header, row] = readFileSync(join(csvDir, 'runs.csv'), 'utf8').split('\n');
+      assert.match(header!, /,energy_joules,avg_watts,idle_watts,dynamic_energy_joules,joules_per_item,energy_uncertainty_joules,rapl_energy_joules,rapl_avg_watts$/);
+      const cell = (name: string): number => Number(row!.split(',')[header!.split(',').indexOf(name)]);
+      assert.ok(Math.abs(cell('energy_joules') - 50) < 5 && Math.abs(cell('avg_watts') - 50) < 5 && cell('rapl_energy_joules') === cell('energy_joules'));
+      const power = readFileSync(join(csvDir, 'power.csv'), 'utf8').trimEnd().split('\n');
+      assert.ok(power.length >= 16);
+      assert.match(power[1]!, /^e2e-power,rapl,package-0,\d{4}-\d\d-\d\dT[\d:.]+Z,\d+(\.\d+)?,,,,,$/);
+    } finally {
+      clearInterval(writer);
+    }
   });
 
   it('SIGTERM during a run: the run is recorded as interrupted and delivered, exit 130', async () => {
