@@ -10,8 +10,12 @@ missing=""
 command -v perf >/dev/null 2>&1 || missing="$missing linux-perf"
 command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 command -v lscpu >/dev/null 2>&1 || missing="$missing util-linux"
+command -v ipmitool >/dev/null 2>&1 || missing="$missing ipmitool"
 if [ "${1:-}" = "--test" ]; then
   command -v promtool >/dev/null 2>&1 || missing="$missing prometheus"
+  command -v ipmi_sim >/dev/null 2>&1 || missing="$missing openipmi"
+  [ -f /usr/include/OpenIPMI/mcserv.h ] || missing="$missing libopenipmi-dev"
+  command -v gcc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
 fi
 
 if [ -n "$missing" ]; then

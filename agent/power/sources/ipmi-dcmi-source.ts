@@ -9,6 +9,7 @@ import { SourceError, type PowerSource, type Probe, type SensorReading } from '.
  */
 export function ipmiDcmiSource(connection: IpmiConnection): PowerSource {
   let lastBmcTimestamp: string | undefined;
+  let firstSeenAtMs = 0;
 
   const read = async (signal: AbortSignal): Promise<SensorReading> => {
     const { output, code } = await runIpmitool(connection, ['dcmi', 'power', 'reading'], signal);
@@ -16,8 +17,10 @@ export function ipmiDcmiSource(connection: IpmiConnection): PowerSource {
     if (!parsed.ok) throw new SourceError(`"ipmitool dcmi power reading" failed${code === 0 ? ' (exit 0)' : ` (exit ${code})`}: ${parsed.error}${fixFor(parsed.error)}`);
     const { reading } = parsed;
     // An unset or constant BMC clock (the epoch, "Unspecified") says nothing about freshness.
+    // The stamp has one-second resolution: the same stamp for longer than that means the BMC's reading did not move.
     const meaningfulClock = reading.bmc_timestamp !== '' && !/1970|Unspecified/.test(reading.bmc_timestamp);
-    const stale = meaningfulClock && reading.bmc_timestamp === lastBmcTimestamp;
+    if (reading.bmc_timestamp !== lastBmcTimestamp) firstSeenAtMs = Date.now();
+    const stale = meaningfulClock && reading.bmc_timestamp === lastBmcTimestamp && Date.now() - firstSeenAtMs > STALE_AFTER_MS;
     lastBmcTimestamp = reading.bmc_timestamp;
     return {
       sensor: 'system',
@@ -47,6 +50,8 @@ export function ipmiDcmiSource(connection: IpmiConnection): PowerSource {
     close: async () => undefined,
   };
 }
+
+const STALE_AFTER_MS = 1_500;
 
 function fixFor(error: string): string {
   if (/Could not open device/.test(error)) return '; load the local BMC driver ("modprobe ipmi_devintf ipmi_si") or give --ipmi-host for a remote BMC';

@@ -30,8 +30,11 @@ describe('ipmi-dcmi source (ipmitool replaying captured BMC answers)', () => {
     replayDir(capture('ipmi-dcmi', 'ipmitool-dcmi__power9-bare-metal-blog__1'));
     const source = ipmiDcmiSource(local);
     assert.deepEqual(await source.probe(AbortSignal.timeout(2000)), { ok: true, sensors: ['system'] });
-    const [second] = await source.sample(AbortSignal.timeout(2000));
-    assert.deepEqual(second, { sensor: 'system', watts: 262, minWatts: 248, maxWatts: 263, avgWatts: 257, samplingPeriodMs: 5000, state: 'activated', stale: true });
+    const [soon] = await source.sample(AbortSignal.timeout(2000));
+    assert.equal(soon!.stale, false, 'the same second: the stamp has one-second resolution');
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    const [later] = await source.sample(AbortSignal.timeout(2000));
+    assert.deepEqual(later, { sensor: 'system', watts: 262, minWatts: 248, maxWatts: 263, avgWatts: 257, samplingPeriodMs: 5000, state: 'activated', stale: true });
   });
 
   it('an error printed with exit status 0 is a source error quoting the BMC, never 0 W', async () => {
