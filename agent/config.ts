@@ -45,6 +45,7 @@ const powerOptions = {
   ipmi_password_file: z.string().min(1).optional(),
   ipmi_cipher_suite: z.coerce.number().int().min(0).max(17).optional(),
   ipmi_args: z.string().default(''),
+  ipmi_session: z.enum(['shell', 'process']).default('shell'),
   sdr_sensors: z
     .union([z.string(), z.array(z.string())])
     .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter((s) => s !== ''))
@@ -65,6 +66,7 @@ const powerFlags = {
   'ipmi-password-file': { type: 'string' },
   'ipmi-cipher-suite': { type: 'string' },
   'ipmi-args': { type: 'string' },
+  'ipmi-session': { type: 'string' },
   'sdr-sensors': { type: 'string' },
   'nvidia-smi-path': { type: 'string' },
 } as const;

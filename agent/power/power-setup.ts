@@ -18,6 +18,7 @@ export interface PowerConfig {
   ipmi_password_file?: string | undefined;
   ipmi_cipher_suite?: number | undefined;
   ipmi_args: string;
+  ipmi_session: 'shell' | 'process';
   sdr_sensors: readonly string[];
   nvidia_smi_path: string;
 }
@@ -35,6 +36,7 @@ export function createPowerSampler(config: PowerConfig, sinks: { onSamples(sampl
       extraArgs: config.ipmi_args.split(/\s+/).filter((arg) => arg !== ''),
       timeoutMs: config.power_timeout * 1000,
     },
+    ipmiSession: config.ipmi_session,
     sdrSensors: config.sdr_sensors,
     nvidiaSmiPath: config.nvidia_smi_path,
     periodMs: config.power_period_ms,

@@ -1,4 +1,5 @@
 import type { IpmiConnection } from './ipmitool.js';
+import { ipmitoolRunner, type IpmitoolSession } from './ipmitool-runner.js';
 import type { PowerSource } from './power-source.js';
 import { hwmonSource } from './sources/hwmon-source.js';
 import { ipmiDcmiSource } from './sources/ipmi-dcmi-source.js';
@@ -9,6 +10,7 @@ import { raplSource } from './sources/rapl-source.js';
 export interface PowerSourceSettings {
   sysfsRoot: string;
   ipmi: IpmiConnection;
+  ipmiSession: IpmitoolSession;
   sdrSensors: readonly string[];
   nvidiaSmiPath: string;
   periodMs: number;
@@ -16,8 +18,8 @@ export interface PowerSourceSettings {
 
 /** Every source, by name, explicitly: importing a module registers nothing. */
 const factories: Record<string, (settings: PowerSourceSettings) => PowerSource> = {
-  'ipmi-dcmi': (s) => ipmiDcmiSource(s.ipmi),
-  'ipmi-sdr': (s) => ipmiSdrSource(s.ipmi, s.sdrSensors),
+  'ipmi-dcmi': (s) => ipmiDcmiSource(ipmitoolRunner(s.ipmi, s.ipmiSession)),
+  'ipmi-sdr': (s) => ipmiSdrSource(ipmitoolRunner(s.ipmi, s.ipmiSession), s.sdrSensors),
   hwmon: (s) => hwmonSource(s.sysfsRoot),
   rapl: (s) => raplSource(s.sysfsRoot),
   nvidia: (s) => nvidiaSource(s.nvidiaSmiPath, s.periodMs),

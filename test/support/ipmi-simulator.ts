@@ -19,6 +19,8 @@ export interface IpmiSimulator {
   setSensorWatts(watts: number): void;
   /** What the DCMI plugin answers: "262", "262 deactivated", "cc=0xcb". */
   setDcmi(text: string): void;
+  /** Stops the simulator and starts a new one on the same port: every open session is gone. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -112,22 +114,30 @@ export async function startIpmiSimulator(): Promise<IpmiSimulator> {
     ].join('\n'),
   );
   // stdin is the simulator's control channel: "quit" stops it at once.
-  const child: ChildProcess = spawn('ipmi_sim', ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'bmc.emu'), '-s', state], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const launch = (): ChildProcess => spawn('ipmi_sim', ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'bmc.emu'), '-s', state], { stdio: ['pipe', 'ignore', 'ignore'] });
+  let child = launch();
   await waitUntilAnswering(port, productId, child);
+  const quit = async (): Promise<void> => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin!.end('quit\n');
+    const kill = setTimeout(() => child.kill('SIGKILL'), 3_000);
+    await exited;
+    clearTimeout(kill);
+  };
   return {
     port,
     user: 'admin',
     password: 'password',
     setSensorWatts: (watts) => writeFileSync(sensorFile, `${watts}\n`),
     setDcmi: (text) => writeFileSync(dcmiFile, `${text}\n`),
+    restart: async () => {
+      await quit();
+      child = launch();
+      await waitUntilAnswering(port, productId, child);
+    },
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.stdin!.end('quit\n');
-        const kill = setTimeout(() => child.kill('SIGKILL'), 3_000);
-        await exited;
-        clearTimeout(kill);
-      }
+      await quit();
       rmSync(dir, { recursive: true, force: true });
     },
   };

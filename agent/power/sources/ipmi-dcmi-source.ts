@@ -1,4 +1,4 @@
-import { runIpmitool, type IpmiConnection } from '../ipmitool.js';
+import type { IpmitoolRunner } from '../ipmitool-runner.js';
 import { parseDcmiPowerReading } from '../parse-dcmi-power-reading.js';
 import { SourceError, type PowerSource, type Probe, type SensorReading } from '../power-source.js';
 
@@ -7,14 +7,17 @@ import { SourceError, type PowerSource, type Probe, type SensorReading } from '.
  * node at the wall, what the original experiment sampled. One sensor,
  * "system". The BMC's own timestamp tells when a reading is stale.
  */
-export function ipmiDcmiSource(connection: IpmiConnection): PowerSource {
+export function ipmiDcmiSource(ipmitool: IpmitoolRunner): PowerSource {
   let lastBmcTimestamp: string | undefined;
   let firstSeenAtMs = 0;
 
   const read = async (signal: AbortSignal): Promise<SensorReading> => {
-    const { output, code } = await runIpmitool(connection, ['dcmi', 'power', 'reading'], signal);
+    const { output, code } = await ipmitool.run(['dcmi', 'power', 'reading'], signal);
     const parsed = parseDcmiPowerReading(output);
-    if (!parsed.ok) throw new SourceError(`"ipmitool dcmi power reading" failed${code === 0 ? ' (exit 0)' : ` (exit ${code})`}: ${parsed.error}${fixFor(parsed.error)}`);
+    if (!parsed.ok) {
+      ipmitool.reset();
+      throw new SourceError(`"ipmitool dcmi power reading" failed${exitText(code)}: ${parsed.error}${fixFor(parsed.error)}`);
+    }
     const { reading } = parsed;
     // An unset or constant BMC clock (the epoch, "Unspecified") says nothing about freshness.
     // The stamp has one-second resolution: the same stamp for longer than that means the BMC's reading did not move.
@@ -47,11 +50,16 @@ export function ipmiDcmiSource(connection: IpmiConnection): PowerSource {
     },
     sample: async (signal) => [await read(signal)],
     totalSensors: (sensors) => sensors.filter((s) => s === 'system'),
-    close: async () => undefined,
+    close: () => ipmitool.close(),
   };
 }
 
 const STALE_AFTER_MS = 1_500;
+
+/** A shell session has no per-command exit status; its words are the evidence. */
+function exitText(code: number | null): string {
+  return code === null ? '' : ` (exit ${code})`;
+}
 
 function fixFor(error: string): string {
   if (/Could not open device/.test(error)) return '; load the local BMC driver ("modprobe ipmi_devintf ipmi_si") or give --ipmi-host for a remote BMC';

@@ -1,4 +1,4 @@
-import { runIpmitool, type IpmiConnection } from '../ipmitool.js';
+import type { IpmitoolRunner } from '../ipmitool-runner.js';
 import { parseSdrWatts } from '../parse-sdr-watts.js';
 import { SourceError, type PowerSource, type Probe, type SensorReading } from '../power-source.js';
 
@@ -10,11 +10,14 @@ const NODE_SENSOR = /^(pwr consumption|power meter|total_?power|sys_?power|syste
  * PSU input power, "Pwr Consumption", "Total_Power"... With --sdr-sensors
  * only those are read, and their sum is the node figure (e.g. both PSUs).
  */
-export function ipmiSdrSource(connection: IpmiConnection, configuredSensors: readonly string[]): PowerSource {
+export function ipmiSdrSource(ipmitool: IpmitoolRunner, configuredSensors: readonly string[]): PowerSource {
   const read = async (signal: AbortSignal): Promise<SensorReading[]> => {
-    const { output, code } = await runIpmitool(connection, ['sdr', 'elist'], signal);
+    const { output, code } = await ipmitool.run(['sdr', 'elist'], signal);
     const parsed = parseSdrWatts(output);
-    if (!parsed.ok) throw new SourceError(`"ipmitool sdr elist" found no power (exit ${code}): ${parsed.error}`);
+    if (!parsed.ok) {
+      ipmitool.reset();
+      throw new SourceError(`"ipmitool sdr elist" found no power${code === null ? '' : ` (exit ${code})`}: ${parsed.error}`);
+    }
     const wanted = configuredSensors.length === 0 ? parsed.sensors : parsed.sensors.filter((s) => configuredSensors.includes(s.sensor));
     if (configuredSensors.length > 0 && wanted.length === 0) {
       throw new SourceError(`none of --sdr-sensors (${configuredSensors.join(', ')}) reports Watts; the BMC lists: ${parsed.sensors.map((s) => s.sensor).join(', ')}`);
@@ -33,6 +36,6 @@ export function ipmiSdrSource(connection: IpmiConnection, configuredSensors: rea
     },
     sample: read,
     totalSensors: (sensors) => (configuredSensors.length > 0 ? sensors.filter((s) => configuredSensors.includes(s)) : sensors.filter((s) => NODE_SENSOR.test(s)).slice(0, 1)),
-    close: async () => undefined,
+    close: () => ipmitool.close(),
   };
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { IpmiConnection } from '../../../agent/power/ipmitool.js';
+import { ipmitoolRunner } from '../../../agent/power/ipmitool-runner.js';
 import { PowerSampler } from '../../../agent/power/power-sampler.js';
 import { ipmiDcmiSource } from '../../../agent/power/sources/ipmi-dcmi-source.js';
 import { ipmiSdrSource } from '../../../agent/power/sources/ipmi-sdr-source.js';
@@ -28,7 +29,7 @@ const local: IpmiConnection = { ipmitoolPath: replay, extraArgs: [], timeoutMs: 
 describe('ipmi-dcmi source (ipmitool replaying captured BMC answers)', () => {
   it('reads the POWER9 BMC\'s reading, and flags a reading whose BMC timestamp did not move as stale', async () => {
     replayDir(capture('ipmi-dcmi', 'ipmitool-dcmi__power9-bare-metal-blog__1'));
-    const source = ipmiDcmiSource(local);
+    const source = ipmiDcmiSource(ipmitoolRunner(local, 'process'));
     assert.deepEqual(await source.probe(AbortSignal.timeout(2000)), { ok: true, sensors: ['system'] });
     const [soon] = await source.sample(AbortSignal.timeout(2000));
     assert.equal(soon!.stale, false, 'the same second: the stamp has one-second resolution');
@@ -39,27 +40,27 @@ describe('ipmi-dcmi source (ipmitool replaying captured BMC answers)', () => {
 
   it('an error printed with exit status 0 is a source error quoting the BMC, never 0 W', async () => {
     replayDir(capture('ipmi-dcmi', 'ipmitool-dcmi__gigabyte-g431-gotest-error-cc__1'), 0);
-    const probe = await ipmiDcmiSource(local).probe(AbortSignal.timeout(2000));
+    const probe = await ipmiDcmiSource(ipmitoolRunner(local, 'process')).probe(AbortSignal.timeout(2000));
     assert.deepEqual(probe, { ok: false, reason: '"ipmitool dcmi power reading" failed (exit 0): DCMI request failed because: Invalid data field in request (cc)' });
   });
 
   it('no local BMC device: the error and the fix', async () => {
     replayDir(capture('ipmi-dcmi', 'ipmitool-error__ha-ipmi-27-open-nodevice__1'), 1);
-    const probe = await ipmiDcmiSource(local).probe(AbortSignal.timeout(2000));
+    const probe = await ipmiDcmiSource(ipmitoolRunner(local, 'process')).probe(AbortSignal.timeout(2000));
     assert.ok(!probe.ok);
     assert.match(probe.reason, /exit 1\): Could not open device at \/dev\/ipmi0.*; load the local BMC driver \("modprobe ipmi_devintf ipmi_si"\) or give --ipmi-host/);
   });
 
   it('a deactivated reading is not a valid power: the source says so', async () => {
     replayDir(capture('ipmi-dcmi', 'ipmitool-dcmi__openbmc-3257-witherspoon__1'));
-    const probe = await ipmiDcmiSource(local).probe(AbortSignal.timeout(2000));
+    const probe = await ipmiDcmiSource(ipmitoolRunner(local, 'process')).probe(AbortSignal.timeout(2000));
     assert.ok(!probe.ok);
     assert.match(probe.reason, /power reading is deactivated \(no valid power\)/);
   });
 
   it('the password reaches ipmitool through its environment, never its argv', async () => {
     const dir = replayDir(capture('ipmi-dcmi', 'ipmitool-dcmi__power9-bare-metal-blog__1'));
-    await ipmiDcmiSource({ ...local, host: '10.0.0.9', user: 'admin', password: 's3cret', cipherSuite: 3 }).probe(AbortSignal.timeout(2000));
+    await ipmiDcmiSource(ipmitoolRunner({ ...local, host: '10.0.0.9', user: 'admin', password: 's3cret', cipherSuite: 3 }, 'process')).probe(AbortSignal.timeout(2000));
     const argv = readFileSync(join(dir, 'argv'), 'utf8');
     assert.equal(argv.trim(), '-I lanplus -H 10.0.0.9 -U admin -E -C 3 -N 1 -R 2 dcmi power reading');
     assert.ok(!argv.includes('s3cret'));
@@ -70,7 +71,7 @@ describe('ipmi-dcmi source (ipmitool replaying captured BMC answers)', () => {
     const dir = replayDir(capture('ipmi-dcmi', 'ipmitool-dcmi__power9-bare-metal-blog__1'));
     const statuses: PowerSourceStatus[] = [];
     const samples: PowerSample[] = [];
-    const sampler = new PowerSampler([ipmiDcmiSource(local)], { periodMs: 100, timeoutMs: 500, maxBackoffMs: 200, maxReadingsPerSource: 1000 }, { onSamples: (s) => samples.push(...s), onStatus: (s) => statuses.push(s), logger: testLogger });
+    const sampler = new PowerSampler([ipmiDcmiSource(ipmitoolRunner(local, 'process'))], { periodMs: 100, timeoutMs: 500, maxBackoffMs: 200, maxReadingsPerSource: 1000 }, { onSamples: (s) => samples.push(...s), onStatus: (s) => statuses.push(s), logger: testLogger });
     try {
       assert.deepEqual(await sampler.start(), ['ipmi-dcmi']);
       writeFileSync(join(dir, 'sleep'), '30\n');
@@ -97,13 +98,30 @@ describe('ipmi-dcmi source (ipmitool replaying captured BMC answers)', () => {
 describe('ipmi-sdr source', () => {
   it('reads Watts sensors; with --sdr-sensors only those, and their sum is the node', async () => {
     replayDir(capture('ipmi-sdr', 'ipmitool-sdr-elist__candy-top-hp-ilo4-dl360g9__1'));
-    const all = ipmiSdrSource(local, []);
+    const all = ipmiSdrSource(ipmitoolRunner(local, 'process'), []);
     assert.deepEqual(await all.probe(AbortSignal.timeout(2000)), { ok: true, sensors: ['Power Supply 1', 'PS 1 Output', 'Power Meter', 'PwrMeter Output'] });
     assert.deepEqual(all.totalSensors(['Power Supply 1', 'PS 1 Output', 'Power Meter', 'PwrMeter Output']), ['Power Meter']);
-    const chosen = ipmiSdrSource(local, ['Power Supply 1', 'Power Supply 2']);
+    const chosen = ipmiSdrSource(ipmitoolRunner(local, 'process'), ['Power Supply 1', 'Power Supply 2']);
     assert.deepEqual(await chosen.sample(AbortSignal.timeout(2000)), [{ sensor: 'Power Supply 1', watts: 225 }]);
-    const missing = await ipmiSdrSource(local, ['Total_Power']).probe(AbortSignal.timeout(2000));
+    const missing = await ipmiSdrSource(ipmitoolRunner(local, 'process'), ['Total_Power']).probe(AbortSignal.timeout(2000));
     assert.ok(!missing.ok);
     assert.match(missing.reason, /none of --sdr-sensors \(Total_Power\) reports Watts; the BMC lists: Power Supply 1, PS 1 Output, Power Meter, PwrMeter Output/);
+  });
+});
+
+describe('ipmitool shell session', () => {
+  it('a session that goes silent is restarted and the reading taken in a new one', async () => {
+    const dir = replayDir(capture('ipmi-dcmi', 'ipmitool-dcmi__power9-bare-metal-blog__1'));
+    const source = ipmiDcmiSource(ipmitoolRunner({ ...local, ipmitoolPath: join(repositoryRoot, 'test/support/bin/replay-ipmitool-shell') }, 'shell'));
+    try {
+      assert.equal((await source.sample(AbortSignal.timeout(2000)))[0]!.watts, 262);
+      assert.equal((await source.sample(AbortSignal.timeout(2000)))[0]!.watts, 262);
+      assert.equal(readFileSync(join(dir, 'starts'), 'utf8').trim().split('\n').length, 1, 'one session for both readings');
+      writeFileSync(join(dir, 'silent'), '1\n');
+      assert.equal((await source.sample(AbortSignal.timeout(2000)))[0]!.watts, 262, 'read again in a new session');
+      assert.equal(readFileSync(join(dir, 'starts'), 'utf8').trim().split('\n').length, 2);
+    } finally {
+      await source.close();
+    }
   });
 });

@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { ipmitoolArgs, type IpmiConnection, type IpmitoolResult } from './ipmitool.js';
+import { SourceError } from './power-source.js';
+
+const PROMPT = 'ipmitool> ';
+
+/**
+ * One long-lived `ipmitool shell` session: ~0.35 ms a command instead of a
+ * ~25 ms process per reading (shared/notes/bmc-simulator.md). Each reply is
+ * delimited by an `echo MARKER` sent after the command; prompt lines (the
+ * shell echoing what was typed) are dropped; stderr is merged to keep the order. A session that stops
+ * answering is killed at the timeout; one that answers nothing (the BMC
+ * dropped an idle session) is restarted and the command tried once more.
+ * EOF does not end ipmitool's shell, so close() says "exit" and kills after.
+ */
+export class IpmitoolShell {
+  private child: ChildProcess | undefined;
+  private buffer = '';
+  private queue: Promise<unknown> = Promise.resolve();
+  private counter = 0;
+  restarts = 0;
+
+  constructor(private readonly connection: IpmiConnection) {}
+
+  run(command: readonly string[], signal: AbortSignal): Promise<IpmitoolResult> {
+    const result = this.queue.then(() => this.runNow(command, signal, true));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** The next command starts a new session (after an error that may mean the BMC forgot this one). */
+  reset(): void {
+    if (this.child === undefined) return;
+    this.kill();
+    this.restarts++;
+  }
+
+  async close(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child === undefined || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin!.end('exit\n');
+    const kill = setTimeout(() => child.kill('SIGKILL'), 500);
+    await exited;
+    clearTimeout(kill);
+  }
+
+  private async runNow(command: readonly string[], signal: AbortSignal, retryIfSilent: boolean): Promise<IpmitoolResult> {
+    const child = this.start();
+    const marker = `powerprof-end-${process.pid}-${++this.counter}`;
+    // Keep the unfinished last line: the prompt before which our command will be echoed.
+    this.buffer = this.buffer.slice(this.buffer.lastIndexOf('\n') + 1);
+    child.stdin!.write(`${command.join(' ')}\necho ${marker}\n`);
+    const { output, code } = await this.readUntil(marker, child, signal, command);
+    // ipmitool quit (it could not open the device or the session): its words are the answer.
+    if (code !== null) return { output, code };
+    if (output.trim() === '' && retryIfSilent) {
+      // A silent session is a dead one: start a new session and ask again.
+      this.kill();
+      this.restarts++;
+      return this.runNow(command, signal, false);
+    }
+    if (output.trim() === '') throw new SourceError(`"ipmitool ${command.join(' ')}" in an ipmitool shell session answered nothing, twice`);
+    return { output, code: null };
+  }
+
+  private start(): ChildProcess {
+    if (this.child !== undefined && this.child.exitCode === null) return this.child;
+    const env = this.connection.password === undefined ? process.env : { ...process.env, IPMI_PASSWORD: this.connection.password };
+    const child = spawn(this.connection.ipmitoolPath, ipmitoolArgs(this.connection, ['shell']), { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const collect = (chunk: Buffer): void => {
+      this.buffer += chunk.toString();
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    child.stdin!.on('error', () => undefined); // a dead session shows as a timeout or silence
+    child.once('error', () => undefined);
+    this.child = child;
+    return child;
+  }
+
+  private readUntil(marker: string, child: ChildProcess, signal: AbortSignal, command: readonly string[]): Promise<IpmitoolResult> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        // Lines after a prompt are the shell echoing what we typed; the reply follows them.
+        const lines = this.buffer.split('\n').filter((line) => !line.startsWith(PROMPT));
+        const end = lines.findIndex((line) => line.trim() === marker);
+        if (end === -1) return;
+        finish();
+        resolve({ output: lines.slice(0, end).join('\n'), code: null });
+      };
+      const fail = (message: string): void => {
+        finish();
+        this.kill();
+        reject(new SourceError(message));
+      };
+      const timer = setTimeout(() => fail(`"ipmitool ${command.join(' ')}" did not answer within ${this.connection.timeoutMs / 1000} s and the shell session was killed`), this.connection.timeoutMs);
+      const onExit = (code: number | null): void => {
+        finish();
+        this.child = undefined;
+        resolve({ output: this.buffer.split('\n').filter((line) => !line.startsWith(PROMPT)).join('\n'), code: code ?? 1 });
+      };
+      const onAbort = (): void => fail(`"ipmitool ${command.join(' ')}" was abandoned`);
+      const finish = (): void => {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        child.stderr!.off('data', check);
+        child.off('close', onExit);
+        signal.removeEventListener('abort', onAbort);
+      };
+      child.stdout!.on('data', check);
+      child.stderr!.on('data', check);
+      child.once('close', onExit);
+      signal.addEventListener('abort', onAbort, { once: true });
+      check();
+    });
+  }
+
+  private kill(): void {
+    this.child?.kill('SIGKILL');
+    this.child = undefined;
+  }
+}
