@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { ipmitoolRunner, type IpmitoolSession } from '../../agent/power/ipmitool-runner.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
+import { ipmiSimulatorUnavailable, startIpmiSimulator } from '../support/ipmi-simulator.js';
 import { startTestCollector } from '../support/in-process-collector.js';
 import { agentMain } from '../support/node-processes.js';
 import { startRedisServer } from '../support/redis-server.js';
 
 /**
- * `npm run bench`: what profiling costs the workload. The bundled workload
+ * `npm run bench`: what profiling costs the workload, and what a power
+ * reading costs. The bundled workload
  * runs bare, under `perf stat` alone, and under the whole agent (perf, node
  * description, push to a real collector and Redis), interleaved round by
  * round so that drift of the machine hits all three alike. Prints medians
@@ -59,7 +62,45 @@ async function main(): Promise<void> {
   process.stdout.write(`agent overhead (one run, process start and delivery included): wall ratio ${(underAgent / bare).toFixed(3)}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+/**
+ * The real ipmitool against ipmi_sim on loopback: DCMI readings through one
+ * process each, and through one long-lived shell session.
+ */
+async function ipmitoolCost(): Promise<void> {
+  const unavailable = ipmiSimulatorUnavailable();
+  if (unavailable !== undefined) {
+    process.stdout.write(`ipmitool: not measured (${unavailable})\n`);
+    return;
+  }
+  const readings = quick ? 10 : 40;
+  const bmc = await startIpmiSimulator();
+  bmc.setDcmi('262');
+  const perReadingMs: Partial<Record<IpmitoolSession, number>> = {};
+  try {
+    for (const session of ['process', 'shell'] as const) {
+      const runner = ipmitoolRunner({ ipmitoolPath: 'ipmitool', host: '127.0.0.1', port: bmc.port, user: bmc.user, password: bmc.password, cipherSuite: 3, extraArgs: [], timeoutMs: 5_000 }, session);
+      await runner.run(['dcmi', 'power', 'reading'], AbortSignal.timeout(5_000)); // session set-up is not per reading
+      const times: number[] = [];
+      for (let i = 0; i < readings; i++) {
+        const started = performance.now();
+        await runner.run(['dcmi', 'power', 'reading'], AbortSignal.timeout(5_000));
+        times.push(performance.now() - started);
+      }
+      await runner.close();
+      perReadingMs[session] = median(times);
+    }
+  } finally {
+    await bmc.stop();
+  }
+  process.stdout.write(
+    `ipmitool dcmi power reading (${readings} readings, median): process per reading ${perReadingMs.process!.toFixed(2)} ms, ` +
+      `shell session ${perReadingMs.shell!.toFixed(2)} ms; ratio ${(perReadingMs.process! / perReadingMs.shell!).toFixed(1)}x\n`,
+  );
+}
+
+main()
+  .then(ipmitoolCost)
+  .catch((error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });

@@ -243,6 +243,24 @@ describe('powerprof-agent probe', () => {
     if (unavailable === undefined) assert.match(probe.stdout, /^cycles\s+counted\s+counts /m);
     else assert.match(probe.stdout, /^cycles\s+not_supported\s+no hardware PMU \(see above\)/m);
   });
+
+  it('prints each power source: ok with a first reading, or why not', async () => {
+    const tree = fileTree({
+      'class/powercap/intel-rapl:0/name': 'package-0\n',
+      'class/powercap/intel-rapl:0/energy_uj': '0\n',
+      'class/powercap/intel-rapl:0/max_energy_range_uj': '262143328850\n',
+    });
+    const startedAt = Date.now();
+    const writer = setInterval(() => writeFileSync(join(tree, 'class/powercap/intel-rapl:0/energy_uj'), `${Math.round((Date.now() - startedAt) * 80_000)}\n`), 10); // 80 W
+    try {
+      const probe = await runNode(agentMain, ['probe', '--events', 'task-clock', '--power', 'rapl,hwmon', '--sysfs-root', tree, '--power-period-ms', '200']);
+      assert.equal(probe.code, 0, probe.stderr);
+      assert.match(probe.stdout, /^rapl\s+ok\s+package-0 (7[5-9]|8[0-5])\.\d W/m);
+      assert.match(probe.stdout, /^hwmon\s+no\s+no power\*_input or energy\*_input under /m);
+    } finally {
+      clearInterval(writer);
+    }
+  });
 });
 
 describe('agent usage errors', () => {
