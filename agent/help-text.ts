@@ -61,6 +61,26 @@ Counters:
   --perf-path PATH      the perf binary; default "perf"                     [perf_path]
   --sysfs-root DIR      where sysfs is, for the per-run node fingerprint; default /sys
 
+Power (sampled all through the experiment; energy per run over its perf window):
+  --power LIST          auto (default: every source that works here), none, or some of
+                        ipmi-dcmi, ipmi-sdr, hwmon, rapl, nvidia
+  --power-period-ms N   each source's sampling period; default 1000
+  --power-timeout S     a read still running after S seconds is killed; default 5
+  --power-primary SRC   the source of the run's energy columns; default the one
+                        closest to the wall: ipmi-dcmi, ipmi-sdr, hwmon, rapl
+  --idle-s N            idle power measured N s before the first run and after the
+                        last; each run's dynamic energy is above it; default 10
+  --ipmitool-path PATH  default "ipmitool"
+  --ipmi-host HOST      a remote BMC over lanplus (default: this node's /dev/ipmi0)
+  --ipmi-port N, --ipmi-user NAME, --ipmi-cipher-suite N (many BMCs need 3)
+  --ipmi-password-file FILE   the BMC password; or POWERPROF_IPMI_PASSWORD in the
+                        environment; never a flag (ps shows argv)
+  --ipmi-args "ARGS"    more ipmitool arguments
+  --ipmi-session MODE   shell (default: one long-lived "ipmitool shell", ~0.5 ms a
+                        reading) or process (one ipmitool per reading, ~25-50 ms)
+  --sdr-sensors LIST    the SDR sensors to read; their sum is the node's power
+  --nvidia-smi-path PATH  default "nvidia-smi"
+
 Output:
   --csv DIR             also write runs.csv, power.csv, counters.csv to DIR [csv]
   --flush-timeout S     at the end, wait this long for the collector to ack
@@ -82,7 +102,9 @@ export const probeHelp = `Usage: powerprof-agent probe [options]
 
 Says what this node can measure: perf's version, the PMUs the kernel registered,
 whether this is a virtual machine, and for each event whether perf can count it,
-what a generic event counts on this architecture, and why not where it cannot.
+what a generic event counts on this architecture, and why not where it cannot;
+then each power source: ok with its sensors and a first reading, or why not.
+Takes the power options of run (--power, --ipmi-host, --sysfs-root, ...).
 
   --events LIST       events and presets to try; default auto (this architecture's preset)
   --perf-path PATH    the perf binary; default "perf"

@@ -111,6 +111,7 @@ export class PowerSampler {
     if (this.stopping.signal.aborted) return;
     this.stopping.abort();
     for (const state of this.states) {
+      if (state.timeouts > 0) this.sinks.logger.warn({ source: state.source.name, timeouts: state.timeouts }, 'power reads that hung and were killed');
       clearTimeout(state.timer);
       for (const waiter of state.waiters.splice(0)) waiter();
     }
