@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { fileTree } from '../support/file-tree.js';
+import { fileTree, writeAtomically } from '../support/file-tree.js';
 import { freePort } from '../support/free-port.js';
 import { metricValue } from '../support/in-process-collector.js';
 import { agentMain, collectorMain, runNode, startNode, type Background } from '../support/node-processes.js';
@@ -150,7 +150,7 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
     });
     const counter = join(tree, 'class/powercap/intel-rapl:0/energy_uj');
     const startedAt = Date.now();
-    const writer = setInterval(() => writeFileSync(counter, `${Math.round((Date.now() - startedAt) * 50_000)}\n`), 10); // 50 W
+    const writer = setInterval(() => writeAtomically(counter, `${Math.round((Date.now() - startedAt) * 50_000)}\n`), 10); // 50 W
     try {
       const csvDir = join(workdir, 'power-csv');
       const agent = await runNode(
@@ -251,7 +251,7 @@ describe('powerprof-agent probe', () => {
       'class/powercap/intel-rapl:0/max_energy_range_uj': '262143328850\n',
     });
     const startedAt = Date.now();
-    const writer = setInterval(() => writeFileSync(join(tree, 'class/powercap/intel-rapl:0/energy_uj'), `${Math.round((Date.now() - startedAt) * 80_000)}\n`), 10); // 80 W
+    const writer = setInterval(() => writeAtomically(join(tree, 'class/powercap/intel-rapl:0/energy_uj'), `${Math.round((Date.now() - startedAt) * 80_000)}\n`), 10); // 80 W
     try {
       const probe = await runNode(agentMain, ['probe', '--events', 'task-clock', '--power', 'rapl,hwmon', '--sysfs-root', tree, '--power-period-ms', '200']);
       assert.equal(probe.code, 0, probe.stderr);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -14,4 +14,11 @@ export function fileTree(files: Record<string, string>): string {
     writeFileSync(join(root, path), content);
   }
   return root;
+}
+
+/** Replaces a file's content in one step, as a sysfs read never sees a half-written value. */
+export function writeAtomically(path: string, content: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, path);
 }

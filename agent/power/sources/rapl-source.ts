@@ -29,7 +29,7 @@ export function raplSource(sysfsRoot: string): PowerSource {
     return found;
   };
 
-  const read = async (zone: Zone): Promise<SensorReading> => {
+  const read = async (zone: Zone): Promise<SensorReading | undefined> => {
     let text: string;
     try {
       text = await readFile(join(zone.path, 'energy_uj'), 'utf8');
@@ -42,6 +42,8 @@ export function raplSource(sysfsRoot: string): PowerSource {
       }
       throw new SourceError(`cannot read ${join(zone.path, 'energy_uj')}: ${code ?? (error as Error).message}`);
     }
+    // Never take an unreadable value for 0 J: the next reading would look like a wraparound.
+    if (!/^\d+$/.test(text.trim())) return undefined;
     return { sensor: zone.sensor, energyJoules: Number(text) / 1e6, ...(zone.rangeJoules === undefined ? {} : { energyRangeJoules: zone.rangeJoules }) };
   };
 
@@ -59,7 +61,7 @@ export function raplSource(sysfsRoot: string): PowerSource {
     },
     async sample(): Promise<SensorReading[]> {
       zones ??= await discover();
-      return Promise.all(zones.map(read));
+      return (await Promise.all(zones.map(read))).filter((reading): reading is SensorReading => reading !== undefined);
     },
     // psys (the platform) contains the packages; sub-zones are parts of their package.
     totalSensors: (sensors) => {

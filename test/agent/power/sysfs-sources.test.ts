@@ -10,7 +10,7 @@ import { hwmonSource } from '../../../agent/power/sources/hwmon-source.js';
 import { raplSource } from '../../../agent/power/sources/rapl-source.js';
 import type { PowerSample, RunRecord } from '../../../proto/records.js';
 import { sampleNodeInfo } from '../../proto/sample-records.js';
-import { fileTree } from '../../support/file-tree.js';
+import { fileTree, writeAtomically } from '../../support/file-tree.js';
 import { testLogger } from '../../support/silent-logger.js';
 
 /** A powercap tree like a 1-socket Intel laptop's (the ThinkPad capture): package, sub-zones, psys, and the MMIO duplicate. */
@@ -54,7 +54,7 @@ describe('rapl', () => {
     const counterFile = join(root, 'class/powercap/intel-rapl:0/energy_uj');
     const started = Date.now();
     const offsetJoules = 150; // the counter starts mid-range
-    const advance = (): void => writeFileSync(counterFile, `${Math.round((offsetJoules * 1e6 + (Date.now() - started) * 100_000) % range)}\n`);
+    const advance = (): void => writeAtomically(counterFile, `${Math.round((offsetJoules * 1e6 + (Date.now() - started) * 100_000) % range)}\n`);
     advance();
     const writer = setInterval(advance, 10);
     const samples: PowerSample[] = [];
