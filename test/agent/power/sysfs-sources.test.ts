@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { runExperiment } from '../../../agent/experiment/run-experiment.js';
@@ -9,6 +11,7 @@ import { PowerSampler } from '../../../agent/power/power-sampler.js';
 import { hwmonSource } from '../../../agent/power/sources/hwmon-source.js';
 import { raplSource } from '../../../agent/power/sources/rapl-source.js';
 import type { PowerSample, RunRecord } from '../../../proto/records.js';
+import { repositoryRoot } from '../../../proto/repository-root.js';
 import { sampleNodeInfo } from '../../proto/sample-records.js';
 import { fileTree, writeAtomically } from '../../support/file-tree.js';
 import { testLogger } from '../../support/silent-logger.js';
@@ -116,5 +119,31 @@ describe('hwmon', () => {
     const probe = await hwmonSource(fileTree({ 'class/hwmon/hwmon0/name': 'nvme\n', 'class/hwmon/hwmon0/temp1_input': '1\n' })).probe(AbortSignal.timeout(1000));
     assert.ok(!probe.ok);
     assert.match(probe.reason, /no power\*_input or energy\*_input/);
+  });
+});
+
+describe('rapl permissions', () => {
+  const whyNot = process.getuid?.() !== 0 ? 'needs root, to drop to an unprivileged user' : spawnSync('sh', ['-c', 'command -v setpriv']).status !== 0 ? 'setpriv (util-linux) is not installed' : undefined;
+
+  it('energy_uj readable by root only (Linux 5.10+): explained with the fix', { skip: whyNot === undefined ? false : `not checked here: ${whyNot}` }, () => {
+    const root = raplTree(262_143_328_850);
+    chmodSync(join(root, 'class/powercap/intel-rapl:0/energy_uj'), 0o400);
+    for (const dir of [root, join(root, 'class'), join(root, 'class/powercap'), join(root, 'class/powercap/intel-rapl:0')]) chmodSync(dir, 0o755);
+    // The source's two modules, where an unprivileged user can read them wherever this checkout lives.
+    const code = mkdtempSync(join(tmpdir(), 'powerprof-rapl-code-'));
+    chmodSync(code, 0o755);
+    for (const file of ['agent/power/sources/rapl-source.js', 'agent/power/power-source.js']) {
+      mkdirSync(dirname(join(code, file)), { recursive: true, mode: 0o755 });
+      copyFileSync(join(repositoryRoot, 'dist', file), join(code, file));
+      chmodSync(join(code, file), 0o644);
+    }
+    writeFileSync(join(code, 'package.json'), '{ "type": "module" }\n');
+    chmodSync(join(code, 'package.json'), 0o644);
+    const script = `import('${join(code, 'agent/power/sources/rapl-source.js')}').then(({ raplSource }) => raplSource('${root}').probe()).then((p) => console.log(JSON.stringify(p)))`;
+    const result = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    const probe = JSON.parse(result.stdout) as { ok: boolean; reason: string };
+    assert.equal(probe.ok, false);
+    assert.match(probe.reason, /energy_uj: permission denied \(root only since Linux 5\.10, CVE-2020-8694\); run the agent as root, or allow its user: "chmod o\+r/);
   });
 });
