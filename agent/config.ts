@@ -26,13 +26,12 @@ const eventList = z
   .transform((value) => (Array.isArray(value) ? value : splitEventList(value)).map((e) => e.trim()).filter((e) => e !== ''))
   .pipe(z.array(z.string()).min(1, 'needs at least one event'));
 
+/** "a,b" or a YAML list. */
+const commaList = z.union([z.string(), z.array(z.string())]).transform((value) => (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter((s) => s !== ''));
+
 /** Power sources and energy: shared by run and probe. */
 const powerOptions = {
-  power: z
-    .union([z.string(), z.array(z.string())])
-    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter((s) => s !== ''))
-    .pipe(z.array(z.enum(['auto', 'none', 'ipmi-dcmi', 'ipmi-sdr', 'hwmon', 'rapl', 'nvidia'])).min(1))
-    .default(['auto']),
+  power: commaList.pipe(z.array(z.enum(['auto', 'none', 'ipmi-dcmi', 'ipmi-sdr', 'hwmon', 'rapl', 'nvidia'])).min(1)).default(['auto']),
   power_period_ms: z.coerce.number().int().min(50).max(3_600_000).default(1000),
   power_timeout: z.coerce.number().positive().max(600).default(5),
   power_primary: z.enum(['ipmi-dcmi', 'ipmi-sdr', 'hwmon', 'rapl']).optional(),
@@ -46,10 +45,7 @@ const powerOptions = {
   ipmi_cipher_suite: z.coerce.number().int().min(0).max(17).optional(),
   ipmi_args: z.string().default(''),
   ipmi_session: z.enum(['shell', 'process']).default('shell'),
-  sdr_sensors: z
-    .union([z.string(), z.array(z.string())])
-    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter((s) => s !== ''))
-    .default([]),
+  sdr_sensors: commaList.default([]),
   nvidia_smi_path: z.string().min(1).default('nvidia-smi'),
 };
 

@@ -41,18 +41,19 @@ export function runsCsv(runs: readonly NodeRun[]): string {
   const events = uniqueInOrder(runs.flatMap(({ run }) => run.counters.map((counter) => counter.event)));
   const metrics = uniqueInOrder(runs.flatMap(({ run }) => Object.keys(run.workload_metrics))).filter((name) => !events.includes(name));
   const withPower = runs.some(({ run }) => run.energy_joules !== undefined);
-  // Per source: its node-level figure ("total" or its one whole-node sensor), e.g. rapl_energy_joules.
+  // Per source: its node-level figure ("total" or its one whole-node sensor), e.g. rapl_energy_joules,
+  // each with its uncertainty.
   const sources = uniqueInOrder(runs.flatMap(({ run }) => run.source_energies.map((e) => e.source)));
   // Warm-up runs are recorded and flagged; the flag column comes last, and only when there are some.
   const withWarmup = runs.some(({ run }) => run.warmup);
-  const sourceColumns = sources.flatMap((source) => [`${source}_energy_joules`, `${source}_avg_watts`]);
+  const sourceColumns = sources.flatMap((source) => [`${source}_energy_joules`, `${source}_avg_watts`, `${source}_uncertainty_joules`]);
   const header = [...RUN_COLUMNS, ...events, ...metrics, ...(withPower ? RUN_POWER_COLUMNS : []), ...sourceColumns, ...(withWarmup ? ['warmup'] : [])];
   const rows = runs.map(({ node, run }) => {
     const counted = countedValues(run);
     const power: Cell[] = withPower ? [run.energy_joules, run.avg_watts, run.idle_watts, run.dynamic_energy_joules, run.joules_per_item, run.energy_uncertainty_joules] : [];
     const perSource: Cell[] = sources.flatMap((source) => {
       const figure = sourceFigure(run, source);
-      return [figure?.energy_joules, figure?.avg_watts];
+      return [figure?.energy_joules, figure?.avg_watts, figure?.uncertainty_joules];
     });
     return [
       node,

@@ -182,7 +182,7 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
       assert.deepEqual(promtoolCheckMetrics(metrics), { status: 0, output: '' });
 
       const [header, row] = readFileSync(join(csvDir, 'runs.csv'), 'utf8').split('\n');
-      assert.match(header!, /,energy_joules,avg_watts,idle_watts,dynamic_energy_joules,joules_per_item,energy_uncertainty_joules,rapl_energy_joules,rapl_avg_watts$/);
+      assert.match(header!, /,energy_joules,avg_watts,idle_watts,dynamic_energy_joules,joules_per_item,energy_uncertainty_joules,rapl_energy_joules,rapl_avg_watts,rapl_uncertainty_joules$/);
       const cell = (name: string): number => Number(row!.split(',')[header!.split(',').indexOf(name)]);
       assert.ok(Math.abs(cell('energy_joules') - 50) < 5 && Math.abs(cell('avg_watts') - 50) < 5 && cell('rapl_energy_joules') === cell('energy_joules'));
       const power = readFileSync(join(csvDir, 'power.csv'), 'utf8').trimEnd().split('\n');
