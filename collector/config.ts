@@ -45,6 +45,11 @@ const serveSchema = z
 
 const exportSchema = z.object({ redis: redisUrl, key_prefix: keyPrefix, out: z.string().min(1), log_level: z.enum(LOG_LEVELS).default('info') }).strict();
 
+const reportSchema = z
+  .object({ redis: redisUrl, key_prefix: keyPrefix, from: z.string().min(1).optional(), out: z.string().min(1), log_level: z.enum(LOG_LEVELS).default('info') })
+  .strict();
+
+export type ReportConfig = Readonly<z.infer<typeof reportSchema>>;
 export type ServeConfig = Readonly<z.infer<typeof serveSchema>>;
 export type ExportConfig = Readonly<z.infer<typeof exportSchema>>;
 
@@ -71,10 +76,24 @@ const exportFlags = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+const reportFlags = {
+  config: { type: 'string' },
+  redis: { type: 'string' },
+  'key-prefix': { type: 'string' },
+  from: { type: 'string' },
+  out: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export type Loaded<T> = { help: true } | { help: false; config: T };
 
 export function loadServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded<ServeConfig> {
   return load(argv, env, serveFlags, serveSchema, Object.keys(serveSchema._def.schema.shape));
+}
+
+export function loadReportConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded<ReportConfig> {
+  return load(argv, env, reportFlags, reportSchema, Object.keys(reportSchema.shape));
 }
 
 export function loadExportConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded<ExportConfig> {

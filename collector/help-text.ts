@@ -3,14 +3,16 @@ export const collectorHelp = `powerprof-collector: receive agents' records, stor
 Usage:
   powerprof-collector serve  [options]
   powerprof-collector export --out DIR [--redis URL]
+  powerprof-collector report --out FILE.html [--redis URL | --from DIR]
   powerprof-collector --version | --help
 
 Commands:
   serve   gRPC ingest (default 127.0.0.1:50051) into Redis Streams,
           /metrics, /healthz, /readyz (default 127.0.0.1:9464)
   export  write runs.csv, power.csv and counters.csv from Redis to DIR
+  report  one self-contained HTML file with the charts, from Redis or an export DIR
 
-Run "powerprof-collector serve --help" or "... export --help" for options.
+Run "powerprof-collector serve --help", "... export --help" or "... report --help" for options.
 `;
 
 export const serveHelp = `Usage: powerprof-collector serve [options]
@@ -43,4 +45,17 @@ DIR/power.csv and DIR/counters.csv from every node's records in Redis.
   --key-prefix P     default powerprof                [POWERPROF_KEY_PREFIX]
   --config FILE      YAML file with these options
   --log-level LEVEL  default info
+`;
+
+export const reportHelp = `Usage: powerprof-collector report --out FILE.html [--redis URL | --from DIR]
+
+One self-contained HTML file (nothing is loaded when it is opened): a chart per
+counter across runs (the original experiment's seven graphs), IPC and miss
+ratios, energy and joules per item per run, power over time with the runs
+shaded and the idle baseline drawn, the nodes' fingerprints and the runs.
+  --redis URL        read every node's records; default redis://127.0.0.1:6379
+  --from DIR         read an export folder (runs.csv, power.csv) instead
+  --key-prefix P     default powerprof
+  --out FILE.html    where to write the report
+  --config FILE, --log-level LEVEL
 `;

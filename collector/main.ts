@@ -2,8 +2,8 @@
 import { isatty } from 'node:tty';
 import pino, { type Logger } from 'pino';
 import { collectorVersion } from './collector-version.js';
-import { loadExportConfig, loadServeConfig, UsageError } from './config.js';
-import { collectorHelp, exportHelp, serveHelp } from './help-text.js';
+import { loadExportConfig, loadReportConfig, loadServeConfig, UsageError } from './config.js';
+import { collectorHelp, exportHelp, reportHelp, serveHelp } from './help-text.js';
 
 /** Wires the collector's commands; the work is in commands/. */
 async function main(argv: string[]): Promise<number> {
@@ -40,6 +40,13 @@ async function main(argv: string[]): Promise<number> {
       if (loaded.help) return printed(exportHelp);
       const { exportCommand } = await import('./commands/export-command.js');
       await exportCommand(loaded.config, await createLogger(loaded.config.log_level));
+      return 0;
+    }
+    case 'report': {
+      const loaded = loadReportConfig(rest, process.env);
+      if (loaded.help) return printed(reportHelp);
+      const { reportCommand } = await import('./commands/report-command.js');
+      await reportCommand(loaded.config, await createLogger(loaded.config.log_level));
       return 0;
     }
     default:

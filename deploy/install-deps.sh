@@ -16,6 +16,7 @@ if [ "${1:-}" = "--test" ]; then
   command -v ipmi_sim >/dev/null 2>&1 || missing="$missing openipmi"
   [ -f /usr/include/OpenIPMI/mcserv.h ] || missing="$missing libopenipmi-dev"
   command -v gcc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
+  command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 fi
 
 if [ -n "$missing" ]; then

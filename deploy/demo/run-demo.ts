@@ -49,6 +49,8 @@ async function main(): Promise<number> {
     step(`exporting to ${outDir}`);
     const exportCode = await foreground(process.execPath, [collectorMain, 'export', '--redis', redisUrl, '--out', outDir, '--log-level', 'warn']);
     if (exportCode !== 0) return exportCode;
+    const reportCode = await foreground(process.execPath, [collectorMain, 'report', '--redis', redisUrl, '--out', join(outDir, 'report.html'), '--log-level', 'warn']);
+    if (reportCode !== 0) return reportCode;
     summarize(readFileSync(join(outDir, 'runs.csv'), 'utf8'));
     return 0;
   } finally {
@@ -62,7 +64,7 @@ async function main(): Promise<number> {
 function summarize(runsCsv: string): void {
   const runs = runsCsv.trimEnd().split('\n').length - 1;
   step(`${runs} runs exported:`);
-  for (const file of ['runs.csv', 'power.csv', 'counters.csv']) process.stdout.write(`    ${join(relative(process.cwd(), outDir), file)}\n`);
+  for (const file of ['runs.csv', 'power.csv', 'counters.csv', 'report.html']) process.stdout.write(`    ${join(relative(process.cwd(), outDir), file)}\n`);
 }
 
 function step(text: string): void {

@@ -1,0 +1,38 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { csvObjects, powerCsv, runsCsv } from '../../proto/csv-tables.js';
+import type { ReportConfig } from '../config.js';
+import { architectureWarning } from '../export/architecture-warning.js';
+import { readAllRecords } from '../export/read-all-records.js';
+import { buildReport, type ReportInput } from '../report/build-report.js';
+
+/**
+ * `powerprof-collector report`: one self-contained HTML file from Redis
+ * (--redis, with node fingerprints) or from an export folder (--from DIR
+ * holding runs.csv and power.csv).
+ */
+export async function reportCommand(config: ReportConfig, logger: Logger): Promise<void> {
+  const input = config.from === undefined ? await fromRedis(config) : await fromFolder(config.from);
+  await writeFile(config.out, await buildReport(input));
+  logger.info({ out: config.out, runs: input.runs.length, powerSamples: input.power.length }, 'report written');
+}
+
+async function fromRedis(config: ReportConfig): Promise<ReportInput> {
+  const { nodes, runs, samples } = await readAllRecords(config.redis, config.key_prefix);
+  const warning = architectureWarning(runs);
+  return { runs: csvObjects(runsCsv(runs)), power: csvObjects(powerCsv(samples)), nodes, notes: warning === undefined ? [] : [warning.message], generatedAt: new Date() };
+}
+
+async function fromFolder(folder: string): Promise<ReportInput> {
+  const read = async (name: string): Promise<string> => {
+    try {
+      return await readFile(join(folder, name), 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read ${join(folder, name)} (an export folder holds runs.csv and power.csv): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  };
+  const runs = csvObjects(await read('runs.csv'));
+  const power = csvObjects(await read('power.csv'));
+  return { runs, power, nodes: [], notes: ['Made from CSV files: node fingerprints and what generic events counted on each architecture are in Redis (report --redis).'], generatedAt: new Date() };
+}
