@@ -3,39 +3,57 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
 import { repositoryRoot } from '../../proto/repository-root.js';
 
 /**
  * `npm run demo`: the whole pipeline on this machine. A private redis-server
- * and a collector on free loopback ports, the agent running the bundled
- * workload eleven times under perf (the original experiment's "eleven
- * tests"), then an export into powerprof-out/. Everything it started is
- * stopped at the end, also on Ctrl-C.
+ * (or REDIS_URL) and a collector on free loopback ports, the agent running
+ * the bundled workload eleven times under perf with power sampled (the
+ * original experiment's "eleven tests"), then an export and a report into
+ * powerprof-out/. Everything it started is stopped at the end, also on
+ * Ctrl-C, unless --serve keeps the collector up for Prometheus.
+ *
+ *   npm run demo [-- --quick] [-- --serve]
  */
 
 const REPEAT = 11;
-const workload = ['node', join(repositoryRoot, 'deploy/workloads/synthetic-mlp.js'), '1000'];
 const outDir = join(process.cwd(), 'powerprof-out');
 const agentMain = join(repositoryRoot, 'dist/agent/main.js');
 const collectorMain = join(repositoryRoot, 'dist/collector/main.js');
 const started: ChildProcess[] = [];
 
 async function main(): Promise<number> {
-  const [redisPort, grpcPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, serve: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help === true) {
+    process.stdout.write('Usage: npm run demo [-- --quick] [-- --serve]\n  --quick  fewer items per run and a short idle baseline (for CI)\n  --serve  keep the collector running afterwards, for Prometheus\nREDIS_URL=redis://... uses that Redis instead of a private one.\n');
+    return 0;
+  }
+  const workload = ['node', join(repositoryRoot, 'deploy/workloads/synthetic-mlp.js'), values.quick === true ? '200' : '1000'];
+  const idleSeconds = values.quick === true ? '1' : '5';
+  const [grpcPort, metricsPort] = [await freePort(), await freePort()];
   const redisDir = mkdtempSync(join(tmpdir(), 'powerprof-demo-redis-'));
-  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  // A shared Redis keeps this demo's keys apart under their own prefix.
+  const keyPrefix = `powerprof-demo-${Date.now()}`;
   try {
-    step(`starting redis-server on 127.0.0.1:${redisPort} (private, in ${redisDir})`);
-    const redis = background('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir]);
-    await waitForLine(redis, /Ready to accept connections/);
+    let redisUrl = process.env.REDIS_URL;
+    if (redisUrl === undefined || redisUrl === '') {
+      const redisPort = await freePort();
+      redisUrl = `redis://127.0.0.1:${redisPort}`;
+      step(`starting redis-server on 127.0.0.1:${redisPort} (private, in ${redisDir})`);
+      const redis = background('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir]);
+      await waitForLine(redis, /Ready to accept connections/);
+    } else step(`using Redis at ${redisUrl} (REDIS_URL), keys under ${keyPrefix}:`);
 
     step(`starting the collector: gRPC 127.0.0.1:${grpcPort}, metrics http://127.0.0.1:${metricsPort}/metrics`);
-    const collector = background(process.execPath, [collectorMain, 'serve', '--redis', redisUrl, '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${metricsPort}`]);
+    const collector = background(process.execPath, [
+      collectorMain, 'serve', '--redis', redisUrl, '--key-prefix', keyPrefix, '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${metricsPort}`,
+    ]);
     await waitForLine(collector, /collector serving/);
 
-    step(`running the agent: ${REPEAT} runs of "${workload.map((a) => relative(process.cwd(), a) || a).join(' ')}" under perf stat`);
+    step(`running the agent: ${idleSeconds} s of idle power, then ${REPEAT} runs of "${workload.map((a) => relative(process.cwd(), a) || a).join(' ')}" under perf stat`);
     const agentCode = await foreground(process.execPath, [
-      agentMain, 'run', '--collector', `127.0.0.1:${grpcPort}`, '--repeat', String(REPEAT), '--workload', 'synthetic-mlp', '--interval-ms', '250', '--log-level', 'warn', '--', ...workload,
+      agentMain, 'run', '--collector', `127.0.0.1:${grpcPort}`, '--repeat', String(REPEAT), '--workload', 'synthetic-mlp', '--interval-ms', '250', '--idle-s', idleSeconds, '--log-level', 'warn', '--', ...workload,
     ]);
     if (agentCode !== 0) {
       process.stderr.write(`\ndemo: the agent exited with ${agentCode}; see its message above.\n`);
@@ -43,15 +61,22 @@ async function main(): Promise<number> {
     }
 
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    step('the collector\'s /metrics now says:');
-    for (const line of metrics.split('\n').filter((l) => /^powerprof_(runs_total|last_run_duration_seconds|workload_metric)/.test(l))) process.stdout.write(`    ${line}\n`);
+    step("the collector's /metrics now says:");
+    for (const line of metrics.split('\n').filter((l) => /^powerprof_(runs_total|last_run_duration_seconds|workload_metric|run_energy_joules_total)/.test(l))) process.stdout.write(`    ${line}\n`);
 
     step(`exporting to ${outDir}`);
-    const exportCode = await foreground(process.execPath, [collectorMain, 'export', '--redis', redisUrl, '--out', outDir, '--log-level', 'warn']);
+    const exportCode = await foreground(process.execPath, [collectorMain, 'export', '--redis', redisUrl, '--key-prefix', keyPrefix, '--out', outDir, '--log-level', 'warn']);
     if (exportCode !== 0) return exportCode;
-    const reportCode = await foreground(process.execPath, [collectorMain, 'report', '--redis', redisUrl, '--out', join(outDir, 'report.html'), '--log-level', 'warn']);
+    const reportCode = await foreground(process.execPath, [collectorMain, 'report', '--redis', redisUrl, '--key-prefix', keyPrefix, '--out', join(outDir, 'report.html'), '--log-level', 'warn']);
     if (reportCode !== 0) return reportCode;
     summarize(readFileSync(join(outDir, 'runs.csv'), 'utf8'));
+
+    if (values.serve === true) {
+      step(`serving: metrics at http://127.0.0.1:${metricsPort}/metrics, gRPC at 127.0.0.1:${grpcPort}; Ctrl-C stops everything`);
+      process.stdout.write(`    Prometheus: scrape_configs: [{ job_name: powerprof, static_configs: [{ targets: ['127.0.0.1:${metricsPort}'] }] }]\n`);
+      process.stdout.write(`    more runs:  npm run agent -- run --collector 127.0.0.1:${grpcPort} --repeat 11 -- COMMAND\n`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
     return 0;
   } finally {
     for (const child of started.reverse()) child.kill('SIGTERM');
@@ -60,11 +85,14 @@ async function main(): Promise<number> {
   }
 }
 
-/** Where the results are; the agent has already printed its table of the runs. */
+/** Where the results are, and plainly whether power was measured; the agent has printed its table of the runs. */
 function summarize(runsCsv: string): void {
-  const runs = runsCsv.trimEnd().split('\n').length - 1;
-  step(`${runs} runs exported:`);
+  const lines = runsCsv.trimEnd().split('\n');
+  step(`${lines.length - 1} runs exported:`);
   for (const file of ['runs.csv', 'power.csv', 'counters.csv', 'report.html']) process.stdout.write(`    ${join(relative(process.cwd(), outDir), file)}\n`);
+  if (!lines[0]!.split(',').includes('energy_joules')) {
+    process.stdout.write('\n    No power meter works on this machine, so the runs have no energy (nothing is invented).\n    "npm run agent -- probe" says why for each source (IPMI, hwmon, RAPL, NVIDIA).\n');
+  }
 }
 
 function step(text: string): void {
