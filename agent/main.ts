@@ -40,7 +40,9 @@ async function main(argv: string[]): Promise<number> {
       const interrupt = new AbortController();
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         process.on(signal, () => {
-          logger.warn({ signal }, 'stopping: the current run is ended and recorded as interrupted');
+          // A second signal means now: no flush, whatever is unacknowledged stays undelivered.
+          if (interrupt.signal.aborted) process.exit(130);
+          logger.warn({ signal }, 'stopping: the current run is ended and recorded as interrupted (again to quit at once)');
           interrupt.abort();
         });
       }
