@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -29,7 +30,7 @@ async function main(): Promise<number> {
     process.stdout.write('Usage: npm run demo [-- --quick] [-- --serve]\n  --quick  fewer items per run and a short idle baseline (for CI)\n  --serve  keep the collector running afterwards, for Prometheus\nREDIS_URL=redis://... uses that Redis instead of a private one.\n');
     return 0;
   }
-  const workload = ['node', join(repositoryRoot, 'deploy/workloads/synthetic-mlp.js'), values.quick === true ? '200' : '1000'];
+  const workload = chooseWorkload(values.quick === true);
   const idleSeconds = values.quick === true ? '1' : '5';
   const [grpcPort, metricsPort] = [await freePort(), await freePort()];
   const redisDir = mkdtempSync(join(tmpdir(), 'powerprof-demo-redis-'));
@@ -51,9 +52,10 @@ async function main(): Promise<number> {
     ]);
     await waitForLine(collector, /collector serving/);
 
-    step(`running the agent: ${idleSeconds} s of idle power, then ${REPEAT} runs of "${workload.map((a) => relative(process.cwd(), a) || a).join(' ')}" under perf stat`);
+    if (workload.note !== undefined) step(workload.note);
+    step(`running the agent: ${idleSeconds} s of idle power, then ${REPEAT} runs of "${workload.command.map((a) => relative(process.cwd(), a) || a).join(' ')}" under perf stat`);
     const agentCode = await foreground(process.execPath, [
-      agentMain, 'run', '--collector', `127.0.0.1:${grpcPort}`, '--repeat', String(REPEAT), '--workload', 'synthetic-mlp', '--interval-ms', '250', '--idle-s', idleSeconds, '--log-level', 'warn', '--', ...workload,
+      agentMain, 'run', '--collector', `127.0.0.1:${grpcPort}`, '--repeat', String(REPEAT), '--workload', workload.name, '--interval-ms', '250', '--idle-s', idleSeconds, '--log-level', 'warn', '--', ...workload.command,
     ]);
     if (agentCode !== 0) {
       process.stderr.write(`\ndemo: the agent exited with ${agentCode}; see its message above.\n`);
@@ -82,6 +84,24 @@ async function main(): Promise<number> {
     for (const child of started.reverse()) child.kill('SIGTERM');
     await Promise.all(started.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)));
     rmSync(redisDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The bundled ResNet-50 where onnxruntime-node is installed (an optional
+ * dependency: x86_64 and arm64); elsewhere (ppc64le) the small dense network,
+ * said plainly.
+ */
+function chooseWorkload(quick: boolean): { name: string; command: string[]; note?: string } {
+  try {
+    createRequire(import.meta.url).resolve('onnxruntime-node');
+    return { name: 'resnet50', command: ['node', join(repositoryRoot, 'dist/deploy/workloads/resnet50/run-resnet50.js'), quick ? '4' : '20'] };
+  } catch {
+    return {
+      name: 'synthetic-mlp',
+      command: ['node', join(repositoryRoot, 'deploy/workloads/synthetic-mlp.js'), quick ? '200' : '1000'],
+      note: `onnxruntime-node is not installed (no build for ${process.arch}): running the small dense network instead of ResNet-50`,
+    };
   }
 }
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { loadRunConfig } from '../agent/config.js';
-import { loadServeConfig } from '../collector/config.js';
-import { repositoryRoot } from '../proto/repository-root.js';
+import { loadRunConfig } from '../../agent/config.js';
+import { loadServeConfig } from '../../collector/config.js';
+import { repositoryRoot } from '../../proto/repository-root.js';
 
 it('the example configs in deploy/config load as they are', () => {
   const agent = loadRunConfig(['--config', join(repositoryRoot, 'deploy/config/agent.example.yaml'), '--', 'true'], {});
