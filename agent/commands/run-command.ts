@@ -85,6 +85,7 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
       onRun: (run) => csv?.addRun({ node: nodeInfo.node_id, run }),
       onInterval: (interval) => csv?.addInterval({ node: nodeInfo.node_id, interval }),
       terminal,
+      terminalIsTty: (terminal as NodeJS.WriteStream).isTTY === true,
       logger,
     },
     interrupt,

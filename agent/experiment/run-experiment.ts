@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { CounterInterval, NodeInfo, RunRecord } from '../../proto/records.js';
 import type { Record as RecordInput } from '../../proto/generated/powerprof/v1/Record.js';
@@ -8,7 +9,7 @@ import type { PowerMeasurement } from '../power/power-measurement.js';
 import { runWorkload, type PerfSpec } from '../workload/run-workload.js';
 import { buildRunRecord, toCounterValue } from './build-run-record.js';
 import { nextRun, type MeasuredRun, type RepeatOptions } from './repeat-policy.js';
-import { progressLine, summaryTable } from './run-table.js';
+import { progressLine, progressText, summaryTable } from './run-table.js';
 
 export interface ExperimentPlan {
   workload: string;
@@ -33,6 +34,8 @@ export interface ExperimentSinks {
   onInterval?(interval: CounterInterval): void;
   /** Progress lines and the final table, for the person at the terminal. */
   terminal: NodeJS.WritableStream;
+  /** Draw a progress bar (a terminal), or plain lines (a log). */
+  terminalIsTty?: boolean;
   logger: Logger;
 }
 
@@ -52,6 +55,8 @@ export async function runExperiment(plan: ExperimentPlan, node: NodeInfo, sinks:
   const planned = plan.repeat.untilRsdPercent === undefined ? `/${plan.repeat.repeat}` : ` (until RSD < ${plan.repeat.untilRsdPercent} %, at most ${plan.repeat.maxRepeat})`;
   sinks.logger.info({ experimentId, workload: plan.workload, eventGroups: plan.eventGroups, ...plan.repeat }, 'experiment starting');
   const idleBefore = await plan.power?.measureIdle('before', interrupt);
+  const experimentStarted = performance.now();
+  const plannedTotal = plan.repeat.untilRsdPercent === undefined ? plan.repeat.warmup + plan.repeat.repeat : undefined;
 
   for (;;) {
     const next = nextRun(plan.repeat, warmups, measured);
@@ -100,6 +105,7 @@ export async function runExperiment(plan: ExperimentPlan, node: NodeInfo, sinks:
     else measured.push({ durationS: run.duration_ms / 1000, ...(run.energy_joules === undefined ? {} : { energyJoules: run.energy_joules }) });
     warnOnce(run, warnedUnsupported, warnedMultiplexed, sinks.logger);
     sinks.terminal.write(progressLine(run, warmup ? '' : planned));
+    sinks.terminal.write(progressText({ done: runs.length, total: plannedTotal, elapsedS: (performance.now() - experimentStarted) / 1000, bar: sinks.terminalIsTty === true }));
   }
   const idleAfter = await plan.power?.measureIdle('after', interrupt);
   sinks.terminal.write(`\n${summaryTable(runs)}`);

@@ -20,6 +20,26 @@ const DERIVED: Array<[string, string, number, number]> = [
   ['cache MPKI', 'cache_misses_per_kilo_instruction', 1, 2],
 ];
 
+export interface Progress {
+  done: number;
+  /** Runs planned in all, warm-ups included; undefined when a stopping rule decides. */
+  total: number | undefined;
+  elapsedS: number;
+  /** A bar for a terminal; plain words otherwise. */
+  bar: boolean;
+}
+
+/** "[#####-----] 5/11  elapsed 12 s  ETA 14 s": where the experiment is. */
+export function progressText(progress: Progress): string {
+  const { done, total, elapsedS } = progress;
+  const eta = total === undefined || done === 0 ? '' : `  ETA ${Math.round((elapsedS / done) * (total - done))} s`;
+  const counted = total === undefined ? `${done} runs` : `${done}/${total}`;
+  if (!progress.bar || total === undefined) return `progress: ${counted}, elapsed ${Math.round(elapsedS)} s${eta}\n`;
+  const width = 24;
+  const filled = Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${counted}  elapsed ${Math.round(elapsedS)} s${eta}\n`;
+}
+
 export function progressLine(run: RunRecord, plannedRuns: string): string {
   const parts = [`run ${run.repetition}${plannedRuns}${run.warmup ? ' (warm-up)' : ''}`, statusText(run), `${(run.duration_ms / 1000).toFixed(3)} s`];
   const ipc = run.derived.ipc;

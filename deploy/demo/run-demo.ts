@@ -65,6 +65,8 @@ async function main(): Promise<number> {
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     step("the collector's /metrics now says:");
     for (const line of metrics.split('\n').filter((l) => /^powerprof_(runs_total|last_run_duration_seconds|workload_metric|run_energy_joules_total)/.test(l))) process.stdout.write(`    ${line}\n`);
+    process.stdout.write(`\n    Prometheus scrapes it with: scrape_configs: [{ job_name: powerprof, static_configs: [{ targets: ['127.0.0.1:${metricsPort}'] }] }]\n`);
+    process.stdout.write('    Grafana reads that Prometheus as a data source. The demo stops the collector at the end; "npm run demo -- --serve" keeps it up.\n');
 
     step(`exporting to ${outDir}`);
     const exportCode = await foreground(process.execPath, [collectorMain, 'export', '--redis', redisUrl, '--key-prefix', keyPrefix, '--out', outDir, '--log-level', 'warn']);
@@ -75,7 +77,6 @@ async function main(): Promise<number> {
 
     if (values.serve === true) {
       step(`serving: metrics at http://127.0.0.1:${metricsPort}/metrics, gRPC at 127.0.0.1:${grpcPort}; Ctrl-C stops everything`);
-      process.stdout.write(`    Prometheus: scrape_configs: [{ job_name: powerprof, static_configs: [{ targets: ['127.0.0.1:${metricsPort}'] }] }]\n`);
       process.stdout.write(`    more runs:  npm run agent -- run --collector 127.0.0.1:${grpcPort} --repeat 11 -- COMMAND\n`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }

@@ -38,3 +38,12 @@ describe('repeat policy', () => {
     assert.equal(relativeStandardDeviationPercent([1]), Number.POSITIVE_INFINITY);
   });
 });
+
+describe('progress', () => {
+  it('a bar with elapsed time and ETA on a terminal, plain words otherwise', async () => {
+    const { progressText } = await import('../../../agent/experiment/run-table.js');
+    assert.equal(progressText({ done: 5, total: 11, elapsedS: 10, bar: true }), '[###########-------------] 5/11  elapsed 10 s  ETA 12 s\n');
+    assert.equal(progressText({ done: 5, total: 11, elapsedS: 10, bar: false }), 'progress: 5/11, elapsed 10 s  ETA 12 s\n');
+    assert.equal(progressText({ done: 4, total: undefined, elapsedS: 3, bar: true }), 'progress: 4 runs, elapsed 3 s\n');
+  });
+});
