@@ -32,7 +32,7 @@ fi
 # npm ci when node_modules is missing or older than the lockfile; it builds (prepare).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "==> installing npm packages (npm ci)" >&2
-  npm ci --no-audit --no-fund >&2
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund >&2
 else
   npm run --silent build >&2
 fi
