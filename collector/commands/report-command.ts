@@ -21,7 +21,21 @@ export async function reportCommand(config: ReportConfig, logger: Logger): Promi
 async function fromRedis(config: ReportConfig): Promise<ReportInput> {
   const { nodes, runs, samples } = await readAllRecords(config.redis, config.key_prefix);
   const warning = architectureWarning(runs);
-  return { runs: csvObjects(runsCsv(runs)), power: csvObjects(powerCsv(samples)), nodes, notes: warning === undefined ? [] : [warning.message], generatedAt: new Date() };
+  const meanings = new Map<string, { arch: string; event: string; countedAs: string }>();
+  for (const { run } of runs) {
+    for (const counter of run.counters) {
+      const arch = run.fingerprint?.arch ?? '';
+      if (counter.maps_to !== '' && counter.maps_to !== undefined) meanings.set(`${arch}\u0000${counter.event}`, { arch, event: counter.event, countedAs: counter.maps_to });
+    }
+  }
+  return {
+    runs: csvObjects(runsCsv(runs)),
+    power: csvObjects(powerCsv(samples)),
+    nodes,
+    notes: warning === undefined ? [] : [warning.message],
+    eventMeanings: [...meanings.values()],
+    generatedAt: new Date(),
+  };
 }
 
 async function fromFolder(folder: string): Promise<ReportInput> {
@@ -34,5 +48,12 @@ async function fromFolder(folder: string): Promise<ReportInput> {
   };
   const runs = csvObjects(await read('runs.csv'));
   const power = csvObjects(await read('power.csv'));
-  return { runs, power, nodes: [], notes: ['Made from CSV files: node fingerprints and what generic events counted on each architecture are in Redis (report --redis).'], generatedAt: new Date() };
+  return {
+    runs,
+    power,
+    nodes: [],
+    notes: ['Made from CSV files: node fingerprints and what generic events counted on each architecture are in Redis (report --redis).'],
+    eventMeanings: [],
+    generatedAt: new Date(),
+  };
 }

@@ -9,6 +9,8 @@ export interface ReportInput {
   nodes: readonly NodeInfo[];
   /** Warnings worth a reader's attention (architectures mixed, ...). */
   notes: readonly string[];
+  /** What each generic event counted on each architecture (from the runs' records). */
+  eventMeanings: ReadonlyArray<{ arch: string; event: string; countedAs: string }>;
   generatedAt: Date;
 }
 
@@ -115,12 +117,18 @@ ${input.notes.map((note) => `<p class="note">${escapeHtml(note)}</p>`).join('\n'
 ${charts.map((chart) => `<figure class="chart" data-title="${escapeHtml(chart.title)}"><figcaption>${escapeHtml(chart.title)}${chart.caption === undefined ? '' : ` <span class="muted">(${escapeHtml(chart.caption)})</span>`}</figcaption>${chart.svg}</figure>`).join('\n')}
 </div>
 ${missing.length > 0 ? `<p class="muted">No data for: ${missing.map(escapeHtml).join(', ')} (not counted or not measured on these nodes).</p>` : ''}
+${meaningsTable(input.eventMeanings)}
 ${fingerprintTable(input.nodes)}
 <h2>Runs</h2>
 ${table(input.runs)}
 </body>
 </html>
 `;
+}
+
+function meaningsTable(meanings: ReportInput['eventMeanings']): string {
+  if (meanings.length === 0) return '';
+  return `<h2>What the generic events counted</h2>\n${table(meanings.map((m) => ({ architecture: m.arch, event: m.event, 'counted as': m.countedAs })))}`;
 }
 
 function fingerprintTable(nodes: readonly NodeInfo[]): string {

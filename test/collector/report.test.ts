@@ -73,6 +73,8 @@ describe('report', () => {
     assert.doesNotMatch(html, /<script|<link|<img|url\(|@import/i, 'nothing is loaded when the report is opened');
     assert.match(html, /runs\.csv mixes architectures/);
     assert.match(html, /<h2>Nodes<\/h2>/);
+    assert.match(html, /<h2>What the generic events counted<\/h2>/);
+    assert.match(html, /<td>ppc64le<\/td><td>cache-references<\/td><td>L1 data-cache load references \(PM_LD_REF_L1\)<\/td>/);
 
     const rendered = chromium(['--dump-dom', `file://${out}`]);
     assert.equal(rendered.status, 0, rendered.stderr);
