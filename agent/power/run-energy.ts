@@ -23,13 +23,22 @@ export function energyOverWindow(readings: readonly TimedReading[], startMs: num
   const counters = readings.filter((r) => r.energyJoules !== undefined);
   const energy = counters.length >= 2 ? fromCounter(counters, startMs, endMs) : fromPower(readings.filter((r) => r.watts !== undefined), startMs, endMs);
   if (energy === undefined) return undefined;
-  const around = readings.filter((r) => r.watts !== undefined && r.timeMs >= startMs - gapMs(readings) && r.timeMs <= endMs + gapMs(readings));
-  const watts = around.map((r) => r.watts!);
-  const swing = watts.length === 0 ? 0 : Math.max(...watts) - Math.min(...watts);
-  const averagingMs = Math.max(0, ...readings.map((r) => r.samplingPeriodMs ?? 0).filter((ms) => ms < 60_000));
+  const gap = gapMs(readings);
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  let averagingMs = 0;
+  for (const reading of readings) {
+    if (reading.watts !== undefined && reading.timeMs >= startMs - gap && reading.timeMs <= endMs + gap) {
+      low = Math.min(low, reading.watts);
+      high = Math.max(high, reading.watts);
+    }
+    // A BMC's own averaging window, when it is a plausible one (some report their whole uptime).
+    if (reading.samplingPeriodMs !== undefined && reading.samplingPeriodMs < 60_000) averagingMs = Math.max(averagingMs, reading.samplingPeriodMs);
+  }
+  const swing = high >= low ? high - low : 0;
   return {
     energyJoules: energy,
-    uncertaintyJoules: (swing * (gapMs(readings) + averagingMs)) / 1000,
+    uncertaintyJoules: (swing * (gap + averagingMs)) / 1000,
     samples: readings.filter((r) => r.timeMs >= startMs && r.timeMs <= endMs).length,
   };
 }
@@ -37,7 +46,11 @@ export function energyOverWindow(readings: readonly TimedReading[], startMs: num
 /** Per sensor, and the source's total over its total sensors. */
 export function sourceEnergies(source: string, readings: readonly TimedReading[], totalSensors: readonly string[], startMs: number, endMs: number): SourceEnergy[] {
   const bySensor = new Map<string, TimedReading[]>();
-  for (const reading of readings) bySensor.set(reading.sensor, [...(bySensor.get(reading.sensor) ?? []), reading]);
+  for (const reading of readings) {
+    const list = bySensor.get(reading.sensor);
+    if (list === undefined) bySensor.set(reading.sensor, [reading]);
+    else list.push(reading);
+  }
   const energies: SourceEnergy[] = [];
   for (const [sensor, sensorReadings] of bySensor) {
     const energy = energyOverWindow(sensorReadings, startMs, endMs);
