@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
@@ -20,6 +21,7 @@ export interface RunningCollector {
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const REDIS_STARTUP_WAIT_MS = 5_000;
+const INGEST_SERVICE = 'powerprof.v1.Ingest';
 
 /** `powerprof-collector serve`: gRPC ingest into Redis, /metrics for Prometheus. */
 export async function startCollector(config: ServeConfig, logger: Logger): Promise<RunningCollector> {
@@ -56,6 +58,16 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
     limits: { ...defaultBatchLimits, maxRecordsPerBatch: config.max_records_per_batch },
     collectorVersion,
   });
+  // The standard gRPC health service: SERVING while Redis takes writes, for load balancers and probes.
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [INGEST_SERVICE]: 'NOT_SERVING' });
+  const setServing = (serving: boolean): void => {
+    for (const service of ['', INGEST_SERVICE]) health.setStatus(service, serving ? 'SERVING' : 'NOT_SERVING');
+  };
+  setServing(redis.status === 'ready');
+  redis.on('ready', () => setServing(true));
+  redis.on('end', () => setServing(false));
+  redis.on('close', () => setServing(false));
+  health.addToServer(server);
   const grpcPort = await new Promise<number>((resolve, reject) => {
     server.bindAsync(config.grpc_listen, grpc.ServerCredentials.createInsecure(), (error, port) =>
       error ? reject(new Error(`cannot listen for gRPC on ${config.grpc_listen}: ${error.message}`)) : resolve(port),
@@ -75,6 +87,7 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
     metricsPort: metricsServer.port,
     shutdown: () =>
       (shuttingDown ??= (async () => {
+        setServing(false);
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => {
             server.forceShutdown();

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import type { Ack, Batch, HelloReply, NodeInfo } from '../../proto/records.js';
@@ -10,6 +12,20 @@ import { metricValue, scrape, startTestCollector } from '../support/in-process-c
 import { startRedisServer, useRedisServer } from '../support/redis-server.js';
 
 const proto = loadIngestProto();
+
+/** grpc.health.v1.Health/Check for a service, as a load balancer or grpc_health_probe asks it. */
+function healthStatus(port: number, service: string): Promise<string> {
+  const definition = protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String, defaults: true });
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client & { Check: Function } } } } };
+  const client = new loaded.grpc.health.v1.Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  return new Promise((resolve, reject) =>
+    client.Check({ service }, (error: grpc.ServiceError | null, reply: { status: string }) => {
+      client.close();
+      if (error !== null) reject(error);
+      else resolve(reply.status);
+    }),
+  );
+}
 
 function client(port: number): IngestClient {
   return new proto.Ingest(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as IngestClient;
@@ -130,6 +146,7 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
     const collector = await startTestCollector(ownRedis.url);
     const ingest = client(collector.grpcPort);
     try {
+      assert.equal(await healthStatus(collector.grpcPort, 'powerprof.v1.Ingest'), 'SERVING');
       const first = pushStream(ingest);
       assert.equal((await first.send(sampleBatch('n1', 1, ['before']))).code, grpc.status.OK);
       await ownRedis.kill();
@@ -139,10 +156,12 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
         return true;
       });
       await assert.rejects(hello(ingest, sampleNodeInfo('n1')), (error: grpc.ServiceError) => error.code === grpc.status.UNAVAILABLE);
+      assert.equal(await healthStatus(collector.grpcPort, ''), 'NOT_SERVING', 'the gRPC health service says so too');
 
       await ownRedis.start(); // an empty Redis: the outage lost nothing acked because nothing else was acked
       const ready = Date.now() + 10_000;
       while (!(await fetch(`http://127.0.0.1:${collector.metricsPort}/readyz`)).ok && Date.now() < ready) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(await healthStatus(collector.grpcPort, 'powerprof.v1.Ingest'), 'SERVING');
       const second = pushStream(ingest);
       assert.equal((await second.send(sampleBatch('n1', 2, ['during']))).duplicate, false);
       assert.equal((await second.send(sampleBatch('n1', 2, ['during']))).duplicate, true);

@@ -13,3 +13,25 @@ it('the example configs in deploy/config load as they are', () => {
   assert.ok(!collector.help);
   assert.equal(collector.config.retention_maxlen, 1_000_000);
 });
+
+it('deploy/redis/redis.conf starts a real redis-server with the append-only file on', async () => {
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { Redis } = await import('ioredis');
+  const { freePort } = await import('../support/free-port.js');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'powerprof-redis-conf-'));
+  const server = spawn('redis-server', [join(repositoryRoot, 'deploy/redis/redis.conf'), '--port', String(port), '--dir', dir, '--bind', '127.0.0.1'], { stdio: 'ignore' });
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: (times) => (times > 50 ? null : 100) });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    assert.deepEqual(await client.config('GET', 'appendonly'), ['appendonly', 'yes']);
+    assert.deepEqual(await client.config('GET', 'appendfsync'), ['appendfsync', 'everysec']);
+    assert.deepEqual(await client.config('GET', 'maxmemory-policy'), ['maxmemory-policy', 'noeviction']);
+  } finally {
+    client.disconnect();
+    server.kill('SIGKILL');
+  }
+});
