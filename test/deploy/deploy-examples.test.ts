@@ -20,12 +20,14 @@ it('deploy/redis/redis.conf starts a real redis-server with the append-only file
   const { tmpdir } = await import('node:os');
   const { Redis } = await import('ioredis');
   const { freePort } = await import('../support/free-port.js');
+  const { waitForPing } = await import('../support/redis-server.js');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'powerprof-redis-conf-'));
   const server = spawn('redis-server', [join(repositoryRoot, 'deploy/redis/redis.conf'), '--port', String(port), '--dir', dir, '--bind', '127.0.0.1'], { stdio: 'ignore' });
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: (times) => (times > 50 ? null : 100) });
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true });
   client.on('error', () => undefined);
   try {
+    await waitForPing(port);
     await client.connect();
     assert.deepEqual(await client.config('GET', 'appendonly'), ['appendonly', 'yes']);
     assert.deepEqual(await client.config('GET', 'appendfsync'), ['appendfsync', 'everysec']);

@@ -50,7 +50,7 @@ export async function startRedisServer(): Promise<RedisServer> {
   };
 }
 
-async function waitForPing(port: number): Promise<void> {
+export async function waitForPing(port: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
