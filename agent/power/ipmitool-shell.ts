@@ -18,7 +18,6 @@ export class IpmitoolShell {
   private buffer = '';
   private queue: Promise<unknown> = Promise.resolve();
   private counter = 0;
-  restarts = 0;
 
   constructor(private readonly connection: IpmiConnection) {}
 
@@ -32,7 +31,6 @@ export class IpmitoolShell {
   reset(): void {
     if (this.child === undefined) return;
     this.kill();
-    this.restarts++;
   }
 
   async close(): Promise<void> {
@@ -58,7 +56,6 @@ export class IpmitoolShell {
     if (output.trim() === '' && retryIfSilent) {
       // A silent session is a dead one: start a new session and ask again.
       this.kill();
-      this.restarts++;
       return this.runNow(command, signal, false);
     }
     if (output.trim() === '') throw new SourceError(`"ipmitool ${command.join(' ')}" in an ipmitool shell session answered nothing, twice`);

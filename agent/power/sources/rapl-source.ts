@@ -24,7 +24,7 @@ export function raplSource(sysfsRoot: string): PowerSource {
       const parent = /^intel-rapl:(\d+):\d+$/.exec(entry);
       const parentName = parent ? (await readFile(join(powercap, `intel-rapl:${parent[1]}`, 'name'), 'utf8').catch(() => '')).trim() : '';
       const rangeText = await readFile(join(path, 'max_energy_range_uj'), 'utf8').catch(() => '');
-      found.push({ path, sensor: parentName === '' ? name : `${parentName}/${name}`, topLevel: parent === null, rangeJoules: rangeText.trim() === '' ? undefined : Number(rangeText) / 1e6 });
+      found.push({ path, sensor: parentName === '' ? name : `${parentName}/${name}`, rangeJoules: rangeText.trim() === '' ? undefined : Number(rangeText) / 1e6 });
     }
     return found;
   };
@@ -75,6 +75,5 @@ export function raplSource(sysfsRoot: string): PowerSource {
 interface Zone {
   path: string;
   sensor: string;
-  topLevel: boolean;
   rangeJoules: number | undefined;
 }
