@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -25,6 +26,17 @@ const eventList = z
   .union([z.string(), z.array(z.string())])
   .transform((value) => (Array.isArray(value) ? value : splitEventList(value)).map((e) => e.trim()).filter((e) => e !== ''))
   .pipe(z.array(z.string()).min(1, 'needs at least one event'));
+
+/** 1073741824, "1GiB", "64 MiB", "512k": a number of bytes. */
+const byteSize = z.union([z.number(), z.string()]).transform((value, context) => {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$/i.exec(String(value));
+  if (match === null) {
+    context.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a size in bytes, like 1073741824, 512MiB or 1GiB' });
+    return z.NEVER;
+  }
+  const power = 'bkmgt'.indexOf((match[2] || 'b').toLowerCase());
+  return Math.floor(Number(match[1]) * 1024 ** power);
+});
 
 /** "a,b" or a YAML list. */
 const commaList = z.union([z.string(), z.array(z.string())]).transform((value) => (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter((s) => s !== ''));
@@ -67,6 +79,21 @@ const powerFlags = {
   'nvidia-smi-path': { type: 'string' },
 } as const;
 
+/** The durable spool and delivery: shared by run and flush. */
+const spoolOptions = {
+  spool: z.string().min(1).optional(),
+  spool_max_bytes: byteSize.pipe(z.number().int().min(64 * 1024, 'must be at least 64KiB')).default(1024 ** 3),
+  spool_fsync: z.enum(['runs', 'always']).default('runs'),
+  retry_max_s: z.coerce.number().min(0.1).max(3600).default(10),
+};
+
+const spoolFlags = {
+  spool: { type: 'string' },
+  'spool-max-bytes': { type: 'string' },
+  'spool-fsync': { type: 'string' },
+  'retry-max-s': { type: 'string' },
+} as const;
+
 const runSchema = z
   .object({
     collector: z.string().regex(HOST_PORT, 'must be HOST:PORT').default('127.0.0.1:50051'),
@@ -85,6 +112,7 @@ const runSchema = z
     sysfs_root: z.string().min(1).default('/sys'),
     ...powerOptions,
     csv: z.string().min(1).optional(),
+    ...spoolOptions,
     no_perf: booleanText.default(false),
     perf_path: z.string().min(1).default('perf'),
     workload: z.string().regex(/^[\w.:-]{1,128}$/, 'must be 1-128 letters, digits, ".", ":", "_" or "-"').optional(),
@@ -98,7 +126,7 @@ const runSchema = z
     }
   });
 
-export type RunConfig = Readonly<z.infer<typeof runSchema> & { command: readonly string[] }>;
+export type RunConfig = Readonly<z.infer<typeof runSchema> & { spool: string; command: readonly string[] }>;
 
 /** Options of `run`, as util.parseArgs wants them; the keys are the flag names. */
 const runFlags = {
@@ -119,6 +147,7 @@ const runFlags = {
   'sysfs-root': { type: 'string' },
   ...powerFlags,
   csv: { type: 'string' },
+  ...spoolFlags,
   'no-perf': { type: 'boolean' },
   'perf-path': { type: 'string' },
   workload: { type: 'string' },
@@ -136,7 +165,43 @@ export function loadRunConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
   if (command.length === 0) problems.push('no workload: give the command after "--", e.g. powerprof-agent run -- python3 resnet50.py');
   const loaded = loadLayered(separator === -1 ? argv : argv.slice(0, separator), env, runFlags, runSchema, problems, 'put the workload after "--"');
   if (loaded.help) return loaded;
-  return { help: false, config: Object.freeze({ ...loaded.config, command: Object.freeze([...command]) }) };
+  return { help: false, config: Object.freeze({ ...loaded.config, spool: loaded.config.spool ?? defaultSpool(env), command: Object.freeze([...command]) }) };
+}
+
+/** /var/lib/powerprof/spool for root (the service), else under the user's XDG state directory. */
+export function defaultSpool(env: NodeJS.ProcessEnv): string {
+  if (process.getuid?.() === 0) return '/var/lib/powerprof/spool';
+  const state = env.XDG_STATE_HOME !== undefined && env.XDG_STATE_HOME !== '' ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  return join(state, 'powerprof', 'spool');
+}
+
+const flushSchema = z
+  .object({
+    collector: z.string().regex(HOST_PORT, 'must be HOST:PORT').default('127.0.0.1:50051'),
+    node_id: z.string().regex(NODE_ID, 'must be 1-128 letters, digits, ".", "_" or "-"').default(hostname()),
+    ...spoolOptions,
+    flush_timeout: z.coerce.number().min(0).default(30),
+    log_level: z.enum(LOG_LEVELS).default('info'),
+  })
+  // A config file shared with run may hold run's keys: flush ignores them.
+  .strip();
+
+export type FlushConfig = Readonly<z.infer<typeof flushSchema> & { spool: string }>;
+
+const flushFlags = {
+  config: { type: 'string' },
+  collector: { type: 'string' },
+  'node-id': { type: 'string' },
+  ...spoolFlags,
+  'flush-timeout': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function loadFlushConfig(argv: readonly string[], env: NodeJS.ProcessEnv): { help: true } | { help: false; config: FlushConfig } {
+  const loaded = loadLayered(argv, env, flushFlags, flushSchema, [], '');
+  if (loaded.help) return loaded;
+  return { help: false, config: Object.freeze({ ...loaded.config, spool: loaded.config.spool ?? defaultSpool(env) }) };
 }
 
 const probeSchema = z

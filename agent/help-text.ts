@@ -5,6 +5,7 @@ export const agentHelp = `powerprof-agent: profile a workload on this node and s
 
 Usage:
   powerprof-agent run [options] -- COMMAND [ARGS...]
+  powerprof-agent flush [options]
   powerprof-agent probe [options]
   powerprof-agent parse KIND [FILE|-]
   powerprof-agent --version | --help
@@ -12,11 +13,38 @@ Usage:
 Commands:
   run     run COMMAND --repeat times, each under perf stat, and push one run
           record per run (and this node's description) to the collector
+  flush   send what this node's spool still holds to the collector, and exit
   probe   which perf events this node can count, and why not where it cannot
   parse   read a captured tool output and print one JSON object per line
           (KIND: ${parseKinds.join(', ')})
 
-Run "powerprof-agent run --help" or "powerprof-agent probe --help" for options.
+Run "powerprof-agent COMMAND --help" for the options of run, flush and probe.
+`;
+
+const spoolOptionsHelp = `  --spool DIR           the durable spool: every record is written here first and
+                        removed once the collector acks it; this node's part is
+                        DIR/NODE_ID; default /var/lib/powerprof/spool as root,
+                        else ~/.local/state/powerprof/spool                 [spool]
+  --spool-max-bytes N   bound on the spool (512MiB, 1GiB, ...); when full, the
+                        oldest samples are dropped first, run records last, and
+                        counted; default 1GiB                               [spool_max_bytes]
+  --spool-fsync MODE    runs (default): run records are on disk before they
+                        count, samples within a second; always: every record
+  --retry-max-s S       the cap of the reconnect backoff; default 10        [retry_max_s]
+`;
+
+export const flushHelp = `Usage: powerprof-agent flush [options]
+
+Sends what this node's spool still holds (records of runs whose agent could not
+reach the collector, or was stopped) to the collector, and exits once all are
+acked. "run" does the same at its start; this is for when no run follows.
+
+  --collector HOST:PORT collector gRPC address; default 127.0.0.1:50051
+  --node-id ID          whose spool: DIR/NODE_ID; default the hostname
+${spoolOptionsHelp}  --flush-timeout S     give up after S seconds; default 30
+  --config FILE         YAML file (keys of run are ignored)
+  --log-level LEVEL     default info
+Exit status 0 when the spool is empty, 1 when records are left in it.
 `;
 
 export const runHelp = `Usage: powerprof-agent run [options] -- COMMAND [ARGS...]
@@ -83,8 +111,9 @@ Power (sampled all through the experiment; energy per run over its perf window):
 
 Output:
   --csv DIR             also write runs.csv, power.csv, counters.csv to DIR [csv]
-  --flush-timeout S     at the end, wait this long for the collector to ack
-                        everything; default 30                              [flush_timeout]
+${spoolOptionsHelp}  --flush-timeout S     at the end, wait this long for the collector to ack
+                        everything (5 s at most after SIGINT or SIGTERM);
+                        default 30                                          [flush_timeout]
   --log-level LEVEL     fatal, error, warn, info, debug, trace, silent; default info
   -h, --help            this text
 
@@ -93,7 +122,8 @@ Lines the workload prints as "KEY: number" (RIGHTS: 480, Time Elapsed: 12.3s) or
 
 Precedence: flags > environment > config file > defaults.
 Exit status: 0 when every run was recorded and acked (whatever the workload's own
-exit codes; see the status column), 1 when records could not be delivered,
+exit codes; see the status column), 1 when records could not be delivered (they
+wait in the spool),
 2 for bad usage, configuration, or perf missing or not permitted,
 130 when interrupted.
 `;

@@ -3,8 +3,8 @@ import { isatty } from 'node:tty';
 import pino, { type Logger } from 'pino';
 import { agentVersion } from './agent-version.js';
 import { parseCommand } from './commands/parse-command.js';
-import { loadProbeConfig, loadRunConfig, UsageError } from './config.js';
-import { agentHelp, probeHelp, runHelp } from './help-text.js';
+import { loadFlushConfig, loadProbeConfig, loadRunConfig, UsageError } from './config.js';
+import { agentHelp, flushHelp, probeHelp, runHelp } from './help-text.js';
 
 /** Wires the agent's commands; all the work is in commands/. */
 async function main(argv: string[]): Promise<number> {
@@ -37,22 +37,38 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       const logger = await createLogger(args.config.log_level);
-      const interrupt = new AbortController();
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-        process.on(signal, () => {
-          // A second signal means now: no flush, whatever is unacknowledged stays undelivered.
-          if (interrupt.signal.aborted) process.exit(130);
-          logger.warn({ signal }, 'stopping: the current run is ended and recorded as interrupted (again to quit at once)');
-          interrupt.abort();
-        });
-      }
+      const interrupt = stopOnSignals(logger, 'stopping: the current run is ended and recorded as interrupted (again to quit at once)');
       // Loaded here so that --help, --version and parse start fast.
       const [{ runCommand }, { loadIngestProto }] = await Promise.all([import('./commands/run-command.js'), import('../proto/load-ingest-proto.js')]);
-      return runCommand({ config: args.config, logger, proto: loadIngestProto(), interrupt: interrupt.signal, terminal: process.stderr });
+      return runCommand({ config: args.config, logger, proto: loadIngestProto(), interrupt, terminal: process.stderr });
+    }
+    case 'flush': {
+      const args = loadFlushConfig(rest, process.env);
+      if (args.help) {
+        process.stdout.write(flushHelp);
+        return 0;
+      }
+      const logger = await createLogger(args.config.log_level);
+      const interrupt = stopOnSignals(logger, 'stopping: what is not acked stays in the spool');
+      const [{ flushCommand }, { loadIngestProto }] = await Promise.all([import('./commands/flush-command.js'), import('../proto/load-ingest-proto.js')]);
+      return flushCommand(args.config, logger, loadIngestProto(), interrupt);
     }
     default:
       throw new UsageError(`unknown command "${command}"; see powerprof-agent --help`);
   }
+}
+
+/** SIGINT or SIGTERM: stop gracefully; a second one: exit now (the spool keeps what is unacked). */
+function stopOnSignals(logger: Logger, message: string): AbortSignal {
+  const interrupt = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (interrupt.signal.aborted) process.exit(130);
+      logger.warn({ signal }, message);
+      interrupt.abort();
+    });
+  }
+  return interrupt.signal;
 }
 
 /** JSON lines on stderr; readable text when stderr is a terminal (pino-pretty is loaded only then). */

@@ -74,7 +74,8 @@ export function runsCsv(runs: readonly NodeRun[]): string {
   return toCsv([header, ...rows]);
 }
 
-export function powerCsv(samples: readonly NodePowerSample[]): string {
+/** With `header: false`, rows only: for appending to a file that has its header. */
+export function powerCsv(samples: readonly NodePowerSample[], { header = true } = {}): string {
   const rows = samples.map(({ node, sample }) => [
     node,
     sample.source,
@@ -87,10 +88,10 @@ export function powerCsv(samples: readonly NodePowerSample[]): string {
     sample.sampling_period_ms,
     sample.state,
   ]);
-  return toCsv([[...POWER_COLUMNS], ...rows]);
+  return toCsv(header ? [[...POWER_COLUMNS], ...rows] : rows);
 }
 
-export function countersCsv(intervals: readonly NodeCounterInterval[]): string {
+export function countersCsv(intervals: readonly NodeCounterInterval[], { header = true } = {}): string {
   const rows = intervals.flatMap(({ node, interval }) =>
     interval.counters.map((counter) => [
       node,
@@ -103,7 +104,7 @@ export function countersCsv(intervals: readonly NodeCounterInterval[]): string {
       counter.running_percent,
     ]),
   );
-  return toCsv([[...COUNTER_COLUMNS], ...rows]);
+  return toCsv(header ? [[...COUNTER_COLUMNS], ...rows] : rows);
 }
 
 /** Counted values by event; rows perf printed more than once for an event (per CPU) are summed. */
@@ -129,7 +130,7 @@ function uniqueInOrder(items: string[]): string[] {
 
 /** RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled. */
 function toCsv(rows: Cell[][]): string {
-  return rows.map((row) => row.map(formatCell).join(',')).join('\n') + '\n';
+  return rows.map((row) => `${row.map(formatCell).join(',')}\n`).join('');
 }
 
 function formatCell(cell: Cell): string {

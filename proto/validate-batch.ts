@@ -56,6 +56,11 @@ export function validateBatch(batch: Batch, limits: BatchLimits = defaultBatchLi
   if (batch.records.length > limits.maxRecordsPerBatch) {
     return refuse('too_many_records', `${name}: ${batch.records.length} records, more than the limit of ${limits.maxRecordsPerBatch}`);
   }
+  const seqProblem = checkRecordSeqs(batch);
+  if (seqProblem !== undefined) return refuse('bad_seq', `${name}: ${seqProblem}`);
+  for (const field of ['produced_records', 'dropped_records'] as const) {
+    if (!Number.isSafeInteger(batch[field]) || batch[field] < 0) return refuse('bad_seq', `${name}: ${field} must be a non-negative integer`);
+  }
   for (const [index, record] of batch.records.entries()) {
     try {
       checkRecord(record, batch.node_id, limits);
@@ -65,6 +70,23 @@ export function validateBatch(batch: Batch, limits: BatchLimits = defaultBatchLi
     }
   }
   return { ok: true };
+}
+
+/**
+ * Records carry their own seqs, strictly increasing, the last one the
+ * batch's; or none at all (0), from an agent that numbers batches only.
+ */
+function checkRecordSeqs(batch: Batch): string | undefined {
+  const numbered = batch.records.filter((record) => record.seq !== 0).length;
+  if (numbered === 0) return undefined;
+  if (numbered !== batch.records.length) return 'some records have a seq and some do not';
+  let previous = 0;
+  for (const [index, record] of batch.records.entries()) {
+    if (!Number.isSafeInteger(record.seq) || record.seq <= previous) return `record ${index}: seq ${record.seq} is not above the one before (${previous})`;
+    previous = record.seq;
+  }
+  if (previous !== batch.seq) return `seq must be its last record's seq (${previous})`;
+  return undefined;
 }
 
 function refuse(reason: RejectReason, message: string): Validation {

@@ -1,4 +1,3 @@
-import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { IngestPackage } from '../../proto/load-ingest-proto.js';
 import type { RunConfig } from '../config.js';
@@ -11,8 +10,11 @@ import { PowerMeasurement } from '../power/power-measurement.js';
 import { createPowerSampler } from '../power/power-setup.js';
 import { resolveEvents } from '../perf/event-presets.js';
 import { probePerf } from '../perf/probe-perf.js';
-import { RecordShipper } from '../transport/record-shipper.js';
+import { RunJournal } from '../experiment/run-journal.js';
+import { startDelivery } from '../transport/delivery.js';
 import { workloadName } from '../workload/workload-name.js';
+
+const INTERRUPTED_FLUSH_S = 5;
 
 export interface RunDependencies {
   config: RunConfig;
@@ -34,27 +36,27 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
     logger.warn({ groups: groups.length, repeat: config.repeat }, 'fewer runs than event groups: some events will not be counted; raise --repeat');
   }
 
-  const shipper = new RecordShipper({
-    address: config.collector,
-    nodeInfo,
-    proto,
-    logger: logger.child({ component: 'shipper' }),
-    credentials: grpc.credentials.createInsecure(),
-    maxRecordsPerBatch: 500,
-    backoffInitialMs: 200,
-    backoffMaxMs: 10_000,
-    helloTimeoutMs: 5_000,
-  });
-  shipper.enqueue([{ node_info: nodeInfo }]);
+  // Everything measured goes to the spool first; the shipper sends it on as the collector acks.
+  const delivery = startDelivery(config, nodeInfo, proto, logger);
+  const { spool } = delivery;
+  const journal = new RunJournal(spool.directory);
+  const recovered = journal.recover(spool.lastWriteBeforeOpenUnixMs, (runId) => spool.holdsRun(runId));
   const csv = config.csv === undefined ? undefined : new LocalCsvWriter(config.csv);
+  spool.append([{ node_info: nodeInfo }]);
+  if (recovered !== undefined) {
+    logger.warn({ runId: recovered.run_id, workload: recovered.workload, repetition: recovered.repetition }, 'the previous agent stopped during a run; recording it as interrupted');
+    spool.append([{ run: recovered }]);
+    csv?.addRun({ node: nodeInfo.node_id, run: recovered });
+    journal.ended();
+  }
 
   // Power is sampled all through the experiment, idle windows and gaps between runs included.
   const sampler = createPowerSampler(config, {
     onSamples: (samples) => {
-      shipper.enqueue(samples.map((power_sample) => ({ power_sample })));
+      spool.append(samples.map((power_sample) => ({ power_sample })));
       for (const sample of samples) csv?.addSample({ node: nodeInfo.node_id, sample });
     },
-    onStatus: (power_source_status) => shipper.enqueue([{ power_source_status }]),
+    onStatus: (power_source_status) => spool.append([{ power_source_status }]),
     logger: logger.child({ component: 'power' }),
   });
   const powerSources = await sampler.start();
@@ -81,8 +83,12 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
     },
     nodeInfo,
     {
-      emit: (records) => shipper.enqueue(records),
-      onRun: (run) => csv?.addRun({ node: nodeInfo.node_id, run }),
+      emit: (records) => spool.append(records),
+      onRunStarted: (run) => journal.started(run),
+      onRun: (run) => {
+        journal.ended();
+        csv?.addRun({ node: nodeInfo.node_id, run });
+      },
       onInterval: (interval) => csv?.addInterval({ node: nodeInfo.node_id, interval }),
       terminal,
       terminalIsTty: (terminal as NodeJS.WriteStream).isTTY === true,
@@ -92,16 +98,16 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
   );
 
   await sampler.stop();
-  const pending = await shipper.flush(config.flush_timeout * 1000);
-  shipper.shutdown();
-  csv?.close();
-  logger.info({ runs: runs.length, delivered: shipper.stats.ackedRecords, refused: shipper.stats.rejectedRecords }, 'experiment finished');
-  if (pending > 0) {
+  // Interrupted, the records are safe in the spool: wait a little, not the whole --flush-timeout.
+  const { delivered, pending } = await delivery.finish(interrupt.aborted ? Math.min(config.flush_timeout, INTERRUPTED_FLUSH_S) : config.flush_timeout);
+  const { stats } = delivery.shipper;
+  logger.info({ runs: runs.length, delivered: stats.ackedRecords, refused: stats.rejectedRecords, spoolDropped: spool.dropped }, 'experiment finished');
+  if (!delivered) {
     logger.error(
-      { collector: config.collector, undelivered: pending, err: shipper.lastDeliveryError, csv: config.csv },
-      'records not delivered to the collector before --flush-timeout',
+      { collector: config.collector, undelivered: pending, err: delivery.shipper.lastDeliveryError, spool: spool.directory },
+      `records not delivered to the collector before the flush timeout; they wait in the spool and go at the next start, or with "powerprof-agent flush --node-id ${nodeInfo.node_id}"`,
     );
-    return 1;
+    return interrupt.aborted ? 130 : 1;
   }
   return interrupt.aborted ? 130 : 0;
 }

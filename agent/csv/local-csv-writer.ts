@@ -1,49 +1,44 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { countersCsv, powerCsv, runsCsv, type NodeCounterInterval, type NodePowerSample, type NodeRun } from '../../proto/csv-tables.js';
 
 /**
  * The agent's own copy of what it measured (--csv DIR), in the collector
- * export's columns. runs.csv is rewritten whole after each run, through a
- * rename, so an interrupted experiment still leaves complete files; counter
- * intervals and power samples are written with the next run, and at close().
+ * export's columns. Power samples and counter intervals are appended as they
+ * come (their columns are fixed), so a killed agent leaves every row it got
+ * to; runs.csv, whose columns grow with the events and workload metrics
+ * seen, is rewritten whole after each run, through a rename.
  */
 export class LocalCsvWriter {
   private readonly runs: NodeRun[] = [];
-  private readonly samples: NodePowerSample[] = [];
-  private readonly intervals: NodeCounterInterval[] = [];
+  private readonly powerPath: string;
+  private readonly countersPath: string;
 
   constructor(private readonly directory: string) {
     mkdirSync(directory, { recursive: true });
-    this.write();
+    this.powerPath = join(directory, 'power.csv');
+    this.countersPath = join(directory, 'counters.csv');
+    writeFileSync(this.powerPath, powerCsv([]));
+    writeFileSync(this.countersPath, countersCsv([]));
+    this.writeRuns();
   }
 
   addRun(entry: NodeRun): void {
     this.runs.push(entry);
-    this.write();
+    this.writeRuns();
   }
 
   addSample(entry: NodePowerSample): void {
-    this.samples.push(entry);
+    appendFileSync(this.powerPath, powerCsv([entry], { header: false }));
   }
 
   addInterval(entry: NodeCounterInterval): void {
-    this.intervals.push(entry);
+    appendFileSync(this.countersPath, countersCsv([entry], { header: false }));
   }
 
-  close(): void {
-    this.write();
+  private writeRuns(): void {
+    const path = join(this.directory, 'runs.csv');
+    writeFileSync(`${path}.tmp`, runsCsv(this.runs));
+    renameSync(`${path}.tmp`, path);
   }
-
-  private write(): void {
-    writeAtomically(join(this.directory, 'runs.csv'), runsCsv(this.runs));
-    writeAtomically(join(this.directory, 'power.csv'), powerCsv(this.samples));
-    writeAtomically(join(this.directory, 'counters.csv'), countersCsv(this.intervals));
-  }
-}
-
-function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
 }

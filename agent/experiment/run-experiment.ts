@@ -8,6 +8,7 @@ import { readNodeFingerprint } from '../node-info/node-fingerprint.js';
 import type { PowerMeasurement } from '../power/power-measurement.js';
 import { runWorkload, type PerfSpec } from '../workload/run-workload.js';
 import { buildRunRecord, toCounterValue } from './build-run-record.js';
+import type { StartedRun } from './run-journal.js';
 import { nextRun, type MeasuredRun, type RepeatOptions } from './repeat-policy.js';
 import { progressLine, progressText, summaryTable } from './run-table.js';
 
@@ -30,6 +31,9 @@ export interface ExperimentPlan {
 export interface ExperimentSinks {
   /** Records go to the collector (and anything else that wants them) through here. */
   emit(records: RecordInput[]): void;
+  /** Before the workload starts: what is known of the run so far. */
+  onRunStarted?(run: StartedRun): void;
+  /** After the run's record went to emit(). */
   onRun?(run: RunRecord): void;
   onInterval?(interval: CounterInterval): void;
   /** Progress lines and the final table, for the person at the terminal. */
@@ -84,6 +88,17 @@ export async function runExperiment(plan: ExperimentPlan, node: NodeInfo, sinks:
               sinks.onInterval?.(interval);
             },
           };
+    sinks.onRunStarted?.({
+      run_id: runId,
+      experiment_id: experimentId,
+      workload: plan.workload,
+      command: [...plan.command],
+      repetition,
+      warmup,
+      event_group: plan.eventGroups.length > 1 ? groupIndex + 1 : 0,
+      started_time_unix_ms: Date.now(),
+      fingerprint,
+    });
     const outcome = await runWorkload({ command, args, timeoutMs: plan.timeoutMs, killGraceMs: plan.killGraceMs }, perf, interrupt);
     const built = buildRunRecord(outcome, {
       runId,

@@ -4,7 +4,7 @@ import type { IngestPackage } from '../../proto/load-ingest-proto.js';
 import type { Ack, HelloReply, NodeInfo } from '../../proto/records.js';
 import type { Batch as BatchInput } from '../../proto/generated/powerprof/v1/Batch.js';
 import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
-import type { Record as RecordInput } from '../../proto/generated/powerprof/v1/Record.js';
+import type { Spool } from '../spool/spool.js';
 
 export interface ShipperOptions {
   address: string;
@@ -12,41 +12,44 @@ export interface ShipperOptions {
   proto: IngestPackage;
   logger: Logger;
   credentials: grpc.ChannelCredentials;
+  spool: Spool;
   maxRecordsPerBatch: number;
+  /** Spool bytes per batch; a single larger record still goes, alone. */
+  maxBatchBytes: number;
+  /** Batches on the wire at once, unacked. */
+  maxBatchesInFlight: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
   helloTimeoutMs: number;
 }
 
-interface PendingBatch {
-  /** Given when the batch first goes on the wire, and kept for every retry. */
-  seq?: number;
-  records: RecordInput[];
-}
-
 export interface ShipperStats {
   ackedRecords: number;
+  /** Refused as invalid (INVALID_ARGUMENT): retrying the same bytes cannot succeed. */
   rejectedRecords: number;
+  /** Batches the collector had already written (a retry after a lost ack). */
   duplicateBatches: number;
 }
 
+interface InFlight {
+  seq: number;
+  records: number;
+}
+
 /**
- * Ships records to the collector over one Push stream and keeps every batch
- * until the collector acks it. A lost stream is reopened with capped
- * exponential backoff and jitter; after each Hello, batches the collector
- * already applied (seq <= last_seq) are dropped and the rest resent with
- * their original seq, so a retry is never written twice.
- *
- * Records wait in memory; the agent's durable spool is a later layer.
+ * Ships the spool to the collector over one Push stream. Each batch takes
+ * the seq of its last record; a record leaves the spool only when its batch
+ * is acked. A lost stream is reopened with capped exponential backoff and
+ * jitter; Hello then says which records the collector already has, and
+ * sending starts again after them, so a retry is never written twice.
  */
 export class RecordShipper {
   readonly stats: ShipperStats = { ackedRecords: 0, rejectedRecords: 0, duplicateBatches: 0 };
   private readonly client: IngestClient;
-  private readonly queue: PendingBatch[] = [];
-  private sent = 0;
+  private readonly spool: Spool;
+  private inFlight: InFlight[] = [];
   private stream: grpc.ClientDuplexStream<BatchInput, Ack> | undefined;
   private connecting = false;
-  private nextSeq = 1;
   private failures = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -55,27 +58,22 @@ export class RecordShipper {
 
   constructor(private readonly options: ShipperOptions) {
     this.client = new options.proto.Ingest(options.address, options.credentials) as unknown as IngestClient;
+    this.spool = options.spool;
+    this.spool.onAppend(() => this.pump());
   }
 
-  enqueue(records: RecordInput[]): void {
-    for (let start = 0; start < records.length; start += this.options.maxRecordsPerBatch) {
-      this.queue.push({ records: records.slice(start, start + this.options.maxRecordsPerBatch) });
-    }
-    this.pump();
-  }
-
-  /** Records not yet acked. */
-  get pendingRecords(): number {
-    return this.queue.reduce((sum, batch) => sum + batch.records.length, 0);
+  /** Connects and sends what the spool holds, and then whatever is appended. */
+  start(): void {
+    void this.connect();
   }
 
   get lastDeliveryError(): string {
     return this.lastError;
   }
 
-  /** Waits until every batch is acked or timeoutMs passes; returns the records still pending. */
-  async flush(timeoutMs: number): Promise<number> {
-    if (this.queue.length > 0) {
+  /** Waits until the spool has nothing unacked, or timeoutMs passes; true when it drained. */
+  async flush(timeoutMs: number): Promise<boolean> {
+    if (this.spool.hasPending()) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
         this.drainWaiters.push(() => {
@@ -84,15 +82,15 @@ export class RecordShipper {
         });
       });
     }
-    return this.pendingRecords;
+    return !this.spool.hasPending();
   }
 
-  /** Idempotent. Call flush() first: whatever is still pending is left behind. */
+  /** Idempotent. Whatever is unacked stays in the spool for the next start. */
   shutdown(): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.reconnectTimer);
-    this.stream?.end();
+    this.stream?.cancel();
     this.stream = undefined;
     this.client.close();
     this.resolveDrained();
@@ -101,26 +99,29 @@ export class RecordShipper {
   private pump(): void {
     if (this.closed) return;
     if (this.stream === undefined) {
-      void this.connect();
+      if (this.spool.hasPending()) void this.connect();
       return;
     }
-    while (this.sent < this.queue.length) {
-      const batch = this.queue[this.sent]!;
-      batch.seq ??= this.nextSeq++;
-      this.stream.write({ node_id: this.options.nodeInfo.node_id, seq: batch.seq, records: batch.records });
-      this.sent++;
+    while (this.inFlight.length < this.options.maxBatchesInFlight) {
+      const records = this.spool.read(this.options.maxRecordsPerBatch, this.options.maxBatchBytes);
+      if (records.length === 0) return;
+      const seq = records.at(-1)!.seq;
+      this.stream.write({ node_id: this.options.nodeInfo.node_id, seq, records, produced_records: this.spool.produced, dropped_records: this.spool.dropped });
+      this.inFlight.push({ seq, records: records.length });
     }
   }
 
   private async connect(): Promise<void> {
-    if (this.connecting || this.reconnectTimer !== undefined || this.closed) return;
+    if (this.connecting || this.stream !== undefined || this.reconnectTimer !== undefined || this.closed) return;
     this.connecting = true;
     try {
       const reply = await this.hello();
-      this.forgetApplied(reply.last_seq);
+      if (this.closed) return;
+      this.spool.reconcile(reply.last_seq);
       this.openStream();
       this.failures = 0;
       this.options.logger.info({ collector: this.options.address, lastSeq: reply.last_seq }, 'connected to collector');
+      this.resolveDrainedIfEmpty();
     } catch (error) {
       this.lastError = describe(error);
       this.scheduleReconnect();
@@ -140,59 +141,59 @@ export class RecordShipper {
     });
   }
 
-  /** Batches at or below the collector's last applied seq were written before a connection broke. */
-  private forgetApplied(lastSeq: number): void {
-    while (this.queue[0]?.seq !== undefined && this.queue[0].seq <= lastSeq) {
-      const applied = this.queue.shift()!;
-      this.stats.ackedRecords += applied.records.length;
-      this.stats.duplicateBatches++;
-    }
-    this.nextSeq = Math.max(this.nextSeq, lastSeq + 1);
-    this.resolveDrainedIfEmpty();
-  }
-
   private openStream(): void {
     const stream = this.client.Push();
     this.stream = stream;
-    this.sent = 0;
-    stream.on('data', (ack: Ack) => this.onAck(ack));
+    this.inFlight = [];
+    stream.on('data', (ack: Ack) => this.onAck(stream, ack));
     stream.on('error', (error) => this.onStreamLost(stream, error));
     stream.on('end', () => this.onStreamLost(stream, new Error('collector closed the stream')));
   }
 
-  private onAck(ack: Ack): void {
-    const head = this.queue[0];
+  private onAck(stream: grpc.ClientDuplexStream<BatchInput, Ack>, ack: Ack): void {
+    if (this.stream !== stream) return;
+    const head = this.inFlight[0];
     if (head === undefined || head.seq !== ack.seq) {
       this.options.logger.error({ ackSeq: ack.seq, expectedSeq: head?.seq }, 'collector acked an unexpected batch; reconnecting');
-      this.stream?.cancel();
+      this.loseStream(stream, new Error(`unexpected ack ${ack.seq}`));
       return;
     }
-    this.queue.shift();
-    this.sent--;
     if (ack.code === grpc.status.OK) {
-      this.stats.ackedRecords += head.records.length;
+      this.stats.ackedRecords += head.records;
       if (ack.duplicate) this.stats.duplicateBatches++;
+    } else if (ack.code === grpc.status.INVALID_ARGUMENT) {
+      this.stats.rejectedRecords += head.records;
+      this.options.logger.error({ seq: ack.seq, records: head.records, reason: ack.message }, 'collector refused a batch as invalid; its records are dropped');
     } else {
-      // Refused for good (invalid): retrying the same bytes cannot succeed.
-      this.stats.rejectedRecords += head.records.length;
-      this.options.logger.error({ seq: ack.seq, code: grpc.status[ack.code], reason: ack.message }, 'collector refused a batch');
+      // Refused for now (rate limit, storage trouble, a permission problem): keep the records and retry later.
+      this.options.logger.warn({ seq: ack.seq, code: grpc.status[ack.code] ?? ack.code, reason: ack.message }, 'collector refused a batch for now; will retry');
+      this.loseStream(stream, new Error(`${grpc.status[ack.code] ?? ack.code}: ${ack.message}`));
+      return;
     }
+    this.inFlight.shift();
+    this.spool.acknowledge(ack.seq);
     this.resolveDrainedIfEmpty();
+    this.pump();
   }
 
   private onStreamLost(stream: grpc.ClientDuplexStream<BatchInput, Ack>, error: unknown): void {
+    if (this.stream !== stream || this.closed) return;
+    this.options.logger.warn({ collector: this.options.address, err: describe(error) }, 'lost the collector stream; will retry');
+    this.loseStream(stream, error);
+  }
+
+  private loseStream(stream: grpc.ClientDuplexStream<BatchInput, Ack>, error: unknown): void {
     if (this.stream !== stream) return;
     this.stream = undefined;
-    this.sent = 0;
-    if (this.closed) return;
+    this.inFlight = [];
     this.lastError = describe(error);
-    this.options.logger.warn({ collector: this.options.address, err: this.lastError }, 'lost the collector stream; will retry');
+    stream.cancel();
     this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
     if (this.closed || this.reconnectTimer !== undefined) return;
-    const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffInitialMs * 2 ** this.failures);
+    const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffInitialMs * 2 ** Math.min(this.failures, 30));
     const delayMs = Math.round(ceiling * (0.5 + Math.random() / 2));
     this.failures++;
     this.options.logger.debug({ delayMs, err: this.lastError }, 'reconnecting to collector');
@@ -203,7 +204,7 @@ export class RecordShipper {
   }
 
   private resolveDrainedIfEmpty(): void {
-    if (this.queue.length === 0) this.resolveDrained();
+    if (!this.spool.hasPending()) this.resolveDrained();
   }
 
   private resolveDrained(): void {

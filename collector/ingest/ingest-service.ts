@@ -102,10 +102,11 @@ async function handleBatch(batch: Batch, deps: IngestDependencies): Promise<Ack>
     deps.logger.warn({ node: batch.node_id, seq: batch.seq, reason: validation.reason, err: validation.message }, 'batch refused');
     return { seq: batch.seq, code: grpc.status.INVALID_ARGUMENT, message: validation.message, duplicate: false };
   }
-  const result = await deps.store.append(batch.node_id, batch.seq, batch.records);
+  const result = await deps.store.append(batch.node_id, batch.seq, batch.records, { produced: batch.produced_records, dropped: batch.dropped_records });
   deps.metrics.seen(batch.node_id);
-  if (result.applied) deps.metrics.recordsWritten(batch.node_id, batch.records, result.trimmed);
+  if (result.applied) deps.metrics.recordsWritten(batch.node_id, batch.records.slice(result.skipped), result.trimmed);
   else deps.metrics.duplicate();
+  deps.metrics.completeness(batch.node_id, result.completeness);
   return { seq: batch.seq, code: grpc.status.OK, message: '', duplicate: !result.applied };
 }
 

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Record } from '../../proto/records.js';
 import { statusWord } from '../../proto/csv-tables.js';
+import type { Completeness } from '../queue/record-store.js';
 
 /**
  * The collector's Prometheus metrics. Names and labels are a contract
@@ -80,7 +81,31 @@ export class CollectorMetrics {
     registers: [this.registry],
   });
 
+  private readonly completenessByNode = new Map<string, Completeness>();
+
   constructor() {
+    // Completeness: cumulative counts kept in Redis (they outlive this process), exposed as they are.
+    const byNode = this.completenessByNode;
+    const cumulative = (name: string, help: string, pick: (counts: Completeness) => number): void => {
+      new Counter({
+        name,
+        help,
+        labelNames: ['node'] as const,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [node, counts] of byNode) this.inc({ node }, pick(counts));
+        },
+      });
+    };
+    cumulative('powerprof_node_records_produced_total', "Records a node's agent has produced since its spool was created, as the agent last reported.", (c) => c.produced);
+    cumulative('powerprof_node_records_written_total', "A node's records written to Redis, each once (kept in Redis, so it outlives collector restarts).", (c) => c.written);
+    cumulative(
+      'powerprof_agent_spool_dropped_records_total',
+      "Records a node's agent dropped unsent because its spool was full, as the agent last reported; produced - written - dropped is what is in flight or lost.",
+      (c) => c.dropped,
+    );
+
     // Series that should read 0 before anything happens, so rate() and alerts see them.
     for (const kind of ['node_info', 'run', 'power_sample', 'counter_interval', 'power_source_status']) this.recordsTotal.inc({ kind }, 0);
   }
@@ -100,6 +125,10 @@ export class CollectorMetrics {
       }
     }
     if (trimmed > 0) this.trimmedRecordsTotal.inc(trimmed);
+  }
+
+  completeness(node: string, counts: Completeness): void {
+    this.completenessByNode.set(node, counts);
   }
 
   seen(node: string): void {

@@ -1,34 +1,57 @@
--- Appends one batch of a node's records to its stream, exactly once.
+-- Appends one batch of a node's records to its stream, each record exactly once.
 --
 -- KEYS[1]  the node's last applied seq   (powerprof:{node}:seq)
 -- KEYS[2]  the node's record stream      (powerprof:{node}:records)
---          Both carry the node as a hash tag, so they share a Cluster slot.
--- ARGV[1]  the batch's seq (a positive integer)
--- ARGV[2]  MAXLEN for approximate trimming; 0 keeps everything
--- ARGV[3], ARGV[4], ...  pairs of record kind and record JSON
+-- KEYS[3]  the node's completeness counts (powerprof:{node}:counts):
+--          produced and dropped as its agent last reported, written as counted here
+--          All carry the node as a hash tag, so they share a Cluster slot.
+-- ARGV[1]  MAXLEN for approximate trimming; 0 keeps everything
+-- ARGV[2]  records the agent has produced, ARGV[3] records its spool dropped
+-- ARGV[4], ARGV[5], ARGV[6], ...  triples of record seq, kind and JSON, seqs increasing
 --
--- Returns { applied, last_seq, trimmed }:
---   applied   1 when the records were appended, 0 when seq was not above the
---             last applied seq (a retried batch: nothing is written)
---   last_seq  the node's last applied seq after this call
---   trimmed   entries removed by MAXLEN trimming during this call
+-- A record whose seq is not above the node's last applied seq was written
+-- before (a retry, however the batches were cut): it is skipped. Records are
+-- in seq order, so the skipped ones are a prefix of the batch. (Records of an
+-- agent that numbers batches only all carry the batch's seq: all or none.)
+--
+-- Returns { written, skipped, last_seq, trimmed, written_total, produced, dropped }.
 local last = tonumber(redis.call('GET', KEYS[1]) or '0')
-local seq = tonumber(ARGV[1])
-if seq <= last then
-  return { 0, last, 0 }
-end
-
-local maxlen = tonumber(ARGV[2])
+local last_text = nil
+local maxlen = tonumber(ARGV[1])
 local before = redis.call('XLEN', KEYS[2])
-local added = 0
-for i = 3, #ARGV, 2 do
-  if maxlen > 0 then
-    redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, '*', 'seq', ARGV[1], 'kind', ARGV[i], 'data', ARGV[i + 1])
+local written = 0
+local skipped = 0
+for i = 4, #ARGV, 3 do
+  local seq = tonumber(ARGV[i])
+  if seq <= last then
+    skipped = skipped + 1
   else
-    redis.call('XADD', KEYS[2], '*', 'seq', ARGV[1], 'kind', ARGV[i], 'data', ARGV[i + 1])
+    if maxlen > 0 then
+      redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, '*', 'seq', ARGV[i], 'kind', ARGV[i + 1], 'data', ARGV[i + 2])
+    else
+      redis.call('XADD', KEYS[2], '*', 'seq', ARGV[i], 'kind', ARGV[i + 1], 'data', ARGV[i + 2])
+    end
+    written = written + 1
+    -- Kept as text: Lua would print a large seq in exponent notation.
+    last_text = ARGV[i]
   end
-  added = added + 1
 end
-redis.call('SET', KEYS[1], ARGV[1])
+if last_text then
+  redis.call('SET', KEYS[1], last_text)
+end
+local last_seq = last
+if last_text then last_seq = tonumber(last_text) end
+local written_total = redis.call('HINCRBY', KEYS[3], 'written', written)
+-- The agent's counts only grow; a late batch from before a restart must not set them back.
+local produced = tonumber(redis.call('HGET', KEYS[3], 'produced') or '0')
+if tonumber(ARGV[2]) > produced then
+  redis.call('HSET', KEYS[3], 'produced', ARGV[2])
+  produced = tonumber(ARGV[2])
+end
+local dropped = tonumber(redis.call('HGET', KEYS[3], 'dropped') or '0')
+if tonumber(ARGV[3]) > dropped then
+  redis.call('HSET', KEYS[3], 'dropped', ARGV[3])
+  dropped = tonumber(ARGV[3])
+end
 local after = redis.call('XLEN', KEYS[2])
-return { 1, seq, before + added - after }
+return { written, skipped, last_seq, before + written - after, written_total, produced, dropped }

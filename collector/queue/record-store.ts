@@ -8,9 +8,22 @@ import type { RedisKeys } from './redis-keys.js';
 export type RecordKind = NonNullable<Record['kind']>;
 
 export interface AppendResult {
+  /** True when at least one record was new. */
   applied: boolean;
+  /** New records, appended. */
+  written: number;
+  /** Records written before (a retry): the first `skipped` of the batch. */
+  skipped: number;
   lastSeq: number;
   trimmed: number;
+  completeness: Completeness;
+}
+
+/** Per node, since its agent's spool was created: produced and dropped as the agent reports, written as stored. */
+export interface Completeness {
+  produced: number;
+  written: number;
+  dropped: number;
 }
 
 export interface StoredRecord {
@@ -22,7 +35,7 @@ export interface StoredRecord {
 }
 
 type RedisClient = Redis | Cluster;
-type AppendBatchCommand = (seqKey: string, streamKey: string, ...args: (string | number)[]) => Promise<[number, number, number]>;
+type AppendBatchCommand = (seqKey: string, streamKey: string, countsKey: string, ...args: (string | number)[]) => Promise<[number, number, number, number, number, number, number]>;
 
 const appendBatchLua = readFileSync(join(repositoryRoot, 'collector/queue/append-batch.lua'), 'utf8');
 const READ_PAGE = 1_000;
@@ -37,16 +50,34 @@ export class RecordStore {
     private readonly keys: RedisKeys,
     private readonly maxLen: number,
   ) {
-    redis.defineCommand('powerprofAppendBatch', { numberOfKeys: 2, lua: appendBatchLua });
+    redis.defineCommand('powerprofAppendBatch', { numberOfKeys: 3, lua: appendBatchLua });
   }
 
-  async append(node: string, seq: number, records: readonly Record[]): Promise<AppendResult> {
-    const pairs = records.flatMap((record) => [record.kind!, JSON.stringify(record[record.kind!])]);
+  /**
+   * Appends the records that are new: each record's own seq (or, from an
+   * agent that does not number records, the batch's) must be above the
+   * node's last applied one.
+   */
+  async append(node: string, seq: number, records: readonly Record[], reported: { produced: number; dropped: number } = { produced: 0, dropped: 0 }): Promise<AppendResult> {
+    const triples = records.flatMap((record) => [record.seq > 0 ? record.seq : seq, record.kind!, JSON.stringify(record[record.kind!])]);
     const appendBatch = (this.redis as unknown as { powerprofAppendBatch: AppendBatchCommand }).powerprofAppendBatch.bind(this.redis);
     // Known before its data exists; idempotent, so a retried batch is harmless. (Another slot: not in the script.)
     await this.redis.sadd(this.keys.nodes, node);
-    const [applied, lastSeq, trimmed] = await appendBatch(this.keys.seq(node), this.keys.records(node), seq, this.maxLen, ...pairs);
-    return { applied: applied === 1, lastSeq, trimmed };
+    const [written, skipped, lastSeq, trimmed, writtenTotal, produced, dropped] = await appendBatch(
+      this.keys.seq(node),
+      this.keys.records(node),
+      this.keys.counts(node),
+      this.maxLen,
+      reported.produced,
+      reported.dropped,
+      ...triples,
+    );
+    return { applied: written > 0, written, skipped, lastSeq, trimmed, completeness: { produced, written: writtenTotal, dropped } };
+  }
+
+  async completeness(node: string): Promise<Completeness> {
+    const counts = await this.redis.hgetall(this.keys.counts(node));
+    return { produced: Number(counts.produced ?? 0), written: Number(counts.written ?? 0), dropped: Number(counts.dropped ?? 0) };
   }
 
   async lastSeq(node: string): Promise<number> {

@@ -6,6 +6,7 @@
 export interface RedisKeys {
   records(node: string): string;
   seq(node: string): string;
+  counts(node: string): string;
   readonly nodes: string;
 }
 
@@ -13,6 +14,7 @@ export function redisKeys(prefix = 'powerprof'): RedisKeys {
   return {
     records: (node) => `${prefix}:{${node}}:records`,
     seq: (node) => `${prefix}:{${node}}:seq`,
+    counts: (node) => `${prefix}:{${node}}:counts`,
     nodes: `${prefix}:nodes`,
   };
 }

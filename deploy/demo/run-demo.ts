@@ -55,7 +55,7 @@ async function main(): Promise<number> {
     if (workload.note !== undefined) step(workload.note);
     step(`running the agent: ${idleSeconds} s of idle power, then ${REPEAT} runs of "${workload.command.map((a) => relative(process.cwd(), a) || a).join(' ')}" under perf stat`);
     const agentCode = await foreground(process.execPath, [
-      agentMain, 'run', '--collector', `127.0.0.1:${grpcPort}`, '--repeat', String(REPEAT), '--workload', workload.name, '--interval-ms', '250', '--idle-s', idleSeconds, '--log-level', 'warn', '--', ...workload.command,
+      agentMain, 'run', '--collector', `127.0.0.1:${grpcPort}`, '--spool', join(redisDir, 'spool'), '--repeat', String(REPEAT), '--workload', workload.name, '--interval-ms', '250', '--idle-s', idleSeconds, '--log-level', 'warn', '--', ...workload.command,
     ]);
     if (agentCode !== 0) {
       process.stderr.write(`\ndemo: the agent exited with ${agentCode}; see its message above.\n`);

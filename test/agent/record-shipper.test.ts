@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { Spool } from '../../agent/spool/spool.js';
 import { RecordShipper } from '../../agent/transport/record-shipper.js';
+import { RecordStore } from '../../collector/queue/record-store.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
+import { loadRecordCodec } from '../../proto/record-codec.js';
 import { sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
 import { freePort } from '../support/free-port.js';
 import { startTestCollector } from '../support/in-process-collector.js';
@@ -11,22 +17,34 @@ import { useRedisServer } from '../support/redis-server.js';
 import { testLogger } from '../support/silent-logger.js';
 
 const proto = loadIngestProto();
+const codec = loadRecordCodec();
+const root = mkdtempSync(join(tmpdir(), 'powerprof-shipper-'));
+after(() => rmSync(root, { recursive: true, force: true }));
 
-function shipper(port: number, nodeId: string): RecordShipper {
-  return new RecordShipper({
+function openSpool(nodeId: string): Spool {
+  return Spool.open({ directory: join(root, nodeId), nodeId, maxBytes: 1 << 30, fsync: 'runs', syncIntervalMs: 1000, codec, logger: testLogger });
+}
+
+function shipper(port: number, spool: Spool, nodeId: string): RecordShipper {
+  const agent = new RecordShipper({
     address: `127.0.0.1:${port}`,
     nodeInfo: sampleNodeInfo(nodeId),
     proto,
     logger: testLogger,
     credentials: grpc.credentials.createInsecure(),
+    spool,
     maxRecordsPerBatch: 2,
+    maxBatchBytes: 1 << 20,
+    maxBatchesInFlight: 2,
     backoffInitialMs: 20,
     backoffMaxMs: 200,
     helloTimeoutMs: 1_000,
   });
+  agent.start();
+  return agent;
 }
 
-describe('RecordShipper: nothing lost, nothing twice', () => {
+describe('RecordShipper: ships the spool, nothing lost, nothing twice', () => {
   const shared = useRedisServer();
 
   async function storedRunIds(prefix: string, node: string): Promise<string[]> {
@@ -36,63 +54,97 @@ describe('RecordShipper: nothing lost, nothing twice', () => {
 
   it('keeps records while the collector is down and delivers them once it starts', async () => {
     const port = await freePort();
-    const agent = shipper(port, 'late-node');
-    agent.enqueue(['r1', 'r2', 'r3'].map((id) => ({ run: sampleRun(id) })));
+    const spool = openSpool('late-node');
+    const agent = shipper(port, spool, 'late-node');
+    spool.append(['r1', 'r2', 'r3'].map((id) => ({ run: sampleRun(id) })));
     await new Promise((resolve) => setTimeout(resolve, 300)); // several failed connection attempts
-    assert.equal(agent.pendingRecords, 3);
+    assert.equal(spool.countPending(), 3);
     assert.match(agent.lastDeliveryError, /UNAVAILABLE/);
 
     const collector = await startTestCollector(shared.server.url, { grpc_listen: `127.0.0.1:${port}` });
     try {
-      assert.equal(await agent.flush(10_000), 0);
+      assert.equal(await agent.flush(10_000), true);
       assert.deepEqual(await storedRunIds(collector.config.key_prefix, 'late-node'), ['r1', 'r2', 'r3']);
       assert.equal(agent.stats.ackedRecords, 3);
     } finally {
       agent.shutdown();
+      spool.close();
       await collector.shutdown();
     }
   });
 
-  it('resends unacked batches after a collector restart without writing any twice', async () => {
+  it('resends unacked records after a collector restart without writing any twice', async () => {
     const port = await freePort();
     let collector = await startTestCollector(shared.server.url, { grpc_listen: `127.0.0.1:${port}` });
     const prefix = collector.config.key_prefix;
-    const agent = shipper(port, 'restart-node');
+    const spool = openSpool('restart-node');
+    const agent = shipper(port, spool, 'restart-node');
     try {
-      agent.enqueue(['a1', 'a2', 'a3', 'a4'].map((id) => ({ run: sampleRun(id) })));
-      assert.equal(await agent.flush(10_000), 0);
+      spool.append(['a1', 'a2', 'a3', 'a4'].map((id) => ({ run: sampleRun(id) })));
+      assert.equal(await agent.flush(10_000), true);
       await collector.shutdown();
-      agent.enqueue(['b1', 'b2', 'b3'].map((id) => ({ run: sampleRun(id) })));
+      spool.append(['b1', 'b2', 'b3'].map((id) => ({ run: sampleRun(id) })));
       await new Promise((resolve) => setTimeout(resolve, 200));
       collector = await startTestCollector(shared.server.url, { grpc_listen: `127.0.0.1:${port}`, key_prefix: prefix });
-      assert.equal(await agent.flush(10_000), 0);
+      assert.equal(await agent.flush(10_000), true);
       assert.deepEqual(await storedRunIds(prefix, 'restart-node'), ['a1', 'a2', 'a3', 'a4', 'b1', 'b2', 'b3']);
     } finally {
       agent.shutdown();
+      spool.close();
+      await collector.shutdown();
+    }
+  });
+
+  it('an agent restarted on the same spool delivers what the last one left, once', async () => {
+    const port = await freePort();
+    const first = openSpool('reborn-node');
+    const gone = shipper(port, first, 'reborn-node');
+    first.append(['x1', 'x2', 'x3'].map((id) => ({ run: sampleRun(id) })));
+    gone.shutdown();
+    first.close();
+
+    const collector = await startTestCollector(shared.server.url, { grpc_listen: `127.0.0.1:${port}` });
+    const spool = openSpool('reborn-node');
+    const agent = shipper(port, spool, 'reborn-node');
+    try {
+      spool.append([{ run: sampleRun('x4') }]);
+      assert.equal(await agent.flush(10_000), true);
+      assert.deepEqual(await storedRunIds(collector.config.key_prefix, 'reborn-node'), ['x1', 'x2', 'x3', 'x4']);
+      assert.deepEqual(await new RecordStore(shared.client, redisKeys(collector.config.key_prefix), 0).completeness('reborn-node'), { produced: 4, written: 4, dropped: 0 });
+    } finally {
+      agent.shutdown();
+      spool.close();
       await collector.shutdown();
     }
   });
 
   it('drops a batch the collector refuses as invalid, counts it, and delivers the rest', async () => {
     const collector = await startTestCollector(shared.server.url);
-    const agent = shipper(collector.grpcPort, 'mixed-node');
+    const spool = openSpool('mixed-node');
+    const agent = shipper(collector.grpcPort, spool, 'mixed-node');
     try {
-      agent.enqueue([{ run: sampleRun('ok-1') }]);
-      agent.enqueue([{ run: sampleRun('bad', { duration_ms: -5 }) }]);
-      agent.enqueue([{ run: sampleRun('ok-2') }]);
-      assert.equal(await agent.flush(10_000), 0);
+      spool.append([{ run: sampleRun('ok-1') }]);
+      await agent.flush(10_000);
+      spool.append([{ run: sampleRun('bad', { duration_ms: -5 }) }]);
+      await agent.flush(10_000);
+      spool.append([{ run: sampleRun('ok-2') }]);
+      assert.equal(await agent.flush(10_000), true);
       assert.deepEqual(agent.stats, { ackedRecords: 2, rejectedRecords: 1, duplicateBatches: 0 });
       assert.deepEqual(await storedRunIds(collector.config.key_prefix, 'mixed-node'), ['ok-1', 'ok-2']);
     } finally {
       agent.shutdown();
+      spool.close();
       await collector.shutdown();
     }
   });
 
-  it('says how many records it could not deliver by the deadline', async () => {
-    const agent = shipper(await freePort(), 'lonely-node');
-    agent.enqueue([{ run: sampleRun('x') }]);
-    assert.equal(await agent.flush(300), 1);
+  it('says it could not deliver by the deadline; the records stay in the spool', async () => {
+    const spool = openSpool('lonely-node');
+    const agent = shipper(await freePort(), spool, 'lonely-node');
+    spool.append([{ run: sampleRun('x') }]);
+    assert.equal(await agent.flush(300), false);
+    assert.equal(spool.countPending(), 1);
     agent.shutdown();
+    spool.close();
   });
 });

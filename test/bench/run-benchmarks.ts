@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ipmitoolRunner, type IpmitoolSession } from '../../agent/power/ipmitool-runner.js';
@@ -39,6 +41,7 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const redis = await startRedisServer();
   const collector = await startTestCollector(redis.url);
+  const spoolDir = mkdtempSync(join(tmpdir(), 'powerprof-bench-spool-'));
   const timings = { bare: [] as number[], perf: [] as number[], agent: [] as number[] };
   try {
     const [command, ...args] = workload as [string, ...string[]];
@@ -46,7 +49,7 @@ async function main(): Promise<void> {
       timings.bare.push(await timeCommand(command, args));
       timings.perf.push(await timeCommand('perf', ['stat', '-x,', '-o', '/dev/null', '--', command, ...args]));
       timings.agent.push(
-        await timeCommand(process.execPath, [agentMain, 'run', '--log-level', 'warn', '--collector', `127.0.0.1:${collector.grpcPort}`, '--node-id', 'bench', '--', command, ...args]),
+        await timeCommand(process.execPath, [agentMain, 'run', '--log-level', 'warn', '--collector', `127.0.0.1:${collector.grpcPort}`, '--node-id', 'bench', '--spool', spoolDir, '--', command, ...args]),
       );
     }
   } finally {

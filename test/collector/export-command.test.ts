@@ -23,8 +23,8 @@ describe('export', () => {
       counters: [sampleCounter('cache-misses', 20, { maps_to: 'last-level cache misses (Intel LONGEST_LAT_CACHE.MISS; model-specific on AMD)' })],
       fingerprint: { ...power9.fingerprint!, arch: 'x86_64' },
     });
-    await store.append('p9', 1, [{ kind: 'run', run: power9 }]);
-    await store.append('x86', 1, [{ kind: 'run', run: x86 }]);
+    await store.append('p9', 1, [{ seq: 0, kind: 'run', run: power9 }]);
+    await store.append('x86', 1, [{ seq: 0, kind: 'run', run: x86 }]);
 
     const logs = new PassThrough();
     let logText = '';

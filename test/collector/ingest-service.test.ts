@@ -106,7 +106,7 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
       const push = pushStream(ingest);
       assert.equal((await push.send(sampleBatch('p9-node1', 1, ['good-1']))).code, grpc.status.OK);
       const bad = sampleBatch('p9-node1', 2, ['bad-1', 'bad-2']);
-      bad.records[1] = { kind: 'run', run: sampleRun('bad-2', { counters: [sampleCounter('cycles', Number.NaN)] }) };
+      bad.records[1] = { seq: 0, kind: 'run', run: sampleRun('bad-2', { counters: [sampleCounter('cycles', Number.NaN)] }) };
       assert.deepEqual(await push.send(bad), {
         seq: 2,
         code: grpc.status.INVALID_ARGUMENT,

@@ -14,11 +14,36 @@ describe('RecordStore against a real redis-server', () => {
     const keys = redisKeys(uniquePrefix());
     const store = new RecordStore(shared.client, keys, 0);
     const batch = sampleBatch('p9-node1', 1, ['r1', 'r2']);
-    assert.deepEqual(await store.append('p9-node1', 1, batch.records), { applied: true, lastSeq: 1, trimmed: 0 });
-    assert.deepEqual(await store.append('p9-node1', 1, batch.records), { applied: false, lastSeq: 1, trimmed: 0 });
+    const completeness = { produced: 0, written: 2, dropped: 0 };
+    assert.deepEqual(await store.append('p9-node1', 1, batch.records), { applied: true, written: 2, skipped: 0, lastSeq: 1, trimmed: 0, completeness });
+    assert.deepEqual(await store.append('p9-node1', 1, batch.records), { applied: false, written: 0, skipped: 2, lastSeq: 1, trimmed: 0, completeness });
     assert.equal(await shared.client.xlen(keys.records('p9-node1')), 2);
     assert.equal(await store.lastSeq('p9-node1'), 1);
     assert.deepEqual(await store.nodes(), ['p9-node1']);
+  });
+
+  it('dedupes per record: a retry cut into different batches writes only the records not written yet', async () => {
+    const keys = redisKeys(uniquePrefix());
+    const store = new RecordStore(shared.client, keys, 0);
+    const numbered = (first: number, last: number) =>
+      sampleBatch('n', last, Array.from({ length: last - first + 1 }, (_, i) => `r${first + i}`)).records.map((record, i) => ({ ...record, seq: first + i }));
+    const a = await store.append('n', 5, numbered(1, 5), { produced: 5, dropped: 0 });
+    const b = await store.append('n', 8, numbered(3, 8), { produced: 9, dropped: 1 });
+    assert.deepEqual([a.written, b.written, b.skipped, b.lastSeq], [5, 3, 3, 8]);
+    const seqs: number[] = [];
+    for await (const record of store.read('n')) seqs.push(record.seq);
+    assert.deepEqual(seqs, [1, 2, 3, 4, 5, 6, 7, 8], 'each record once, under its own seq');
+    assert.deepEqual(await store.completeness('n'), { produced: 9, written: 8, dropped: 1 });
+    await store.append('n', 8, numbered(8, 8), { produced: 4, dropped: 0 });
+    assert.deepEqual(await store.completeness('n'), { produced: 9, written: 8, dropped: 1 }, "a late batch does not set the agent's counts back");
+  });
+
+  it('seqs as large as the spool gives (the clock in thousandths of a ms) stay exact', async () => {
+    const store = new RecordStore(shared.client, redisKeys(uniquePrefix()), 0);
+    const seq = Date.now() * 1000 + 123;
+    await store.append('n', seq, sampleBatch('n', seq, ['big']).records.map((record) => ({ ...record, seq })));
+    assert.equal(await store.lastSeq('n'), seq);
+    assert.equal((await store.append('n', seq + 1, sampleBatch('n', seq + 1, ['next']).records.map((record) => ({ ...record, seq: seq + 1 })))).written, 1);
   });
 
   it('keeps nodes apart, in hash-tagged keys', async () => {

@@ -55,5 +55,5 @@ export function sampleRun(runId: string, overrides: Partial<RunRecord> = {}): Ru
 }
 
 export function sampleBatch(nodeId: string, seq: number, runIds: string[]): Batch {
-  return { node_id: nodeId, seq, records: runIds.map((id) => ({ kind: 'run' as const, run: sampleRun(id) })) };
+  return { node_id: nodeId, seq, records: runIds.map((id) => ({ seq: 0, kind: 'run' as const, run: sampleRun(id) })), produced_records: 0, dropped_records: 0 };
 }

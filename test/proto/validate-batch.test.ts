@@ -10,7 +10,7 @@ describe('validateBatch', () => {
 
   it('names the batch, the record and the field of a non-finite number', () => {
     const batch = sampleBatch('p9-node1', 17, ['a', 'b', 'c', 'd']);
-    batch.records[3] = { kind: 'run', run: sampleRun('d', { counters: [sampleCounter('cycles', 1), sampleCounter('instructions', 1), sampleCounter('branches', Number.NaN)] }) };
+    batch.records[3] = { seq: 0, kind: 'run', run: sampleRun('d', { counters: [sampleCounter('cycles', 1), sampleCounter('instructions', 1), sampleCounter('branches', Number.NaN)] }) };
     assert.deepEqual(validateBatch(batch), { ok: false, reason: 'invalid_record', message: 'batch 17: record 3: run.counters[2].value is NaN, not a finite number' });
   });
 
@@ -25,15 +25,15 @@ describe('validateBatch', () => {
   it('refuses records without a kind, negative durations, unknown statuses and long strings', () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ kind: undefined }, /record 0: has no known record kind/],
-      [{ kind: 'run', run: sampleRun('a', { duration_ms: -1 }) }, /run\.duration_ms is -1, below 0/],
-      [{ kind: 'run', run: sampleRun('a', { status: 'RUN_STATUS_UNSPECIFIED' }) }, /run\.status RUN_STATUS_UNSPECIFIED is not a run status/],
-      [{ kind: 'run', run: sampleRun('a', { workload: 'x'.repeat(2000) }) }, /run\.workload is 2000 characters/],
-      [{ kind: 'run', run: sampleRun('') }, /run\.run_id is empty/],
+      [{ seq: 0, kind: 'run', run: sampleRun('a', { duration_ms: -1 }) }, /run\.duration_ms is -1, below 0/],
+      [{ seq: 0, kind: 'run', run: sampleRun('a', { status: 'RUN_STATUS_UNSPECIFIED' }) }, /run\.status RUN_STATUS_UNSPECIFIED is not a run status/],
+      [{ seq: 0, kind: 'run', run: sampleRun('a', { workload: 'x'.repeat(2000) }) }, /run\.workload is 2000 characters/],
+      [{ seq: 0, kind: 'run', run: sampleRun('') }, /run\.run_id is empty/],
       [{ kind: 'power_sample', power_sample: { source: 'ipmi-dcmi', sensor: 'system', time_unix_ms: 1, watts: Infinity, state: '' } }, /power_sample\.watts is Infinity/],
-      [{ kind: 'node_info', node_info: sampleNodeInfo('other') }, /node_info\.node_id "other" is not the batch's node "n"/],
+      [{ seq: 0, kind: 'node_info', node_info: sampleNodeInfo('other') }, /node_info\.node_id "other" is not the batch's node "n"/],
     ];
     for (const [record, pattern] of cases) {
-      const result = validateBatch({ node_id: 'n', seq: 5, records: [record as never] });
+      const result = validateBatch({ node_id: 'n', seq: 5, records: [{ seq: 0, ...(record as object) } as never], produced_records: 0, dropped_records: 0 });
       assert.equal(result.ok, false);
       assert.match(result.ok ? '' : result.message, pattern);
     }

@@ -1,9 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repositoryRoot } from '../../proto/repository-root.js';
 
 export const agentMain = join(repositoryRoot, 'dist/agent/main.js');
 export const collectorMain = join(repositoryRoot, 'dist/collector/main.js');
+
+/**
+ * Agents started by tests get a spool of their own (a new temporary
+ * directory) unless the test names one: the default one under /var/lib is
+ * shared by every run as root, and one test's undelivered records would go
+ * to the next test's collector.
+ */
+function withOwnSpool(script: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (script !== agentMain || env.POWERPROF_SPOOL !== undefined) return env;
+  return { ...env, POWERPROF_SPOOL: mkdtempSync(join(tmpdir(), 'powerprof-test-spool-')) };
+}
 
 export interface Finished {
   code: number | null;
@@ -14,7 +27,7 @@ export interface Finished {
 /** Runs a node script to its end, collecting output. */
 export function runNode(script: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], { env: withOwnSpool(script, options.env ?? process.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -41,7 +54,7 @@ export interface Background {
 
 /** Starts a long-running node script (the collector) and watches its log. */
 export function startNode(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): Background {
-  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], { env: withOwnSpool(script, env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const listeners = new Set<() => void>();
   const collect = (chunk: Buffer): void => {

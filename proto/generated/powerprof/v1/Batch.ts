@@ -7,10 +7,14 @@ export interface Batch {
   'node_id'?: (string);
   'seq'?: (number | string | Long);
   'records'?: (_powerprof_v1_Record)[];
+  'produced_records'?: (number | string | Long);
+  'dropped_records'?: (number | string | Long);
 }
 
 export interface Batch__Output {
   'node_id': (string);
   'seq': (number);
   'records': (_powerprof_v1_Record__Output)[];
+  'produced_records': (number);
+  'dropped_records': (number);
 }

@@ -1,0 +1,78 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * What the spool keeps beside its segments (state.json), so that seq and the
+ * counts survive restarts even when every segment has been acked and removed.
+ * Written whole through a rename, and synced, so it is either old or new.
+ */
+const stateSchema = z.object({
+  version: z.literal(1),
+  node_id: z.string(),
+  /** Seqs are seq_base + 1, + 2, ...: produced = last_seq - seq_base. */
+  seq_base: z.number().int().nonnegative(),
+  last_seq: z.number().int().nonnegative(),
+  acked_through: z.number().int().nonnegative(),
+  /** Added to every seq on the wire; non-zero only after the collector was found ahead of this spool. */
+  seq_offset: z.number().int().nonnegative(),
+  dropped: z.number().int().nonnegative(),
+  torn_bytes: z.number().int().nonnegative(),
+  /** A compaction whose count is in `dropped` but whose rewritten segment may not be in place yet. */
+  compacting: z.string().optional(),
+});
+
+export type SpoolState = z.infer<typeof stateSchema>;
+
+export const STATE_FILE = 'state.json';
+
+export function freshState(nodeId: string, nowUnixMs: number): SpoolState {
+  // Starting at the clock (in thousandths of a ms) keeps a recreated spool's seqs above its
+  // predecessor's, so the collector does not take its records for ones already written.
+  const seqBase = nowUnixMs * 1000;
+  return { version: 1, node_id: nodeId, seq_base: seqBase, last_seq: seqBase, acked_through: seqBase, seq_offset: 0, dropped: 0, torn_bytes: 0 };
+}
+
+/** The state, or undefined for a new spool; a damaged file is an error that says where. */
+export function readState(directory: string): SpoolState | undefined {
+  const path = join(directory, STATE_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`spool state ${path} is not JSON; move the spool directory aside to start a new one`);
+  }
+  const checked = stateSchema.safeParse(parsed);
+  if (!checked.success) throw new Error(`spool state ${path} is not valid (${checked.error.issues[0]!.message}); move the spool directory aside to start a new one`);
+  return checked.data;
+}
+
+export function writeState(directory: string, state: SpoolState): void {
+  const path = join(directory, STATE_FILE);
+  const temporary = `${path}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(state)}\n`);
+  syncFile(temporary);
+  renameSync(temporary, path);
+  syncDirectory(dirname(path));
+}
+
+export function syncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A new or renamed file survives a crash only once its directory is synced too. */
+export function syncDirectory(directory: string): void {
+  syncFile(directory);
+}

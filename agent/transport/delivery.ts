@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { IngestPackage } from '../../proto/load-ingest-proto.js';
+import { loadRecordCodec } from '../../proto/record-codec.js';
+import type { NodeInfo } from '../../proto/records.js';
+import { UsageError } from '../config.js';
+import { Spool } from '../spool/spool.js';
+import { RecordShipper } from './record-shipper.js';
+
+export interface DeliverySettings {
+  collector: string;
+  spool: string;
+  spool_max_bytes: number;
+  spool_fsync: 'runs' | 'always';
+  retry_max_s: number;
+}
+
+export interface Delivery {
+  spool: Spool;
+  shipper: RecordShipper;
+  /** Waits up to timeoutS for the collector to ack everything, then closes; says what is left. */
+  finish(timeoutS: number): Promise<{ delivered: boolean; pending: number }>;
+}
+
+/** Spool then ship: the node's spool directory is SPOOL/NODE_ID, so node ids never share one. */
+export function startDelivery(settings: DeliverySettings, nodeInfo: NodeInfo, proto: IngestPackage, logger: Logger): Delivery {
+  const spool = openSpool(settings, nodeInfo.node_id, logger);
+  const shipper = new RecordShipper({
+    address: settings.collector,
+    nodeInfo,
+    proto,
+    logger: logger.child({ component: 'shipper' }),
+    credentials: grpc.credentials.createInsecure(),
+    spool,
+    maxRecordsPerBatch: 500,
+    maxBatchBytes: 1024 * 1024,
+    maxBatchesInFlight: 8,
+    backoffInitialMs: 200,
+    backoffMaxMs: settings.retry_max_s * 1000,
+    helloTimeoutMs: 5_000,
+  });
+  shipper.start();
+  return {
+    spool,
+    shipper,
+    finish: async (timeoutS) => {
+      const delivered = await shipper.flush(timeoutS * 1000);
+      shipper.shutdown();
+      const pending = delivered ? 0 : spool.countPending();
+      spool.close();
+      return { delivered, pending };
+    },
+  };
+}
+
+function openSpool(settings: DeliverySettings, nodeId: string, logger: Logger): Spool {
+  const directory = join(settings.spool, nodeId);
+  try {
+    return Spool.open({
+      directory,
+      nodeId,
+      maxBytes: settings.spool_max_bytes,
+      fsync: settings.spool_fsync,
+      syncIntervalMs: 1_000,
+      codec: loadRecordCodec(),
+      logger: logger.child({ component: 'spool' }),
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new UsageError(`cannot write the spool ${directory} (${code}): give --spool a directory this user may write, or run as the powerprof service user`);
+    }
+    throw error;
+  }
+}
