@@ -445,9 +445,13 @@ export class Spool {
   }
 }
 
-/** Samples go first when the spool is full; node info and run records are kept longest. */
+/**
+ * Samples (power readings, counter intervals) go first when the spool is
+ * full; node info, run records and power source status changes (rare, and
+ * what alerts are made of) are kept longest.
+ */
 function classOf(record: RecordInput): EntryClass {
-  return record.node_info != null || record.run != null ? 'keep' : 'sample';
+  return record.power_sample != null || record.counter_interval != null ? 'sample' : 'keep';
 }
 
 function writeAll(fd: number, buffer: Buffer): void {

@@ -9,6 +9,7 @@ import { ipmiSimulatorUnavailable, startIpmiSimulator } from '../support/ipmi-si
 import { startTestCollector } from '../support/in-process-collector.js';
 import { agentMain } from '../support/node-processes.js';
 import { startRedisServer } from '../support/redis-server.js';
+import { soak } from './soak.js';
 
 /**
  * `npm run bench`: what profiling costs the workload, and what a power
@@ -16,7 +17,8 @@ import { startRedisServer } from '../support/redis-server.js';
  * runs bare, under `perf stat` alone, and under the whole agent (perf, node
  * description, push to a real collector and Redis), interleaved round by
  * round so that drift of the machine hits all three alike. Prints medians
- * and ratios; it asserts nothing. `--quick` runs fewer rounds.
+ * and ratios; it asserts nothing. `--quick` runs fewer rounds. Last, the
+ * soak: agents under random collector and Redis restarts (soak.ts).
  */
 
 const quick = process.argv.includes('--quick');
@@ -103,6 +105,7 @@ async function ipmitoolCost(): Promise<void> {
 
 main()
   .then(ipmitoolCost)
+  .then(() => soak(quick))
   .catch((error: unknown) => {
     process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;

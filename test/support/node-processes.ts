@@ -50,6 +50,8 @@ export interface Background {
   /** Resolves when a line of the process's stderr matches. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the exit code when the process ends by itself. */
+  exited(): Promise<number | null>;
 }
 
 /** Starts a long-running node script (the collector) and watches its log. */
@@ -95,5 +97,6 @@ export function startNode(script: string, args: string[], env: NodeJS.ProcessEnv
       if (child.exitCode === null) child.kill(signal);
       return exited;
     },
+    exited: () => exited,
   };
 }

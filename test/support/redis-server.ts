@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { Redis } from 'ioredis';
+import { repositoryRoot } from '../../proto/repository-root.js';
 import { freePort } from './free-port.js';
 
 export interface RedisServer {
@@ -16,14 +17,19 @@ export interface RedisServer {
   start(): Promise<void>;
 }
 
-/** A real redis-server on a free loopback port, in its own directory, without persistence. */
-export async function startRedisServer(): Promise<RedisServer> {
+/**
+ * A real redis-server on a free loopback port, in its own directory: without
+ * persistence, or with `shippedConfig` as deploy/redis/redis.conf sets it up
+ * (the append-only file on), so that a restart after SIGKILL keeps the data.
+ */
+export async function startRedisServer({ shippedConfig = false } = {}): Promise<RedisServer> {
   const port = await freePort();
   const directory = mkdtempSync(join(tmpdir(), 'powerprof-redis-'));
   let child: ChildProcess | undefined;
+  const persistence = shippedConfig ? [join(repositoryRoot, 'deploy/redis/redis.conf')] : ['--save', '', '--appendonly', 'no'];
 
   const start = async (): Promise<void> => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', directory], {
+    child = spawn('redis-server', [...persistence, '--port', String(port), '--bind', '127.0.0.1', '--dir', directory], {
       stdio: 'ignore',
     });
     await waitForPing(port);
