@@ -29,6 +29,17 @@ describe('agent run configuration', () => {
     assert.deepEqual([c.repeat, c.node_id, c.collector, c.events], [5, 'from-env', 'flag:2', ['cycles', 'instructions']]);
   });
 
+  it('the spool: sizes with units, a default place that fits the user, and a floor', () => {
+    const c = config(['--spool-max-bytes', '512MiB', '--', 'true']);
+    assert.equal(c.spool_max_bytes, 512 * 1024 ** 2);
+    assert.equal(config(['--', 'true']).spool_max_bytes, 1024 ** 3);
+    assert.equal(config(['--', 'true']).spool, process.getuid?.() === 0 ? '/var/lib/powerprof/spool' : join(process.env.HOME ?? '', '.local/state/powerprof/spool'));
+    assert.equal(config(['--', 'true'], { POWERPROF_SPOOL: '/data/spool', POWERPROF_SPOOL_MAX_BYTES: '2G' }).spool, '/data/spool');
+    assert.equal(config(['--', 'true'], { POWERPROF_SPOOL_MAX_BYTES: '2G' }).spool_max_bytes, 2 * 1024 ** 3);
+    assert.throws(() => config(['--spool-max-bytes', 'lots', '--', 'true']), /spool-max-bytes: must be a size in bytes, like 1073741824, 512MiB or 1GiB/);
+    assert.throws(() => config(['--spool-max-bytes', '1k', '--', 'true']), /spool-max-bytes: must be at least 64KiB/);
+  });
+
   it('splits event lists on commas outside PMU slashes', () => {
     assert.deepEqual(config(['--events', 'cycles,cpu/event=0x3c,umask=0x00/,instructions', '--', 'true']).events, ['cycles', 'cpu/event=0x3c,umask=0x00/', 'instructions']);
   });

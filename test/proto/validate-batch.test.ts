@@ -39,6 +39,19 @@ describe('validateBatch', () => {
     }
   });
 
+  it('checks record seqs: all numbered and increasing up to the batch seq, or none numbered', () => {
+    const numbered = (seqs: number[], batchSeq: number) => {
+      const batch = sampleBatch('n', batchSeq, seqs.map((_, i) => `r${i}`));
+      return validateBatch({ ...batch, records: batch.records.map((record, i) => ({ ...record, seq: seqs[i]! })) });
+    };
+    assert.deepEqual(numbered([7, 8, 9], 9), { ok: true });
+    assert.deepEqual(numbered([0, 0], 4), { ok: true }, 'an agent that numbers batches only');
+    assert.match(JSON.stringify(numbered([7, 0], 7)), /bad_seq.*some records have a seq and some do not/);
+    assert.match(JSON.stringify(numbered([7, 7], 7)), /bad_seq.*record 1: seq 7 is not above the one before \(7\)/);
+    assert.match(JSON.stringify(numbered([7, 8], 9)), /bad_seq.*seq must be its last record's seq \(8\)/);
+    assert.match(JSON.stringify(validateBatch({ ...sampleBatch('n', 1, ['a']), produced_records: -1 })), /produced_records must be a non-negative integer/);
+  });
+
   it('checks a Hello', () => {
     assert.equal(validateNodeInfo(sampleNodeInfo('p9-node1')), undefined);
     assert.match(validateNodeInfo(sampleNodeInfo('bad node')) ?? '', /node_id "bad node" must be/);
