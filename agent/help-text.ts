@@ -122,10 +122,9 @@ Lines the workload prints as "KEY: number" (RIGHTS: 480, Time Elapsed: 12.3s) or
 
 Precedence: flags > environment > config file > defaults.
 Exit status: 0 when every run was recorded and acked (whatever the workload's own
-exit codes; see the status column), 1 when records could not be delivered (they
-wait in the spool),
-2 for bad usage, configuration, or perf missing or not permitted,
-130 when interrupted.
+exit codes; see the status column); 1 when records could not be delivered (they
+wait in the spool); 2 for bad usage, configuration, or perf missing or not
+permitted; 130 when interrupted.
 `;
 
 export const probeHelp = `Usage: powerprof-agent probe [options]

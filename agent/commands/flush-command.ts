@@ -8,7 +8,7 @@ import { startDelivery } from '../transport/delivery.js';
 export async function flushCommand(config: FlushConfig, logger: Logger, proto: IngestPackage, interrupt: AbortSignal): Promise<number> {
   const nodeInfo = await collectNodeInfo(config.node_id, '', logger);
   const delivery = startDelivery(config, nodeInfo, proto, logger);
-  const waiting = delivery.spool.hasPending() ? delivery.spool.countPending() : 0;
+  const waiting = delivery.spool.pendingWhenOpened;
   logger.info({ spool: delivery.spool.directory, records: waiting }, waiting === 0 ? 'the spool holds nothing to send' : 'sending the spool');
   const stopped = new Promise<void>((resolve) => interrupt.addEventListener('abort', () => resolve(), { once: true }));
   await Promise.race([delivery.shipper.flush(config.flush_timeout * 1000), stopped]);

@@ -86,16 +86,20 @@ export function* readSegment(path: string, from: number, end: number): Generator
 
 export interface SegmentReplay {
   segment: Segment;
+  /** Entries above the acked seq. */
+  pending: number;
   /** Bytes cut off the end: a damaged or half-written tail. */
   tornBytes: number;
   damage?: string;
 }
 
 /** Scans a segment at start, cutting a torn tail off so that appends follow whole entries. */
-export function replaySegment(directory: string, name: string, fileBytes: number): SegmentReplay {
+export function replaySegment(directory: string, name: string, fileBytes: number, ackedThrough: number): SegmentReplay {
   const segment = emptySegment(directory, name);
+  let pending = 0;
   for (const item of readSegment(segment.path, 0, fileBytes)) {
     if (item.kind === 'entry') {
+      if (item.entry.seq > ackedThrough) pending++;
       segment.lastSeq = item.entry.seq;
       segment.records++;
       if (item.entry.entryClass === 'sample') segment.samples++;
@@ -109,8 +113,8 @@ export function replaySegment(directory: string, name: string, fileBytes: number
       } finally {
         closeSync(fd);
       }
-      return { segment, tornBytes: fileBytes - item.offset, damage: item.damaged ?? 'cut short' };
+      return { segment, pending, tornBytes: fileBytes - item.offset, damage: item.damaged ?? 'cut short' };
     }
   }
-  return { segment, tornBytes: 0 };
+  return { segment, pending, tornBytes: 0 };
 }

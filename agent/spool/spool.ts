@@ -59,6 +59,7 @@ export class Spool {
   private readonly syncTimer: NodeJS.Timeout;
   private closed = false;
   private previousWriteUnixMs = 0;
+  private pendingOnOpen = 0;
 
   private constructor(
     private readonly options: SpoolOptions,
@@ -80,7 +81,7 @@ export class Spool {
     const lock = lockSpool(directory);
     try {
       const names = listSegmentNames(directory);
-      const state = readState(directory) ?? freshState(nodeId, (options.now ?? Date.now)());
+      const state = readState(directory) ?? stateForSegments(names, nodeId, (options.now ?? Date.now)(), logger);
       if (state.node_id !== nodeId) {
         throw new Error(`the spool ${directory} belongs to node "${state.node_id}", not "${nodeId}"; give each node id its own --spool`);
       }
@@ -149,6 +150,11 @@ export class Spool {
       }
     }
     return false;
+  }
+
+  /** Records above the acked seq when the spool was opened (the collector may have some already). */
+  get pendingWhenOpened(): number {
+    return this.pendingOnOpen;
   }
 
   /** When the spool was last written before this open (0 for a new one): when its previous agent was last alive. */
@@ -298,7 +304,8 @@ export class Spool {
       const path = join(this.options.directory, name);
       const stat = statSync(path);
       this.previousWriteUnixMs = Math.max(this.previousWriteUnixMs, stat.mtimeMs);
-      const replayed = replaySegment(this.options.directory, name, stat.size);
+      const replayed = replaySegment(this.options.directory, name, stat.size, this.state.acked_through);
+      this.pendingOnOpen += replayed.pending;
       if (replayed.tornBytes > 0) {
         tornBytes += replayed.tornBytes;
         this.options.logger.warn({ segment: path, cutBytes: replayed.tornBytes, damage: replayed.damage }, 'spool segment had a torn tail (a crash during a write); cut it off');
@@ -315,7 +322,7 @@ export class Spool {
     if (this.segments.length === 0) this.createSegment(this.nextSeq);
     else this.fd = openSync(this.active.path, 'a');
     this.persistState();
-    if (this.hasPending()) this.options.logger.info({ spool: this.options.directory, pending: this.countPending() }, 'spool holds records not yet delivered; sending them first');
+    if (this.pendingOnOpen > 0) this.options.logger.info({ spool: this.options.directory, pending: this.pendingOnOpen }, 'spool holds records not known to be delivered; sending them first');
   }
 
   private createSegment(firstSeq: number): void {
@@ -457,6 +464,19 @@ function classOf(record: RecordInput): EntryClass {
 function writeAll(fd: number, buffer: Buffer): void {
   let written = 0;
   while (written < buffer.length) written += writeSync(fd, buffer, written, buffer.length - written);
+}
+
+/**
+ * A new spool's state; or, for segments whose state.json is gone, one that
+ * keeps them: seqs restart below their first (each segment is named by the
+ * first seq it was given), so nothing in them is taken for acked.
+ */
+function stateForSegments(names: string[], nodeId: string, nowUnixMs: number, logger: Logger): SpoolState {
+  const state = freshState(nodeId, nowUnixMs);
+  if (names.length === 0) return state;
+  const below = Number(names[0]!.slice(0, 20)) - 1;
+  logger.warn({ segments: names.length }, 'spool state.json is missing: rebuilt from the segments (the produced and dropped counts restart)');
+  return { ...state, seq_base: below, last_seq: below, acked_through: below };
 }
 
 /** A compaction cut short by a crash: finish it if its count was saved, else undo it. */

@@ -165,6 +165,17 @@ describe('Spool: a durable, segmented log of records', () => {
     spool.close();
   });
 
+  it('segments whose state.json is gone are kept, not taken for acked', () => {
+    const directory = spoolDir();
+    const spool = open(directory);
+    spool.append([{ run: sampleRun('orphan') }, sample(1)]);
+    spool.close();
+    rmSync(join(directory, 'state.json'));
+    const reopened = open(directory);
+    assert.deepEqual(readAll(reopened).map((r) => r.id), ['orphan', 'w101']);
+    reopened.close();
+  });
+
   it("refuses another node's spool", () => {
     const directory = spoolDir();
     open(directory).close();
