@@ -16,7 +16,7 @@ export class UsageError extends Error {
   readonly code = 'USAGE';
 }
 
-const ENV_ONLY_KEYS = ['ipmi_password'];
+const ENV_ONLY_KEYS = ['ipmi_password', 'token'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/;
@@ -85,6 +85,12 @@ const spoolOptions = {
   spool_max_bytes: byteSize.pipe(z.number().int().min(64 * 1024, 'must be at least 64KiB')).default(1024 ** 3),
   spool_fsync: z.enum(['runs', 'always']).default('runs'),
   retry_max_s: z.coerce.number().min(0.1).max(3600).default(10),
+  tls_ca: z.string().min(1).optional(),
+  tls_cert: z.string().min(1).optional(),
+  tls_key: z.string().min(1).optional(),
+  tls_server_name: z.string().min(1).optional(),
+  token_file: z.string().min(1).optional(),
+  token: z.string().min(1).optional(),
 };
 
 const spoolFlags = {
@@ -92,6 +98,11 @@ const spoolFlags = {
   'spool-max-bytes': { type: 'string' },
   'spool-fsync': { type: 'string' },
   'retry-max-s': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-server-name': { type: 'string' },
+  'token-file': { type: 'string' },
 } as const;
 
 const runSchema = z

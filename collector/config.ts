@@ -29,17 +29,29 @@ const serveSchema = z
     retention_maxlen: z.coerce.number().int().min(0).default(1_000_000),
     max_records_per_batch: z.coerce.number().int().min(1).default(10_000),
     max_message_bytes: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+    tls_cert: z.string().min(1).optional(),
+    tls_key: z.string().min(1).optional(),
+    tls_ca: z.string().min(1).optional(),
+    tokens_file: z.string().min(1).optional(),
+    web_config: z.string().min(1).optional(),
+    node_rate_limit: z.coerce.number().positive().default(20_000),
+    node_burst: z.coerce.number().int().positive().default(200_000),
+    max_label_values: z.coerce.number().int().positive().default(1_000),
     insecure: booleanText.default(false),
     log_level: z.enum(LOG_LEVELS).default('info'),
   })
   .strict()
   .superRefine((config, context) => {
-    if (!isLoopback(hostOf(config.grpc_listen)) && !config.insecure) {
-      context.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['grpc_listen'],
-        message: `${config.grpc_listen} is not a loopback address and TLS is not available yet: pass --insecure to accept plaintext from the network`,
-      });
+    const problem = (path: string, message: string): void => context.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+    if ((config.tls_cert === undefined) !== (config.tls_key === undefined)) problem('tls_cert', 'needs --tls-key with it (and --tls-key needs --tls-cert)');
+    if (config.tls_ca !== undefined && config.tls_cert === undefined) problem('tls_ca', 'requires client certificates over TLS: give --tls-cert and --tls-key too');
+    if (!isLoopback(hostOf(config.grpc_listen)) && config.tls_cert === undefined && !config.insecure) {
+      problem(
+        'grpc_listen',
+        `${config.grpc_listen} is not a loopback address, and plaintext from the network is refused. ` +
+          'Enable TLS with --tls-cert FILE --tls-key FILE (and --tls-ca FILE to require client certificates; deploy/tls/issue-certs.sh makes them), ' +
+          'or pass --insecure on a network you trust',
+      );
     }
   });
 
@@ -62,6 +74,14 @@ const serveFlags = {
   'retention-maxlen': { type: 'string' },
   'max-records-per-batch': { type: 'string' },
   'max-message-bytes': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tokens-file': { type: 'string' },
+  'web-config': { type: 'string' },
+  'node-rate-limit': { type: 'string' },
+  'node-burst': { type: 'string' },
+  'max-label-values': { type: 'string' },
   insecure: { type: 'boolean' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -163,7 +183,7 @@ export function portOf(hostPort: string): number {
   return Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
 }
 
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';

@@ -4,6 +4,7 @@ Usage:
   powerprof-collector serve  [options]
   powerprof-collector export --out DIR [--redis URL]
   powerprof-collector report --out FILE.html [--redis URL | --from DIR]
+  powerprof-collector hash-token [NODE_ID...] < TOKEN
   powerprof-collector --version | --help
 
 Commands:
@@ -11,6 +12,7 @@ Commands:
           /metrics, /healthz, /readyz (default 127.0.0.1:9464)
   export  write runs.csv, power.csv and counters.csv from Redis to DIR
   report  one self-contained HTML file with the charts, from Redis or an export DIR
+  hash-token  read a bearer token on stdin, print its entry for --tokens-file
 
 Run "powerprof-collector serve --help", "... export --help" or "... report --help" for options.
 `;
@@ -29,8 +31,27 @@ Options (config file key / environment variable in brackets):
   --retention-maxlen N       keep about N records per node stream (XADD MAXLEN ~);
                              0 keeps all; default 1000000   [retention_maxlen / ...]
   --max-records-per-batch N  refuse larger batches; default 10000
-  --max-message-bytes N      largest gRPC message accepted; default 16777216
+  --max-message-bytes N      largest batch accepted (agents learn it at Hello);
+                             default 16777216
+  --node-rate-limit N        records per second per node, past a burst of
+                             --node-burst (default 200000); beyond, batches are
+                             answered RESOURCE_EXHAUSTED with a wait; default 20000
+  --max-label-values N       distinct values per node of each metric label (event,
+                             sensor, workload, ...); batches bringing more are
+                             refused; default 1000
+
+Security:
+  --tls-cert FILE --tls-key FILE   serve gRPC over TLS (the key must not be
+                             readable by others)
+  --tls-ca FILE              mTLS: require client certificates signed by this CA;
+                             a node writes only as the CN or a DNS name of its
+                             certificate (deploy/tls/issue-certs.sh makes them)
+  --tokens-file FILE         require a bearer token; the file maps each token's
+                             SHA-256 to the node ids it may write (hash-token)
+  --web-config FILE          TLS and basic auth for the metrics port, in the
+                             format of Prometheus' exporter-toolkit
   --insecure                 allow plaintext gRPC on a non-loopback address
+                             (without it, a non-loopback --grpc-listen needs TLS)
   --log-level LEVEL          fatal, error, warn, info, debug, trace, silent; default info
   -h, --help                 this text
 
@@ -58,4 +79,13 @@ shaded and the idle baseline drawn, the nodes' fingerprints and the runs.
   --key-prefix P     default powerprof
   --out FILE.html    where to write the report
   --config FILE, --log-level LEVEL
+`;
+
+export const hashTokenHelp = `Usage: powerprof-collector hash-token [NODE_ID...] < TOKEN
+
+Reads a bearer token (one line) on stdin and prints its entry for the
+collector's --tokens-file: the token's SHA-256 and the node ids it may write
+as ("*": any). The token itself is never stored by the collector. Make one with
+  openssl rand -hex 32 > node.token; chmod 600 node.token
+and give it to the agent with --token-file node.token.
 `;

@@ -3,7 +3,7 @@ import { isatty } from 'node:tty';
 import pino, { type Logger } from 'pino';
 import { collectorVersion } from './collector-version.js';
 import { loadExportConfig, loadReportConfig, loadServeConfig, UsageError } from './config.js';
-import { collectorHelp, exportHelp, reportHelp, serveHelp } from './help-text.js';
+import { collectorHelp, exportHelp, hashTokenHelp, reportHelp, serveHelp } from './help-text.js';
 
 /** Wires the collector's commands; the work is in commands/. */
 async function main(argv: string[]): Promise<number> {
@@ -48,6 +48,11 @@ async function main(argv: string[]): Promise<number> {
       const { reportCommand } = await import('./commands/report-command.js');
       await reportCommand(loaded.config, await createLogger(loaded.config.log_level));
       return 0;
+    }
+    case 'hash-token': {
+      if (rest.includes('--help') || rest.includes('-h')) return printed(hashTokenHelp);
+      const { hashTokenCommand } = await import('./commands/hash-token-command.js');
+      return hashTokenCommand(rest, process.stdin, process.stdout);
     }
     default:
       throw new UsageError(`unknown command "${command}"; see powerprof-collector --help`);

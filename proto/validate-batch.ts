@@ -11,15 +11,23 @@ export interface BatchLimits {
   maxRecordsPerBatch: number;
   maxCountersPerRecord: number;
   maxStringLength: number;
+  /** Timestamps later than now plus this are refused: a clock far off, or made-up data. */
+  maxFutureMs: number;
+  /** Timestamps older than this are refused. */
+  maxAgeMs: number;
 }
+
+const DAY_MS = 86_400_000;
 
 export const defaultBatchLimits: BatchLimits = {
   maxRecordsPerBatch: 10_000,
   maxCountersPerRecord: 1_024,
   maxStringLength: 1_024,
+  maxFutureMs: DAY_MS,
+  maxAgeMs: 400 * DAY_MS,
 };
 
-export type RejectReason = 'bad_node_id' | 'bad_seq' | 'empty_batch' | 'too_many_records' | 'invalid_record';
+export type RejectReason = 'bad_node_id' | 'bad_seq' | 'empty_batch' | 'too_many_records' | 'invalid_record' | 'bad_timestamp' | 'unknown_kind';
 
 export type Validation = { ok: true } | { ok: false; reason: RejectReason; message: string };
 
@@ -32,21 +40,28 @@ const COUNTER_STATUSES = new Set(['COUNTER_STATUS_COUNTED', 'COUNTER_STATUS_NOT_
 const MAX_NAMED_NUMBERS = 64;
 const MAX_NAME_LENGTH = 64;
 
-class FieldError extends Error {}
+class FieldError extends Error {
+  constructor(
+    message: string,
+    readonly reason: RejectReason = 'invalid_record',
+  ) {
+    super(message);
+  }
+}
 
-export function validateNodeInfo(info: NodeInfo): string | undefined {
+export function validateNodeInfo(info: NodeInfo, nowMs = Date.now()): string | undefined {
   if (!NODE_ID_PATTERN.test(info.node_id)) {
     return `node_id "${truncate(info.node_id)}" must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit`;
   }
   try {
-    checkNodeInfo(info, 'node_info', defaultBatchLimits);
+    checkNodeInfo(info, 'node_info', defaultBatchLimits, nowMs);
   } catch (error) {
     return (error as Error).message;
   }
   return undefined;
 }
 
-export function validateBatch(batch: Batch, limits: BatchLimits = defaultBatchLimits): Validation {
+export function validateBatch(batch: Batch, limits: BatchLimits = defaultBatchLimits, nowMs = Date.now()): Validation {
   const name = `batch ${batch.seq}`;
   if (!NODE_ID_PATTERN.test(batch.node_id)) {
     return refuse('bad_node_id', `${name}: node_id "${truncate(batch.node_id)}" must be 1-128 letters, digits, ".", "_" or "-"`);
@@ -63,10 +78,10 @@ export function validateBatch(batch: Batch, limits: BatchLimits = defaultBatchLi
   }
   for (const [index, record] of batch.records.entries()) {
     try {
-      checkRecord(record, batch.node_id, limits);
+      checkRecord(record, batch.node_id, limits, nowMs);
     } catch (error) {
       if (!(error instanceof FieldError)) throw error;
-      return refuse('invalid_record', `${name}: record ${index}: ${error.message}`);
+      return refuse(error.reason, `${name}: record ${index}: ${error.message}`);
     }
   }
   return { ok: true };
@@ -93,12 +108,13 @@ function refuse(reason: RejectReason, message: string): Validation {
   return { ok: false, reason, message };
 }
 
-function checkRecord(record: Record, nodeId: string, limits: BatchLimits): void {
+function checkRecord(record: Record, nodeId: string, limits: BatchLimits, nowMs: number): void {
+  const timestamp = (value: number, name: string): void => checkTimestamp(value, name, limits, nowMs);
   switch (record.kind) {
     case 'node_info': {
       const info = record.node_info!;
       if (info.node_id !== nodeId) throw new FieldError(`node_info.node_id "${truncate(info.node_id)}" is not the batch's node "${nodeId}"`);
-      checkNodeInfo(info, 'node_info', limits);
+      checkNodeInfo(info, 'node_info', limits, nowMs);
       return;
     }
     case 'run': {
@@ -171,15 +187,15 @@ function checkRecord(record: Record, nodeId: string, limits: BatchLimits): void 
       return;
     }
     default:
-      throw new FieldError('has no known record kind (node_info, run, power_sample, counter_interval, power_source_status)');
+      throw new FieldError('has no known record kind (node_info, run, power_sample, counter_interval, power_source_status)', 'unknown_kind');
   }
 }
 
-function checkNodeInfo(info: NodeInfo, name: string, limits: BatchLimits): void {
+function checkNodeInfo(info: NodeInfo, name: string, limits: BatchLimits, nowMs: number): void {
   for (const field of ['hostname', 'arch', 'cpu_model', 'kernel', 'perf_version', 'agent_version'] as const) {
     text(info[field], `${name}.${field}`, limits);
   }
-  timestamp(info.time_unix_ms, `${name}.time_unix_ms`);
+  checkTimestamp(info.time_unix_ms, `${name}.time_unix_ms`, limits, nowMs);
 }
 
 function checkCounters(counters: CounterValue[], name: string, limits: BatchLimits): void {
@@ -228,8 +244,18 @@ function nonNegative(value: number, name: string): void {
   if (value < 0) throw new FieldError(`${name} is ${value}, below 0`);
 }
 
-function timestamp(value: number, name: string): void {
+function checkTimestamp(value: number, name: string, limits: BatchLimits, nowMs: number): void {
   if (!Number.isSafeInteger(value) || value <= 0) throw new FieldError(`${name} is ${value}, not a Unix time in milliseconds`);
+  if (value > nowMs + limits.maxFutureMs) {
+    throw new FieldError(`${name} is ${new Date(value).toISOString()}, more than ${formatSpan(limits.maxFutureMs)} ahead of the collector's clock (is the node's clock right?)`, 'bad_timestamp');
+  }
+  if (value < nowMs - limits.maxAgeMs) {
+    throw new FieldError(`${name} is ${new Date(value).toISOString()}, more than ${formatSpan(limits.maxAgeMs)} in the past`, 'bad_timestamp');
+  }
+}
+
+function formatSpan(ms: number): string {
+  return ms % DAY_MS === 0 ? `${ms / DAY_MS} day${ms === DAY_MS ? '' : 's'}` : `${Math.round(ms / 1000)} s`;
 }
 
 function truncate(value: string): string {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readSecretFile } from '../secret-file.js';
 import type { Logger } from 'pino';
 import type { PowerSample, PowerSourceStatus } from '../../proto/records.js';
 import { PowerSampler } from './power-sampler.js';
@@ -44,14 +44,8 @@ export function createPowerSampler(config: PowerConfig, sinks: { onSamples(sampl
   return new PowerSampler(sources, { periodMs: config.power_period_ms, timeoutMs: config.power_timeout * 1000, maxBackoffMs: 60_000, maxReadingsPerSource: 200_000 }, sinks);
 }
 
-/** The BMC password from --ipmi-password-file or POWERPROF_IPMI_PASSWORD; never a flag. */
+/** The BMC password from --ipmi-password-file (mode 0600) or POWERPROF_IPMI_PASSWORD; never a flag. */
 function passwordOf(config: PowerConfig): { password?: string } {
-  if (config.ipmi_password_file !== undefined) {
-    try {
-      return { password: readFileSync(config.ipmi_password_file, 'utf8').replace(/\r?\n$/, '') };
-    } catch (error) {
-      throw new Error(`cannot read --ipmi-password-file "${config.ipmi_password_file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-  }
+  if (config.ipmi_password_file !== undefined) return { password: readSecretFile(config.ipmi_password_file, '--ipmi-password-file') };
   return config.ipmi_password === undefined ? {} : { password: config.ipmi_password };
 }

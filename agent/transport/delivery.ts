@@ -1,15 +1,14 @@
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { IngestPackage } from '../../proto/load-ingest-proto.js';
 import { loadRecordCodec } from '../../proto/record-codec.js';
 import type { NodeInfo } from '../../proto/records.js';
 import { UsageError } from '../config.js';
 import { Spool } from '../spool/spool.js';
+import { channelSecurity, type TransportSettings } from './channel-security.js';
 import { RecordShipper } from './record-shipper.js';
 
-export interface DeliverySettings {
-  collector: string;
+export interface DeliverySettings extends TransportSettings {
   spool: string;
   spool_max_bytes: number;
   spool_fsync: 'runs' | 'always';
@@ -25,13 +24,14 @@ export interface Delivery {
 
 /** Spool then ship: the node's spool directory is SPOOL/NODE_ID, so node ids never share one. */
 export function startDelivery(settings: DeliverySettings, nodeInfo: NodeInfo, proto: IngestPackage, logger: Logger): Delivery {
+  const security = channelSecurity(settings);
   const spool = openSpool(settings, nodeInfo.node_id, logger);
   const shipper = new RecordShipper({
     address: settings.collector,
     nodeInfo,
     proto,
     logger: logger.child({ component: 'shipper' }),
-    credentials: grpc.credentials.createInsecure(),
+    security,
     spool,
     maxRecordsPerBatch: 500,
     maxBatchBytes: 1024 * 1024,

@@ -5,13 +5,14 @@ import type { Ack, HelloReply, NodeInfo } from '../../proto/records.js';
 import type { Batch as BatchInput } from '../../proto/generated/powerprof/v1/Batch.js';
 import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
 import type { Spool } from '../spool/spool.js';
+import type { ChannelSecurity } from './channel-security.js';
 
 export interface ShipperOptions {
   address: string;
   nodeInfo: NodeInfo;
   proto: IngestPackage;
   logger: Logger;
-  credentials: grpc.ChannelCredentials;
+  security: ChannelSecurity;
   spool: Spool;
   maxRecordsPerBatch: number;
   /** Spool bytes per batch; a single larger record still goes, alone. */
@@ -55,9 +56,17 @@ export class RecordShipper {
   private closed = false;
   private lastError = '';
   private drainWaiters: Array<() => void> = [];
+  /** Batch bounds: ours, lowered to what the collector said it takes. */
+  private maxRecords: number;
+  private maxBytes: number;
+  /** A wait the collector asked for (its rate limit), taken before the next reconnect. */
+  private retryAfterMs = 0;
+  private lastLoggedError = '';
 
   constructor(private readonly options: ShipperOptions) {
-    this.client = new options.proto.Ingest(options.address, options.credentials) as unknown as IngestClient;
+    this.client = new options.proto.Ingest(options.address, options.security.credentials, options.security.channelOptions) as unknown as IngestClient;
+    this.maxRecords = options.maxRecordsPerBatch;
+    this.maxBytes = options.maxBatchBytes;
     this.spool = options.spool;
     this.spool.onAppend(() => this.pump());
   }
@@ -103,7 +112,7 @@ export class RecordShipper {
       return;
     }
     while (this.inFlight.length < this.options.maxBatchesInFlight) {
-      const records = this.spool.read(this.options.maxRecordsPerBatch, this.options.maxBatchBytes);
+      const records = this.spool.read(this.maxRecords, this.maxBytes);
       if (records.length === 0) return;
       const seq = records.at(-1)!.seq;
       this.stream.write({ node_id: this.options.nodeInfo.node_id, seq, records, produced_records: this.spool.produced, dropped_records: this.spool.dropped });
@@ -117,13 +126,16 @@ export class RecordShipper {
     try {
       const reply = await this.hello();
       if (this.closed) return;
+      this.fitBatchesTo(reply);
       this.spool.reconcile(reply.last_seq);
       this.openStream();
       this.failures = 0;
       this.options.logger.info({ collector: this.options.address, lastSeq: reply.last_seq }, 'connected to collector');
+      this.lastLoggedError = '';
       this.resolveDrainedIfEmpty();
     } catch (error) {
       this.lastError = describe(error);
+      this.logConnectFailure(error);
       this.scheduleReconnect();
     } finally {
       this.connecting = false;
@@ -134,7 +146,7 @@ export class RecordShipper {
   private hello(): Promise<HelloReply> {
     return new Promise((resolve, reject) => {
       const deadline = new Date(Date.now() + this.options.helloTimeoutMs);
-      this.client.Hello(this.options.nodeInfo, { deadline }, (error, reply) => {
+      this.client.Hello(this.options.nodeInfo, this.options.security.metadata(), { deadline }, (error, reply) => {
         if (error !== null || reply === undefined) reject(error ?? new Error('empty Hello reply'));
         else resolve(reply);
       });
@@ -142,7 +154,7 @@ export class RecordShipper {
   }
 
   private openStream(): void {
-    const stream = this.client.Push();
+    const stream = this.client.Push(this.options.security.metadata());
     this.stream = stream;
     this.inFlight = [];
     stream.on('data', (ack: Ack) => this.onAck(stream, ack));
@@ -165,7 +177,8 @@ export class RecordShipper {
       this.stats.rejectedRecords += head.records;
       this.options.logger.error({ seq: ack.seq, records: head.records, reason: ack.message }, 'collector refused a batch as invalid; its records are dropped');
     } else {
-      // Refused for now (rate limit, storage trouble, a permission problem): keep the records and retry later.
+      // Refused for now (rate limit, storage trouble): keep the records and send them again later.
+      if (ack.code === grpc.status.RESOURCE_EXHAUSTED) this.retryAfterMs = ack.retry_after_ms;
       this.options.logger.warn({ seq: ack.seq, code: grpc.status[ack.code] ?? ack.code, reason: ack.message }, 'collector refused a batch for now; will retry');
       this.loseStream(stream, new Error(`${grpc.status[ack.code] ?? ack.code}: ${ack.message}`));
       return;
@@ -194,13 +207,34 @@ export class RecordShipper {
   private scheduleReconnect(): void {
     if (this.closed || this.reconnectTimer !== undefined) return;
     const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffInitialMs * 2 ** Math.min(this.failures, 30));
-    const delayMs = Math.round(ceiling * (0.5 + Math.random() / 2));
+    const delayMs = Math.max(this.retryAfterMs, Math.round(ceiling * (0.5 + Math.random() / 2)));
+    this.retryAfterMs = 0;
     this.failures++;
     this.options.logger.debug({ delayMs, err: this.lastError }, 'reconnecting to collector');
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       void this.connect();
     }, delayMs);
+  }
+
+  /** The collector says how large a batch it takes; spool entries are about their wire size, with margin. */
+  private fitBatchesTo(reply: HelloReply): void {
+    this.maxRecords = reply.max_records_per_batch > 0 ? Math.min(this.options.maxRecordsPerBatch, reply.max_records_per_batch) : this.options.maxRecordsPerBatch;
+    this.maxBytes = reply.max_batch_bytes > 0 ? Math.min(this.options.maxBatchBytes, Math.floor(reply.max_batch_bytes * 0.75)) : this.options.maxBatchBytes;
+  }
+
+  /**
+   * A collector that is down is expected now and then (a warning, once per
+   * distinct error); one that refuses who we are needs a person (an error).
+   */
+  private logConnectFailure(error: unknown): void {
+    if (this.lastError === this.lastLoggedError) return;
+    this.lastLoggedError = this.lastError;
+    const code = (error as Partial<grpc.ServiceError>).code;
+    const refused = code === grpc.status.UNAUTHENTICATED || code === grpc.status.PERMISSION_DENIED || code === grpc.status.INVALID_ARGUMENT;
+    const message = refused ? 'the collector refuses this agent; records stay in the spool until that is fixed' : 'cannot reach the collector; records wait in the spool, retrying';
+    if (refused) this.options.logger.error({ collector: this.options.address, err: this.lastError }, message);
+    else this.options.logger.warn({ collector: this.options.address, err: this.lastError }, message);
   }
 
   private resolveDrainedIfEmpty(): void {

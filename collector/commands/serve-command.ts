@@ -5,11 +5,16 @@ import type { Logger } from 'pino';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import { defaultBatchLimits } from '../../proto/validate-batch.js';
 import { collectorVersion } from '../collector-version.js';
-import { hostOf, portOf, type ServeConfig } from '../config.js';
+import { hostOf, isLoopback, portOf, type ServeConfig } from '../config.js';
 import { addIngestService } from '../ingest/ingest-service.js';
 import { CollectorMetrics } from '../metrics/collector-metrics.js';
 import { startMetricsServer } from '../metrics/metrics-server.js';
+import { loadWebConfig } from '../metrics/web-config.js';
 import { RecordStore } from '../queue/record-store.js';
+import { loadTokenFile } from '../auth/token-file.js';
+import { serverCredentials } from '../auth/server-credentials.js';
+import { LabelBudget } from '../ingest/label-budget.js';
+import { NodeRateLimiter } from '../ingest/node-rate-limiter.js';
 import { redisKeys } from '../queue/redis-keys.js';
 
 export interface RunningCollector {
@@ -25,6 +30,10 @@ const INGEST_SERVICE = 'powerprof.v1.Ingest';
 
 /** `powerprof-collector serve`: gRPC ingest into Redis, /metrics for Prometheus. */
 export async function startCollector(config: ServeConfig, logger: Logger): Promise<RunningCollector> {
+  // Files first: a bad certificate, key, tokens or web config is a sentence at start.
+  const credentials = serverCredentials(config, logger);
+  const webConfig = loadWebConfig(config.web_config);
+  const tokens = config.tokens_file === undefined ? undefined : loadTokenFile(config.tokens_file);
   // Fail fast instead of queueing while Redis is away: an unwritten batch must not be acked,
   // and the agent keeps it until a later try succeeds.
   const redis = new Redis(config.redis, {
@@ -49,15 +58,21 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
 
   const metrics = new CollectorMetrics();
   const store = new RecordStore(redis, redisKeys(config.key_prefix), config.retention_maxlen);
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': config.max_message_bytes });
+  // gRPC itself cuts off at twice the limit (memory); between the two, a batch is refused politely and counted.
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 2 * config.max_message_bytes });
   const ingest = addIngestService(server, {
     proto: loadIngestProto(),
     store,
     metrics,
     logger: logger.child({ component: 'ingest' }),
     limits: { ...defaultBatchLimits, maxRecordsPerBatch: config.max_records_per_batch },
+    maxBatchBytes: config.max_message_bytes,
+    access: { clientCertificates: config.tls_ca !== undefined, tokens },
+    rateLimiter: new NodeRateLimiter(config.node_rate_limit, config.node_burst),
+    labelBudget: new LabelBudget(config.max_label_values),
     collectorVersion,
   });
+  warnAboutExposure(config, logger);
   // The standard gRPC health service: SERVING while Redis takes writes, for load balancers and probes.
   const health = new HealthImplementation({ '': 'NOT_SERVING', [INGEST_SERVICE]: 'NOT_SERVING' });
   const setServing = (serving: boolean): void => {
@@ -69,11 +84,11 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
   redis.on('close', () => setServing(false));
   health.addToServer(server);
   const grpcPort = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(config.grpc_listen, grpc.ServerCredentials.createInsecure(), (error, port) =>
+    server.bindAsync(config.grpc_listen, credentials, (error, port) =>
       error ? reject(new Error(`cannot listen for gRPC on ${config.grpc_listen}: ${error.message}`)) : resolve(port),
     );
   });
-  const metricsServer = await startMetricsServer(hostOf(config.metrics_listen), portOf(config.metrics_listen), metrics.registry, () => redis.status === 'ready').catch(
+  const metricsServer = await startMetricsServer(hostOf(config.metrics_listen), portOf(config.metrics_listen), metrics.registry, () => redis.status === 'ready', webConfig).catch(
     (error: Error) => {
       server.forceShutdown();
       throw new Error(`cannot listen for metrics on ${config.metrics_listen}: ${error.message}`);
@@ -103,6 +118,16 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
         redis.disconnect();
       })()),
   };
+}
+
+/** Says at start what an operator must know about who can write. */
+function warnAboutExposure(config: ServeConfig, logger: Logger): void {
+  if (isLoopback(hostOf(config.grpc_listen))) return;
+  if (config.tls_cert === undefined) {
+    logger.warn({ grpc: config.grpc_listen }, 'plaintext gRPC on a network address (--insecure): anyone who can reach it can write as any node, and read tokens off the wire');
+  } else if (config.tls_ca === undefined && config.tokens_file === undefined) {
+    logger.warn({ grpc: config.grpc_listen }, 'TLS without client authentication: any client can write as any node; add --tls-ca (mTLS) or --tokens-file');
+  }
 }
 
 /** Resolves true once Redis is ready, false after waitMs. */

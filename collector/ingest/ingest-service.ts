@@ -3,8 +3,11 @@ import type { Logger } from 'pino';
 import type { IngestPackage } from '../../proto/load-ingest-proto.js';
 import type { Ack, Batch, HelloReply, NodeInfo } from '../../proto/records.js';
 import { validateBatch, validateNodeInfo, type BatchLimits } from '../../proto/validate-batch.js';
+import { identifyCaller, type AccessPolicy, type Caller } from '../auth/caller-identity.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { RecordStore } from '../queue/record-store.js';
+import type { LabelBudget } from './label-budget.js';
+import type { NodeRateLimiter } from './node-rate-limiter.js';
 
 export interface IngestDependencies {
   proto: IngestPackage;
@@ -12,32 +15,55 @@ export interface IngestDependencies {
   metrics: CollectorMetrics;
   logger: Logger;
   limits: BatchLimits;
+  /** A batch larger than this on the wire is refused; agents learn it from Hello. */
+  maxBatchBytes: number;
+  access: AccessPolicy;
+  rateLimiter: NodeRateLimiter;
+  labelBudget: LabelBudget;
   collectorVersion: string;
 }
 
 /**
  * The Ingest service: Hello and Push. Batches of one stream are handled one
  * after another, in order, and each gets exactly one ack, written only after
- * Redis has the batch. An invalid batch is answered INVALID_ARGUMENT on its
- * ack and the stream goes on; when Redis fails, the stream ends UNAVAILABLE
- * and nothing unwritten is acked.
+ * Redis has the batch. A refused batch is answered on its ack (a sentence,
+ * and INVALID_ARGUMENT, or RESOURCE_EXHAUSTED with a wait) and counted by
+ * reason, and the stream goes on. A caller who may not write as the batch's
+ * node gets PERMISSION_DENIED and the stream ends; when Redis fails, the
+ * stream ends UNAVAILABLE. Nothing unwritten is acked.
  */
 export interface IngestService {
   /** Ends every open Push stream once its in-flight batches are acked (UNAVAILABLE: agents retry elsewhere). */
   drain(): Promise<void>;
 }
 
+/** A batch's size on the wire, noted as it is decoded. */
+const wireBytes = new WeakMap<object, number>();
+
 export function addIngestService(server: grpc.Server, deps: IngestDependencies): IngestService {
   const streams = new Set<PushStream>();
-  server.addService(deps.proto.Ingest.service, {
+  const definition = deps.proto.Ingest.service;
+  const push = definition.Push;
+  const service: grpc.ServiceDefinition = {
+    ...definition,
+    Push: {
+      ...push,
+      requestDeserialize: (bytes: Buffer) => {
+        const batch = push.requestDeserialize(bytes) as object;
+        wireBytes.set(batch, bytes.length);
+        return batch;
+      },
+    },
+  };
+  server.addService(service, {
     Hello: (call: grpc.ServerUnaryCall<NodeInfo, HelloReply>, callback: grpc.sendUnaryData<HelloReply>) => {
-      void hello(call.request, deps).then(
+      void hello(call, deps).then(
         (reply) => callback(null, reply),
         (error: grpc.ServiceError) => callback(error),
       );
     },
     Push: (call: grpc.ServerDuplexStream<Batch, Ack>) => {
-      const stream = push(call, deps);
+      const stream = openPush(call, deps);
       streams.add(stream);
       call.once('close', () => streams.delete(stream));
     },
@@ -45,12 +71,14 @@ export function addIngestService(server: grpc.Server, deps: IngestDependencies):
   return { drain: async () => void (await Promise.all([...streams].map((stream) => stream.drain()))) };
 }
 
-async function hello(info: NodeInfo, deps: IngestDependencies): Promise<HelloReply> {
+async function hello(call: grpc.ServerUnaryCall<NodeInfo, HelloReply>, deps: IngestDependencies): Promise<HelloReply> {
+  const info = call.request;
+  const caller = identifyCaller(call, deps.access);
+  if (!caller.ok) throw refusal(deps, caller.reason, caller.code, `Hello: ${caller.message}`);
   const problem = validateNodeInfo(info);
-  if (problem !== undefined) {
-    deps.metrics.rejected('bad_hello');
-    throw statusError(grpc.status.INVALID_ARGUMENT, `Hello: ${problem}`);
-  }
+  if (problem !== undefined) throw refusal(deps, 'bad_hello', grpc.status.INVALID_ARGUMENT, `Hello: ${problem}`);
+  const denied = caller.mayWriteAs(info.node_id);
+  if (denied !== undefined) throw refusal(deps, 'permission_denied', grpc.status.PERMISSION_DENIED, `Hello: ${denied}`);
   let lastSeq: number;
   try {
     lastSeq = await deps.store.lastSeq(info.node_id);
@@ -59,22 +87,30 @@ async function hello(info: NodeInfo, deps: IngestDependencies): Promise<HelloRep
   }
   deps.metrics.seen(info.node_id);
   deps.logger.info({ node: info.node_id, arch: info.arch, agentVersion: info.agent_version, lastSeq }, 'agent said hello');
-  return { collector_version: deps.collectorVersion, last_seq: lastSeq };
+  return { collector_version: deps.collectorVersion, last_seq: lastSeq, max_batch_bytes: deps.maxBatchBytes, max_records_per_batch: deps.limits.maxRecordsPerBatch };
 }
 
 interface PushStream {
   drain(): Promise<void>;
 }
 
-function push(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDependencies): PushStream {
+function openPush(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDependencies): PushStream {
   let chain = Promise.resolve();
   let failed = false;
+  const fail = (error: grpc.ServiceError): void => {
+    if (failed) return;
+    failed = true;
+    call.emit('error', error);
+  };
+  const caller = identifyCaller(call, deps.access);
+  if (!caller.ok) fail(refusal(deps, caller.reason, caller.code, caller.message));
+  // On one stream an agent's seqs only grow; a lower one is not a retry but a broken or hostile sender.
+  const previous = { seq: 0 };
   call.on('data', (batch: Batch) => {
     chain = chain.then(async () => {
-      if (failed) return;
-      const ack = await handleBatch(batch, deps).catch((error: unknown) => {
-        failed = true;
-        call.emit('error', storageError(error, deps.logger));
+      if (failed || !caller.ok) return;
+      const ack = await handleBatch(batch, caller, previous, deps).catch((error: unknown) => {
+        fail(error instanceof StreamRefusal ? error.status : storageError(error, deps.logger));
         return undefined;
       });
       if (ack !== undefined) call.write(ack);
@@ -88,26 +124,56 @@ function push(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDependencie
   return {
     drain: async () => {
       await chain;
-      if (failed) return;
-      failed = true;
-      call.emit('error', statusError(grpc.status.UNAVAILABLE, 'collector is shutting down, retry later'));
+      fail(statusError(grpc.status.UNAVAILABLE, 'collector is shutting down, retry later'));
     },
   };
 }
 
-async function handleBatch(batch: Batch, deps: IngestDependencies): Promise<Ack> {
-  const validation = validateBatch(batch, deps.limits);
-  if (!validation.ok) {
-    deps.metrics.rejected(validation.reason);
-    deps.logger.warn({ node: batch.node_id, seq: batch.seq, reason: validation.reason, err: validation.message }, 'batch refused');
-    return { seq: batch.seq, code: grpc.status.INVALID_ARGUMENT, message: validation.message, duplicate: false };
+async function handleBatch(batch: Batch, caller: Extract<Caller, { ok: true }>, previous: { seq: number }, deps: IngestDependencies): Promise<Ack> {
+  const refuse = (reason: string, code: grpc.status, message: string, retryAfterMs = 0): Ack => {
+    deps.metrics.rejected(reason);
+    deps.logger.warn({ node: batch.node_id, seq: batch.seq, reason, err: message }, 'batch refused');
+    return { seq: batch.seq, code, message, duplicate: false, retry_after_ms: retryAfterMs };
+  };
+  const denied = caller.mayWriteAs(batch.node_id);
+  if (denied !== undefined) throw new StreamRefusal(refusal(deps, 'permission_denied', grpc.status.PERMISSION_DENIED, `batch ${batch.seq}: ${denied}; nothing written`));
+  const bytes = wireBytes.get(batch) ?? 0;
+  if (bytes > deps.maxBatchBytes) {
+    return refuse('too_large', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: ${bytes} bytes, more than the collector's limit of ${deps.maxBatchBytes} (--max-message-bytes)`);
   }
+  const waitMs = deps.rateLimiter.take(batch.node_id, batch.records.length);
+  if (waitMs > 0) {
+    return refuse('rate_limited', grpc.status.RESOURCE_EXHAUSTED, `batch ${batch.seq}: node "${batch.node_id}" is over its rate limit (--node-rate-limit); send again in ${waitMs} ms`, waitMs);
+  }
+  const validation = validateBatch(batch, deps.limits);
+  if (!validation.ok) return refuse(validation.reason, grpc.status.INVALID_ARGUMENT, validation.message);
+  if (batch.seq <= previous.seq) {
+    return refuse('seq_regression', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: seq is not above the previous batch on this stream (${previous.seq})`);
+  }
+  previous.seq = batch.seq;
+  const overCap = deps.labelBudget.check(batch.node_id, batch.records);
+  if (overCap !== undefined) return refuse('too_many_label_values', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: ${overCap}`);
+
   const result = await deps.store.append(batch.node_id, batch.seq, batch.records, { produced: batch.produced_records, dropped: batch.dropped_records });
   deps.metrics.seen(batch.node_id);
+  deps.labelBudget.commit(batch.node_id, batch.records);
   if (result.applied) deps.metrics.recordsWritten(batch.node_id, batch.records.slice(result.skipped), result.trimmed);
   else deps.metrics.duplicate();
   deps.metrics.completeness(batch.node_id, result.completeness);
-  return { seq: batch.seq, code: grpc.status.OK, message: '', duplicate: !result.applied };
+  return { seq: batch.seq, code: grpc.status.OK, message: '', duplicate: !result.applied, retry_after_ms: 0 };
+}
+
+/** A refusal that ends the stream, not just the batch. */
+class StreamRefusal extends Error {
+  constructor(readonly status: grpc.ServiceError) {
+    super(status.details);
+  }
+}
+
+function refusal(deps: IngestDependencies, reason: string, code: grpc.status, message: string): grpc.ServiceError {
+  deps.metrics.rejected(reason);
+  deps.logger.warn({ reason, err: message }, 'refused');
+  return statusError(code, message);
 }
 
 function storageError(error: unknown, logger: Logger): grpc.ServiceError {

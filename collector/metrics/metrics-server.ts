@@ -1,6 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import type { WebConfig } from './web-config.js';
 
 export interface MetricsServer {
   readonly port: number;
@@ -9,12 +11,15 @@ export interface MetricsServer {
 
 /**
  * Serves /metrics (Prometheus text format), /healthz (the process is up)
- * and /readyz (it can write: Redis is connected).
+ * and /readyz (it can write: Redis is connected); over TLS and behind basic
+ * auth when the web config says so (every path, as exporter-toolkit does).
  */
-export async function startMetricsServer(host: string, port: number, registry: Registry, isReady: () => boolean): Promise<MetricsServer> {
-  const server: Server = createServer((request, response) => {
+export async function startMetricsServer(host: string, port: number, registry: Registry, isReady: () => boolean, web: WebConfig): Promise<MetricsServer> {
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
     const path = (request.url ?? '/').split('?')[0];
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
+    if (!web.authorize(request.headers.authorization)) {
+      response.writeHead(401, { 'www-authenticate': 'Basic realm="powerprof-collector"', 'content-type': 'text/plain' }).end('unauthorized\n');
+    } else if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (path === '/metrics') {
       registry.metrics().then(
@@ -29,7 +34,8 @@ export async function startMetricsServer(host: string, port: number, registry: R
     } else {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
     }
-  });
+  };
+  const server: Server = web.tls === undefined ? createServer(handle) : (createTlsServer(web.tls, handle) as unknown as Server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import * as grpc from '@grpc/grpc-js';
 import { Spool } from '../../agent/spool/spool.js';
+import { channelSecurity } from '../../agent/transport/channel-security.js';
 import { RecordShipper } from '../../agent/transport/record-shipper.js';
 import { RecordStore } from '../../collector/queue/record-store.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
@@ -31,7 +31,7 @@ function shipper(port: number, spool: Spool, nodeId: string): RecordShipper {
     nodeInfo: sampleNodeInfo(nodeId),
     proto,
     logger: testLogger,
-    credentials: grpc.credentials.createInsecure(),
+    security: channelSecurity({ collector: `127.0.0.1:${port}` }),
     spool,
     maxRecordsPerBatch: 2,
     maxBatchBytes: 1 << 20,

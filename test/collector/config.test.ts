@@ -10,7 +10,7 @@ describe('collector configuration', () => {
   });
 
   it('refuses plaintext gRPC on a non-loopback address unless --insecure', () => {
-    assert.throws(() => loadServeConfig(['--grpc-listen', '0.0.0.0:50051'], {}), /grpc-listen: 0\.0\.0\.0:50051 is not a loopback address .* pass --insecure/);
+    assert.throws(() => loadServeConfig(['--grpc-listen', '0.0.0.0:50051'], {}), /grpc-listen: 0\.0\.0\.0:50051 is not a loopback address, and plaintext from the network is refused\. Enable TLS with --tls-cert FILE --tls-key FILE .* or pass --insecure/);
     const loaded = loadServeConfig(['--grpc-listen', '0.0.0.0:50051', '--insecure'], {});
     assert.ok(!loaded.help && loaded.config.insecure);
   });

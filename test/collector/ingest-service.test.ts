@@ -78,20 +78,26 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
     }
   });
 
-  it('writes the same batch sent twice once, and counts it once', async () => {
+  it('writes the same batch sent twice (a retry on a new stream) once, and counts it once', async () => {
     const collector = await startTestCollector(shared.server.url);
     const ingest = client(collector.grpcPort);
     try {
-      const push = pushStream(ingest);
       const batch = sampleBatch('p9-node1', 1, ['r1', 'r2', 'r3']);
-      assert.deepEqual(await push.send(batch), { seq: 1, code: 0, message: '', duplicate: false });
-      assert.deepEqual(await push.send(batch), { seq: 1, code: 0, message: '', duplicate: true });
-      push.close();
+      const first = pushStream(ingest);
+      assert.deepEqual(await first.send(batch), { seq: 1, code: 0, message: '', duplicate: false, retry_after_ms: 0 });
+      first.close();
+      const retry = pushStream(ingest);
+      assert.deepEqual(await retry.send(batch), { seq: 1, code: 0, message: '', duplicate: true, retry_after_ms: 0 });
+      // On one stream seqs only grow: the same seq again there is a broken sender, refused.
+      const again = await retry.send(batch);
+      assert.deepEqual([again.code, again.message], [grpc.status.INVALID_ARGUMENT, 'batch 1: seq is not above the previous batch on this stream (1)']);
+      retry.close();
       assert.equal(await shared.client.xlen(redisKeys(collector.config.key_prefix).records('p9-node1')), 3);
       const metrics = await scrape(collector.metricsPort);
       assert.equal(metricValue(metrics, 'powerprof_runs_total{node="p9-node1",workload="resnet50",status="ok"}'), 3);
       assert.equal(metricValue(metrics, 'powerprof_collector_records_total{kind="run"}'), 3);
       assert.equal(metricValue(metrics, 'powerprof_collector_duplicate_batches_total'), 1);
+      assert.equal(metricValue(metrics, 'powerprof_collector_rejected_total{reason="seq_regression"}'), 1);
       assert.equal(metricValue(metrics, 'powerprof_run_pmu_events_total{node="p9-node1",workload="resnet50",event="cycles"}'), 3_000_000);
     } finally {
       ingest.close();
@@ -112,6 +118,7 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
         code: grpc.status.INVALID_ARGUMENT,
         message: 'batch 2: record 1: run.counters[0].value is NaN, not a finite number',
         duplicate: false,
+        retry_after_ms: 0,
       });
       assert.equal((await push.send(sampleBatch('p9-node1', 3, ['good-2']))).code, grpc.status.OK);
       push.close();
@@ -164,8 +171,10 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
       assert.equal(await healthStatus(collector.grpcPort, 'powerprof.v1.Ingest'), 'SERVING');
       const second = pushStream(ingest);
       assert.equal((await second.send(sampleBatch('n1', 2, ['during']))).duplicate, false);
-      assert.equal((await second.send(sampleBatch('n1', 2, ['during']))).duplicate, true);
       second.close();
+      const third = pushStream(ingest);
+      assert.equal((await third.send(sampleBatch('n1', 2, ['during']))).duplicate, true);
+      third.close();
     } finally {
       ingest.close();
       await collector.shutdown();

@@ -96,6 +96,7 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
     assert.deepEqual(
       runs.map((r) => [r.status, r.exit_code, r.signal]),
       [['RUN_STATUS_FAILED', 7, ''], ['RUN_STATUS_KILLED', 0, 'SIGKILL'], ['RUN_STATUS_ERROR', 0, '']],
+      JSON.stringify(runs.map((r) => ({ command: r.command, status: r.status, exit: r.exit_code, error: r.error, ms: r.duration_ms })), null, 1),
     );
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     for (const status of ['failed', 'killed', 'error']) {

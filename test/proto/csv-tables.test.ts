@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { countersCsv, powerCsv, runsCsv } from '../../proto/csv-tables.js';
-import { sampleCounter, sampleRun } from './sample-records.js';
+import { SAMPLE_TIME_MS, sampleCounter, sampleRun } from './sample-records.js';
 
 describe('CSV tables', () => {
   it('runs.csv: contract columns, one column per event, empty where not counted', () => {
@@ -12,8 +12,8 @@ describe('CSV tables', () => {
     assert.equal(
       csv,
       'node,run_id,workload,repetition,status,started_at,duration_s,exit_code,cycles,instructions,cache-misses,task-clock\n' +
-        'p9,r1,resnet50,1,ok,2023-11-14T22:13:20.000Z,12.5,0,1000000,2000000,,\n' +
-        'x86,r2,resnet50,2,killed,2023-11-14T22:13:20.000Z,12.5,,5,,,12.5\n',
+        `p9,r1,resnet50,1,ok,${new Date(SAMPLE_TIME_MS).toISOString()},12.5,0,1000000,2000000,,\n` +
+        `x86,r2,resnet50,2,killed,${new Date(SAMPLE_TIME_MS).toISOString()},12.5,,5,,,12.5\n`,
     );
   });
 

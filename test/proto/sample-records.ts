@@ -1,5 +1,11 @@
 import type { Batch, CounterValue, NodeInfo, RunRecord } from '../../proto/records.js';
 
+/**
+ * When sample records happened: an hour ago, to the second, so that they
+ * stay within the collector's window of believable timestamps.
+ */
+export const SAMPLE_TIME_MS = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
+
 /** Well-formed records for tests; override what a test is about. */
 export function sampleNodeInfo(nodeId: string, overrides: Partial<NodeInfo> = {}): NodeInfo {
   return {
@@ -16,7 +22,7 @@ export function sampleNodeInfo(nodeId: string, overrides: Partial<NodeInfo> = {}
     kernel: '6.1.0',
     perf_version: '6.1',
     agent_version: '0.1.0',
-    time_unix_ms: 1_700_000_000_000,
+    time_unix_ms: SAMPLE_TIME_MS,
     ...overrides,
   };
 }
@@ -33,8 +39,8 @@ export function sampleRun(runId: string, overrides: Partial<RunRecord> = {}): Ru
     command: ['python3', 'resnet50.py', '500', '1'],
     repetition: 1,
     status: 'RUN_STATUS_OK',
-    started_time_unix_ms: 1_700_000_000_000,
-    ended_time_unix_ms: 1_700_000_012_500,
+    started_time_unix_ms: SAMPLE_TIME_MS,
+    ended_time_unix_ms: SAMPLE_TIME_MS + 12_500,
     duration_ms: 12_500,
     exit_code: 0,
     signal: '',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validateBatch, validateNodeInfo } from '../../proto/validate-batch.js';
-import { sampleBatch, sampleCounter, sampleNodeInfo, sampleRun } from './sample-records.js';
+import { defaultBatchLimits, validateBatch, validateNodeInfo } from '../../proto/validate-batch.js';
+import { SAMPLE_TIME_MS, sampleBatch, sampleCounter, sampleNodeInfo, sampleRun } from './sample-records.js';
 
 describe('validateBatch', () => {
   it('accepts a well-formed batch', () => {
@@ -18,7 +18,7 @@ describe('validateBatch', () => {
     assert.equal(validateBatch(sampleBatch('{evil}', 1, ['a'])).ok, false);
     assert.deepEqual(validateBatch({ ...sampleBatch('n', 0, ['a']) }), { ok: false, reason: 'bad_seq', message: 'batch 0: seq must be a positive integer' });
     assert.deepEqual(validateBatch(sampleBatch('n', 2, [])), { ok: false, reason: 'empty_batch', message: 'batch 2: has no records' });
-    const big = validateBatch(sampleBatch('n', 3, ['a', 'b', 'c']), { maxRecordsPerBatch: 2, maxCountersPerRecord: 10, maxStringLength: 100 });
+    const big = validateBatch(sampleBatch('n', 3, ['a', 'b', 'c']), { ...defaultBatchLimits, maxRecordsPerBatch: 2 });
     assert.deepEqual(big, { ok: false, reason: 'too_many_records', message: 'batch 3: 3 records, more than the limit of 2' });
   });
 
@@ -29,7 +29,7 @@ describe('validateBatch', () => {
       [{ seq: 0, kind: 'run', run: sampleRun('a', { status: 'RUN_STATUS_UNSPECIFIED' }) }, /run\.status RUN_STATUS_UNSPECIFIED is not a run status/],
       [{ seq: 0, kind: 'run', run: sampleRun('a', { workload: 'x'.repeat(2000) }) }, /run\.workload is 2000 characters/],
       [{ seq: 0, kind: 'run', run: sampleRun('') }, /run\.run_id is empty/],
-      [{ kind: 'power_sample', power_sample: { source: 'ipmi-dcmi', sensor: 'system', time_unix_ms: 1, watts: Infinity, state: '' } }, /power_sample\.watts is Infinity/],
+      [{ kind: 'power_sample', power_sample: { source: 'ipmi-dcmi', sensor: 'system', time_unix_ms: SAMPLE_TIME_MS, watts: Infinity, state: '' } }, /power_sample\.watts is Infinity/],
       [{ seq: 0, kind: 'node_info', node_info: sampleNodeInfo('other') }, /node_info\.node_id "other" is not the batch's node "n"/],
     ];
     for (const [record, pattern] of cases) {
@@ -50,6 +50,16 @@ describe('validateBatch', () => {
     assert.match(JSON.stringify(numbered([7, 7], 7)), /bad_seq.*record 1: seq 7 is not above the one before \(7\)/);
     assert.match(JSON.stringify(numbered([7, 8], 9)), /bad_seq.*seq must be its last record's seq \(8\)/);
     assert.match(JSON.stringify(validateBatch({ ...sampleBatch('n', 1, ['a']), produced_records: -1 })), /produced_records must be a non-negative integer/);
+  });
+
+  it('refuses timestamps far in the future or the past, and records of unknown kinds, each with its reason', () => {
+    const now = SAMPLE_TIME_MS;
+    const at = (time: number) => validateBatch({ ...sampleBatch('n', 1, ['a']), records: [{ seq: 0, kind: 'run', run: sampleRun('a', { started_time_unix_ms: time }) }] }, defaultBatchLimits, now);
+    assert.deepEqual(at(now - 3_600_000), { ok: true });
+    assert.match(JSON.stringify(at(now + 2 * 86_400_000)), /bad_timestamp.*run\.started_time_unix_ms is .*, more than 1 day ahead of the collector's clock/);
+    assert.match(JSON.stringify(at(now - 500 * 86_400_000)), /bad_timestamp.*more than 400 days in the past/);
+    const unknown = validateBatch({ ...sampleBatch('n', 1, ['a']), records: [{ seq: 0 } as never] });
+    assert.equal(unknown.ok ? '' : unknown.reason, 'unknown_kind');
   });
 
   it('checks a Hello', () => {

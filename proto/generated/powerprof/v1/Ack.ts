@@ -7,6 +7,7 @@ export interface Ack {
   'code'?: (number);
   'message'?: (string);
   'duplicate'?: (boolean);
+  'retry_after_ms'?: (number | string | Long);
 }
 
 export interface Ack__Output {
@@ -14,4 +15,5 @@ export interface Ack__Output {
   'code': (number);
   'message': (string);
   'duplicate': (boolean);
+  'retry_after_ms': (number);
 }
