@@ -127,6 +127,7 @@ const runSchema = z
     no_perf: booleanText.default(false),
     perf_path: z.string().min(1).default('perf'),
     workload: z.string().regex(/^[\w.:-]{1,128}$/, 'must be 1-128 letters, digits, ".", ":", "_" or "-"').optional(),
+    workload_user: z.string().regex(/^[A-Za-z_][A-Za-z0-9._-]{0,31}\$?$/, 'must be a user name').optional(),
     flush_timeout: z.coerce.number().min(0).default(30),
     log_level: z.enum(LOG_LEVELS).default('info'),
   })
@@ -162,6 +163,7 @@ const runFlags = {
   'no-perf': { type: 'boolean' },
   'perf-path': { type: 'string' },
   workload: { type: 'string' },
+  'workload-user': { type: 'string' },
   'flush-timeout': { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },

@@ -31,6 +31,15 @@ const spoolOptionsHelp = `  --spool DIR           the durable spool: every recor
   --spool-fsync MODE    runs (default): run records are on disk before they
                         count, samples within a second; always: every record
   --retry-max-s S       the cap of the reconnect backoff; default 10        [retry_max_s]
+  --tls-ca FILE         talk TLS to the collector, trusting this CA (the system's
+                        roots with --tls-cert alone)                        [tls_ca]
+  --tls-cert FILE, --tls-key FILE   this node's client certificate (mTLS); the
+                        collector lets it write only as the node it names
+  --tls-server-name N   the name to check the collector's certificate against,
+                        when --collector is an address it does not carry
+  --token-file FILE     a bearer token for a collector with --tokens-file (mode
+                        0600), or POWERPROF_TOKEN; never sent in plaintext off
+                        loopback                                            [token_file]
 `;
 
 export const flushHelp = `Usage: powerprof-agent flush [options]
@@ -61,6 +70,9 @@ set as POWERPROF_<KEY>, e.g. POWERPROF_NODE_ID):
   --node-id ID          this node's name; default the hostname              [node_id]
   --workload NAME       the workload's name in metrics; default from COMMAND
                         ("python3 resnet50.py" -> resnet50)                 [workload]
+  --workload-user USER  run the workload as USER (an agent running as root; perf
+                        stays root and counts it through setpriv); without it,
+                        a root agent runs the workload as root, with a warning
 
 Runs:
   --repeat N            measured runs; default 1                            [repeat]
@@ -109,7 +121,7 @@ Power (sampled all through the experiment; energy per run over its perf window):
   --sdr-sensors LIST    the SDR sensors to read; their sum is the node's power
   --nvidia-smi-path PATH  default "nvidia-smi"
 
-Output:
+Output and delivery:
   --csv DIR             also write runs.csv, power.csv, counters.csv to DIR [csv]
 ${spoolOptionsHelp}  --flush-timeout S     at the end, wait this long for the collector to ack
                         everything (5 s at most after SIGINT or SIGTERM);

@@ -13,6 +13,7 @@ import { probePerf } from '../perf/probe-perf.js';
 import { RunJournal } from '../experiment/run-journal.js';
 import { startDelivery } from '../transport/delivery.js';
 import { workloadName } from '../workload/workload-name.js';
+import { resolveWorkloadUser } from '../workload/workload-user.js';
 
 const INTERRUPTED_FLUSH_S = 5;
 
@@ -27,6 +28,12 @@ export interface RunDependencies {
 
 /** `powerprof-agent run`: one experiment on this node, shipped to the collector. Returns the exit code. */
 export async function runCommand({ config, logger, proto, interrupt, terminal }: RunDependencies): Promise<number> {
+  const resolvedUser = config.workload_user === undefined ? undefined : resolveWorkloadUser(config.workload_user, process.getuid?.());
+  // The agent's own user (root, said explicitly) needs no switch.
+  const workloadUser = resolvedUser?.uid === process.getuid?.() ? undefined : resolvedUser;
+  if (resolvedUser === undefined && process.getuid?.() === 0) {
+    logger.warn('the workload runs as root; --workload-user USER runs it as an unprivileged user (perf still counts it)');
+  }
   const perfVersion = await checkPerf(config, logger);
   const nodeInfo = await collectNodeInfo(config.node_id, perfVersion ?? '', logger);
   const resolved = resolveEvents(config.events, nodeInfo.arch);
@@ -77,6 +84,7 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
       intervalMs: config.interval_ms,
       timeoutMs: config.timeout * 1000,
       killGraceMs: config.kill_grace * 1000,
+      workloadUser,
       itemsKey: config.items_key,
       sysfsRoot: config.sysfs_root,
       power,

@@ -7,6 +7,7 @@ import type { IntervalRows } from '../perf/interval-tail.js';
 import { readNodeFingerprint } from '../node-info/node-fingerprint.js';
 import type { PowerMeasurement } from '../power/power-measurement.js';
 import { runWorkload, type PerfSpec } from '../workload/run-workload.js';
+import type { WorkloadUser } from '../workload/workload-user.js';
 import { buildRunRecord, toCounterValue } from './build-run-record.js';
 import type { StartedRun } from './run-journal.js';
 import { nextRun, type MeasuredRun, type RepeatOptions } from './repeat-policy.js';
@@ -22,6 +23,8 @@ export interface ExperimentPlan {
   intervalMs: number;
   timeoutMs: number;
   killGraceMs: number;
+  /** Run the workload as this user (an agent running as root). */
+  workloadUser?: WorkloadUser | undefined;
   itemsKey: string;
   sysfsRoot: string;
   /** Energy per run and the idle baseline, when a power source works here. */
@@ -99,7 +102,7 @@ export async function runExperiment(plan: ExperimentPlan, node: NodeInfo, sinks:
       started_time_unix_ms: Date.now(),
       fingerprint,
     });
-    const outcome = await runWorkload({ command, args, timeoutMs: plan.timeoutMs, killGraceMs: plan.killGraceMs }, perf, interrupt);
+    const outcome = await runWorkload({ command, args, timeoutMs: plan.timeoutMs, killGraceMs: plan.killGraceMs, user: plan.workloadUser }, perf, interrupt);
     const built = buildRunRecord(outcome, {
       runId,
       experimentId,

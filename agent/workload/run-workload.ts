@@ -9,6 +9,7 @@ import { reapedChildrenCpuTime } from './children-cpu-time.js';
 import { reapGroup, signalGroup } from './process-group.js';
 import { signalFromPerfStderr } from './signal-names.js';
 import { WorkloadMetricsCollector } from './workload-metrics.js';
+import { asUser, userEnvironment, type WorkloadUser } from './workload-user.js';
 
 export type RunStatusWord = 'ok' | 'failed' | 'killed' | 'timed_out' | 'interrupted' | 'error';
 
@@ -19,6 +20,8 @@ export interface WorkloadSpec {
   timeoutMs: number;
   /** After SIGTERM, how long the workload's process group has before SIGKILL. */
   killGraceMs: number;
+  /** Run the workload as this user (the agent is root); perf stays root. */
+  user?: WorkloadUser | undefined;
 }
 
 export interface PerfSpec {
@@ -60,8 +63,9 @@ const GROUP_POLL_MS = 50;
 export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined, interrupt: AbortSignal): Promise<WorkloadOutcome> {
   const outputDir = perf === undefined ? undefined : await mkdtemp(join(tmpdir(), 'powerprof-perf-'));
   const perfOutput = outputDir === undefined ? undefined : join(outputDir, 'perf-stat.csv');
+  const workload = spec.user === undefined ? { command: spec.command, args: spec.args } : asUser(spec.user, spec.command, spec.args);
   const [file, args] =
-    perf === undefined || perfOutput === undefined ? [spec.command, spec.args] : [perf.perfPath, [...perfStatArgs(perf, perfOutput), '--', spec.command, ...spec.args]];
+    perf === undefined || perfOutput === undefined ? [workload.command, workload.args] : [perf.perfPath, [...perfStatArgs(perf, perfOutput), '--', workload.command, ...workload.args]];
   const intervals: IntervalRows[] = [];
   const tail =
     perf !== undefined && perfOutput !== undefined && perf.intervalMs > 0
@@ -77,7 +81,8 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
   const startedAt = performance.now();
   tail?.start();
   // perf prints "3202,39" in a decimal-comma locale, which CSV cannot tell from two fields.
-  const environment = perf === undefined ? process.env : { ...process.env, LC_NUMERIC: 'C' };
+  const base = spec.user === undefined ? process.env : userEnvironment(spec.user, process.env);
+  const environment = perf === undefined ? base : { ...base, LC_NUMERIC: 'C' };
   const ended = await spawnAndWait(file, args, environment, spec, interrupt, (chunk) => metrics.push(chunk));
   const durationMs = performance.now() - startedAt;
   const endedTimeUnixMs = Date.now();
@@ -222,13 +227,18 @@ function classify(ended: Ended, spec: WorkloadSpec, underPerf: boolean): Pick<Wo
   if (ended.interrupted) {
     return { status: 'interrupted', exitCode: null, signal: 'SIGTERM', error: 'the agent was stopped during the run' };
   }
+  // setpriv (--workload-user) says so and exits 127 when the workload cannot be started.
+  const notStarted = spec.user === undefined ? null : /setpriv: failed to execute (.*)/.exec(ended.stderrTail);
+  if (ended.code === 127 && notStarted !== null) {
+    return { status: 'error', exitCode: null, signal: '', error: `failed to start "${commandText}": ${notStarted[1]!.trim()}` };
+  }
   if (underPerf) {
     // perf exits 255 when the workload cannot be started, and 0 when it was killed by a signal.
     const failed = /Workload failed: (.*)/.exec(ended.stderrTail);
     if (ended.code === 255 && failed) {
       return { status: 'error', exitCode: null, signal: '', error: `failed to start "${commandText}": ${failed[1]!.trim()}` };
     }
-    const signal = ended.signal ?? signalFromPerfStderr(ended.stderrTail, spec.command);
+    const signal = ended.signal ?? signalFromPerfStderr(ended.stderrTail, spec.user === undefined ? spec.command : 'setpriv');
     if (signal !== undefined && signal !== null) {
       return { status: 'killed', exitCode: null, signal, error: `ended by ${signal}` };
     }
