@@ -42,10 +42,24 @@ export function parsePerfStat(text: string): PerfStatParse {
       continue;
     }
     const row = isCsvLine(line) ? parseCsvLine(line) : parseHumanLine(line, decimalMark);
-    if (row) rows.push(row);
+    if (row && isReadable(row)) rows.push(row);
   }
   if (rows.length > 0) return { ok: true, rows };
   return { ok: false, error: describeFailure(lines) };
+}
+
+/**
+ * A row whose count or running share did not read as a finite number (a
+ * mangled line, a locale mixed up) is not a row; optional figures that did
+ * not read are left out.
+ */
+function isReadable(row: PerfStatRow): boolean {
+  if (row.value !== null && !Number.isFinite(row.value)) return false;
+  if (!Number.isFinite(row.running_percent)) return false;
+  for (const field of ['time_s', 'variance_percent', 'metric_value'] as const) {
+    if (row[field] !== undefined && !Number.isFinite(row[field])) delete row[field];
+  }
+  return true;
 }
 
 /** perf's own words when it reported an error, else the first line it printed. */

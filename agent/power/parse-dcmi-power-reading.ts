@@ -38,7 +38,11 @@ export function parseDcmiPowerReading(text: string): DcmiParse {
   for (const [field, label] of Object.entries(LABELS) as Array<[keyof typeof LABELS, string]>) {
     const line = lines.find((l) => l.startsWith(label));
     const match = line === undefined ? null : /(-?\d+)\s+Watts\s*$/.exec(line);
-    if (match) values[field] = Number(match[1]);
+    if (!match) continue;
+    // ipmitool prints these 16-bit fields unsigned: anything else is not a reading.
+    const watts = Number(match[1]);
+    if (!Number.isSafeInteger(watts) || watts < 0) return { ok: false, error: `not a DCMI power reading: impossible value in "${line}"` };
+    values[field] = watts;
   }
   const stateLine = lines.find((l) => l.startsWith('Power reading state is:'));
   const state = stateLine === undefined ? undefined : /\b(activated|deactivated)\b/.exec(stateLine)?.[1];
@@ -65,9 +69,9 @@ function samplingPeriodMs(lines: string[]): number | null {
   if (line === undefined) return null;
   const period = line.slice(line.indexOf('Sampling period:') + 'Sampling period:'.length).trim();
   const milliseconds = /^(\d+)\s+Milliseconds/.exec(period);
-  if (milliseconds) return Number(milliseconds[1]);
   const seconds = /^(\d+)\s+Seconds/.exec(period);
-  if (seconds) return Number(seconds[1]) * 1000;
+  const ms = milliseconds ? Number(milliseconds[1]) : seconds ? Number(seconds[1]) * 1000 : Number.NaN;
+  if (Number.isSafeInteger(ms)) return ms;
   return null; // "Unknown (0x1388) ": the raw value is not the period
 }
 

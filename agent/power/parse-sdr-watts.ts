@@ -3,7 +3,8 @@
  * (name | reading | status), `sdr elist` and `sdr type` (name | id | status
  * | entity | reading), and `sensor` (name | value | unit | status | ...).
  * Pure. Sensors without a reading ("no reading", "disabled", "0x00", an
- * empty cell, "Presence detected") are skipped, never 0 W.
+ * empty cell, "Presence detected") are skipped, never 0 W; so are readings
+ * no power can have (negative: a BMC's unset or signed-garbage value).
  */
 
 export interface SdrWatts {
@@ -36,9 +37,10 @@ function wattsOf(cells: string[]): number | undefined {
   // `sdr list` (3 columns) and `sdr elist`/`sdr type` (5): "225 Watts" or "225 Watts, Presence detected".
   const reading = cells.length >= 5 ? cells[4]! : cells[1]!;
   const match = /^(-?\d+(?:\.\d+)?)\s+Watts\b/.exec(reading);
-  return match ? Number(match[1]) : undefined;
+  return match ? number(match[1]!) : undefined;
 }
 
 function number(text: string): number | undefined {
-  return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : undefined;
+  const value = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
 }

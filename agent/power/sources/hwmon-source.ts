@@ -48,9 +48,10 @@ export function hwmonSource(sysfsRoot: string): PowerSource {
       if (code === 'ENODATA' || code === 'EIO' || code === 'EAGAIN') return undefined;
       throw new SourceError(`cannot read ${file}: ${code ?? (error as Error).message}`);
     }
-    // Never take an unreadable value for 0: a counter would seem to wrap.
-    if (!/^-?\d+$/.test(text.trim())) return undefined;
+    // Never take an unreadable value for 0 (a counter would seem to wrap), nor a negative or endless one.
+    if (!/^\d+$/.test(text.trim())) return undefined;
     const value = Number(text.trim());
+    if (!Number.isSafeInteger(value)) return undefined;
     return sensor.energyFile !== undefined ? { sensor: sensor.sensor, energyJoules: value / 1e6 } : { sensor: sensor.sensor, watts: value / 1e6 };
   };
 

@@ -24,7 +24,7 @@ export function raplSource(sysfsRoot: string): PowerSource {
       const parent = /^intel-rapl:(\d+):\d+$/.exec(entry);
       const parentName = parent ? (await readFile(join(powercap, `intel-rapl:${parent[1]}`, 'name'), 'utf8').catch(() => '')).trim() : '';
       const rangeText = await readFile(join(path, 'max_energy_range_uj'), 'utf8').catch(() => '');
-      found.push({ path, sensor: parentName === '' ? name : `${parentName}/${name}`, rangeJoules: rangeText.trim() === '' ? undefined : Number(rangeText) / 1e6 });
+      found.push({ path, sensor: parentName === '' ? name : `${parentName}/${name}`, rangeJoules: /^\d+$/.test(rangeText.trim()) && Number.isSafeInteger(Number(rangeText.trim())) ? Number(rangeText) / 1e6 : undefined });
     }
     return found;
   };
@@ -43,7 +43,7 @@ export function raplSource(sysfsRoot: string): PowerSource {
       throw new SourceError(`cannot read ${join(zone.path, 'energy_uj')}: ${code ?? (error as Error).message}`);
     }
     // Never take an unreadable value for 0 J: the next reading would look like a wraparound.
-    if (!/^\d+$/.test(text.trim())) return undefined;
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text.trim()))) return undefined;
     return { sensor: zone.sensor, energyJoules: Number(text) / 1e6, ...(zone.rangeJoules === undefined ? {} : { energyRangeJoules: zone.rangeJoules }) };
   };
 

@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readd
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { encodeEntry } from '../../../agent/spool/spool-entry.js';
 import { Spool, type SpoolOptions } from '../../../agent/spool/spool.js';
 import type { Record as RecordInput } from '../../../proto/generated/powerprof/v1/Record.js';
@@ -174,6 +175,31 @@ describe('Spool: a durable, segmented log of records', () => {
     const reopened = open(directory);
     assert.deepEqual(readAll(reopened).map((r) => r.id), ['orphan', 'w101']);
     reopened.close();
+  });
+
+  it('any bytes in a segment (fast-check): the spool opens, keeps the whole records before the damage, counts the rest', () => {
+    const directory = spoolDir();
+    const spool = open(directory);
+    spool.append([{ run: sampleRun('before') }]);
+    spool.close();
+    const path = join(directory, segmentFiles(directory)[0]!);
+    const good = readFileSync(path);
+    let tornBefore = 0;
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 4096 }), (noise) => {
+        writeFileSync(path, Buffer.concat([good, noise]));
+        const reopened = open(directory);
+        try {
+          const ids = readAll(reopened).map((r) => r.id);
+          assert.equal(ids[0], 'before');
+          assert.ok(reopened.tornBytes - tornBefore <= noise.length, 'only the noise is cut');
+          tornBefore = reopened.tornBytes;
+        } finally {
+          reopened.close();
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("refuses another node's spool", () => {

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { loadIngestProto } from '../../proto/load-ingest-proto.js';
+import type { Batch, Record } from '../../proto/records.js';
+import { defaultBatchLimits, validateBatch } from '../../proto/validate-batch.js';
+import { SAMPLE_TIME_MS, sampleCounter, sampleNodeInfo, sampleRun } from './sample-records.js';
+
+/**
+ * Property-based tests of ingest validation: whatever a client sends that
+ * decodes, validation answers (accept, or refuse with a reason and a
+ * sentence) and never throws; and what it accepts is clean: finite
+ * numbers, no negative power, timestamps in the window, bounded strings.
+ */
+
+const RUNS = Number(process.env.POWERPROF_FUZZ_RUNS ?? 300);
+const proto = loadIngestProto();
+const decodeBatch = proto.Ingest.service.Push.requestDeserialize as (bytes: Buffer) => Batch;
+const encodeBatch = proto.Ingest.service.Push.requestSerialize as (batch: unknown) => Buffer;
+
+// Mostly plausible values, so that batches are accepted as often as refused; the rest hostile.
+const number = fc.oneof(
+  { weight: 12, arbitrary: fc.double({ min: 0, max: 1e9, noNaN: true }) },
+  { weight: 1, arbitrary: fc.oneof(fc.double(), fc.constantFrom(Number.NaN, Infinity, -Infinity, -1, 1e308, -0), fc.integer()) },
+);
+const percent = fc.oneof({ weight: 12, arbitrary: fc.constant(100) }, { weight: 1, arbitrary: number });
+const text = fc.oneof(
+  { weight: 12, arbitrary: fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/) },
+  { weight: 1, arbitrary: fc.oneof(fc.string(), fc.string({ minLength: 1000, maxLength: 3000 }), fc.constantFrom('', '{evil}', 'a\nb', '"', '\\')) },
+);
+const time = fc.oneof(
+  { weight: 12, arbitrary: fc.constant(SAMPLE_TIME_MS) },
+  { weight: 1, arbitrary: fc.oneof(fc.integer({ min: -1, max: 2 ** 52 }), fc.constantFrom(0, SAMPLE_TIME_MS + 10 * 86_400_000, 946_684_800_000)) },
+);
+
+const record: fc.Arbitrary<Record> = fc.oneof(
+  fc.record({ event: text, value: number, running: percent, status: fc.constantFrom('COUNTER_STATUS_COUNTED', 'COUNTER_STATUS_NOT_SUPPORTED', 'BOGUS') }).chain((c) =>
+    fc.record({ duration: number, started: time, energy: fc.option(number, { nil: undefined }), workload: text, metric: number }).map(
+      (r): Record => ({
+        seq: 0,
+        kind: 'run',
+        run: sampleRun('r', {
+          duration_ms: r.duration,
+          started_time_unix_ms: r.started,
+          workload: r.workload,
+          counters: [sampleCounter(c.event, c.value, { running_percent: c.running, status: c.status as never })],
+          workload_metrics: { [c.event.slice(0, 70)]: r.metric },
+          ...(r.energy === undefined ? {} : { energy_joules: r.energy }),
+        }),
+      }),
+    ),
+  ),
+  fc.record({ watts: number, min: number, time, source: text, sensor: text }).map(
+    (p): Record => ({ seq: 0, kind: 'power_sample', power_sample: { source: p.source, sensor: p.sensor, time_unix_ms: p.time, watts: p.watts, min_watts: p.min, state: '', read_started_unix_ms: 0, read_ended_unix_ms: 0, stale: false } as never }),
+  ),
+  fc.record({ time_s: number, run_id: text }).map((i): Record => ({ seq: 0, kind: 'counter_interval', counter_interval: { run_id: i.run_id, time_s: i.time_s, counters: [] } })),
+  fc.record({ node: text, time }).map((n): Record => ({ seq: 0, kind: 'node_info', node_info: sampleNodeInfo(n.node, { time_unix_ms: n.time }) })),
+);
+
+const batch: fc.Arbitrary<Batch> = fc
+  .record({
+    node: fc.oneof({ weight: 12, arbitrary: fc.constant('n') }, { weight: 1, arbitrary: text }),
+    seq: fc.oneof({ weight: 12, arbitrary: fc.integer({ min: 1, max: 100 }) }, { weight: 1, arbitrary: number }),
+    records: fc.array(record, { maxLength: 5 }),
+    numbered: fc.boolean(),
+  })
+  .map(({ node, seq, records, numbered }) => ({
+    node_id: node,
+    // Numbered records: the batch's seq is its last record's, mostly.
+    seq: numbered && records.length > 0 && seq % 7 !== 0 ? records.length : seq,
+    records: numbered ? records.map((r, i) => ({ ...r, seq: i + 1 })) : records,
+    produced_records: 0,
+    dropped_records: 0,
+  }));
+
+function assertClean(value: unknown, path: string): void {
+  if (typeof value === 'number') {
+    assert.ok(Number.isFinite(value), `${path} is ${value}`);
+    if (/watts|joules|duration|_cpu_s/.test(path)) assert.ok(value >= 0 || /dynamic/.test(path), `${path} is ${value}`);
+    if (/unix_ms/.test(path) && value !== 0) assert.ok(value <= SAMPLE_TIME_MS + 4_000_000 + defaultBatchLimits.maxFutureMs, `${path} is in the future`);
+  } else if (typeof value === 'string') {
+    assert.ok(value.length <= defaultBatchLimits.maxStringLength, `${path} is ${value.length} characters`);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) assertClean(inner, `${path}.${key}`);
+  }
+}
+
+describe('ingest validation fuzzing (fast-check)', () => {
+  it('never throws; refuses with a reason and a sentence; accepts only clean records', () => {
+    const outcomes = { accepted: 0, refused: 0 };
+    fc.assert(
+      fc.property(batch, (candidate) => {
+        const result = validateBatch(candidate);
+        outcomes[result.ok ? 'accepted' : 'refused']++;
+        if (!result.ok) {
+          assert.match(result.reason, /^[a-z_]+$/);
+          assert.ok(result.message.startsWith(`batch ${candidate.seq}`), result.message);
+        } else {
+          for (const [i, r] of candidate.records.entries()) assertClean(r[r.kind!], `records[${i}].${r.kind}`);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    assert.ok(outcomes.accepted > 0 && outcomes.refused > 0, `both outcomes happen: ${JSON.stringify(outcomes)}`);
+  });
+
+  it('bytes off the wire: whatever decodes as a batch is answered without an exception', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 2000 }), batch.map((b) => new Uint8Array(encodeBatch(b)))), fc.integer({ min: 0, max: 50 }), (bytes, flip) => {
+        const mutated = Buffer.from(bytes);
+        if (mutated.length > 0) mutated[flip % mutated.length] = mutated[flip % mutated.length]! ^ 0xff;
+        let decoded: Batch;
+        try {
+          decoded = decodeBatch(mutated);
+        } catch {
+          return; // gRPC answers a message that does not decode itself; it never reaches validation
+        }
+        const result = validateBatch(decoded);
+        assert.equal(typeof result.ok, 'boolean');
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
