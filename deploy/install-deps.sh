@@ -17,6 +17,8 @@ if [ "${1:-}" = "--test" ]; then
   [ -f /usr/include/OpenIPMI/mcserv.h ] || missing="$missing libopenipmi-dev"
   command -v gcc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
   command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+  command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+  command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 fi
 
 if [ -n "$missing" ]; then
