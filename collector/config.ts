@@ -17,7 +17,11 @@ export class UsageError extends Error {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/;
 const booleanText = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
-const redisUrl = z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379');
+const redisUrl = z
+  .string()
+  .regex(/^rediss?:\/\/[^,]+(,\s*rediss?:\/\/[^,]+)*$/, 'must be a redis:// or rediss:// URL (with --redis-cluster, a comma-separated list of seed nodes)')
+  .default('redis://127.0.0.1:6379');
+const redisCluster = booleanText.default(false);
 const keyPrefix = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').default('powerprof');
 
 const serveSchema = z
@@ -25,6 +29,7 @@ const serveSchema = z
     grpc_listen: z.string().regex(HOST_PORT, 'must be HOST:PORT').default('127.0.0.1:50051'),
     metrics_listen: z.string().regex(HOST_PORT, 'must be HOST:PORT').default('127.0.0.1:9464'),
     redis: redisUrl,
+    redis_cluster: redisCluster,
     key_prefix: keyPrefix,
     retention_maxlen: z.coerce.number().int().min(0).default(1_000_000),
     max_records_per_batch: z.coerce.number().int().min(1).default(10_000),
@@ -55,10 +60,10 @@ const serveSchema = z
     }
   });
 
-const exportSchema = z.object({ redis: redisUrl, key_prefix: keyPrefix, out: z.string().min(1), log_level: z.enum(LOG_LEVELS).default('info') }).strict();
+const exportSchema = z.object({ redis: redisUrl, redis_cluster: redisCluster, key_prefix: keyPrefix, out: z.string().min(1), log_level: z.enum(LOG_LEVELS).default('info') }).strict();
 
 const reportSchema = z
-  .object({ redis: redisUrl, key_prefix: keyPrefix, from: z.string().min(1).optional(), out: z.string().min(1), log_level: z.enum(LOG_LEVELS).default('info') })
+  .object({ redis: redisUrl, redis_cluster: redisCluster, key_prefix: keyPrefix, from: z.string().min(1).optional(), out: z.string().min(1), log_level: z.enum(LOG_LEVELS).default('info') })
   .strict();
 
 export type ReportConfig = Readonly<z.infer<typeof reportSchema>>;
@@ -70,6 +75,7 @@ const serveFlags = {
   'grpc-listen': { type: 'string' },
   'metrics-listen': { type: 'string' },
   redis: { type: 'string' },
+  'redis-cluster': { type: 'boolean' },
   'key-prefix': { type: 'string' },
   'retention-maxlen': { type: 'string' },
   'max-records-per-batch': { type: 'string' },
@@ -90,6 +96,7 @@ const serveFlags = {
 const exportFlags = {
   config: { type: 'string' },
   redis: { type: 'string' },
+  'redis-cluster': { type: 'boolean' },
   'key-prefix': { type: 'string' },
   out: { type: 'string' },
   'log-level': { type: 'string' },
@@ -99,6 +106,7 @@ const exportFlags = {
 const reportFlags = {
   config: { type: 'string' },
   redis: { type: 'string' },
+  'redis-cluster': { type: 'boolean' },
   'key-prefix': { type: 'string' },
   from: { type: 'string' },
   out: { type: 'string' },

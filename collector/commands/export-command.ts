@@ -15,7 +15,7 @@ export interface ExportSummary {
 
 /** `powerprof-collector export`: every node's records from Redis into runs.csv, power.csv, counters.csv. */
 export async function exportCommand(config: ExportConfig, logger: Logger): Promise<ExportSummary> {
-  const { nodes, runs, samples, intervals } = await readAllRecords(config.redis, config.key_prefix);
+  const { nodes, runs, samples, intervals } = await readAllRecords(config.redis, config.key_prefix, config.redis_cluster);
   await mkdir(config.out, { recursive: true });
   await writeFile(join(config.out, 'runs.csv'), runsCsv(runs));
   await writeFile(join(config.out, 'power.csv'), powerCsv(samples));

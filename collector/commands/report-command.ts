@@ -19,7 +19,7 @@ export async function reportCommand(config: ReportConfig, logger: Logger): Promi
 }
 
 async function fromRedis(config: ReportConfig): Promise<ReportInput> {
-  const { nodes, runs, samples } = await readAllRecords(config.redis, config.key_prefix);
+  const { nodes, runs, samples } = await readAllRecords(config.redis, config.key_prefix, config.redis_cluster);
   const warning = architectureWarning(runs);
   const meanings = new Map<string, { arch: string; event: string; countedAs: string }>();
   for (const { run } of runs) {

@@ -1,6 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import { defaultBatchLimits } from '../../proto/validate-batch.js';
@@ -11,6 +10,7 @@ import { CollectorMetrics } from '../metrics/collector-metrics.js';
 import { startMetricsServer } from '../metrics/metrics-server.js';
 import { loadWebConfig } from '../metrics/web-config.js';
 import { RecordStore } from '../queue/record-store.js';
+import { createRedisClient, type RedisClient } from '../queue/redis-connection.js';
 import { loadTokenFile } from '../auth/token-file.js';
 import { serverCredentials } from '../auth/server-credentials.js';
 import { LabelBudget } from '../ingest/label-budget.js';
@@ -36,7 +36,7 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
   const tokens = config.tokens_file === undefined ? undefined : loadTokenFile(config.tokens_file);
   // Fail fast instead of queueing while Redis is away: an unwritten batch must not be acked,
   // and the agent keeps it until a later try succeeds.
-  const redis = new Redis(config.redis, {
+  const redis = createRedisClient(config.redis, config.redis_cluster, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: 5_000,
@@ -131,7 +131,7 @@ function warnAboutExposure(config: ServeConfig, logger: Logger): void {
 }
 
 /** Resolves true once Redis is ready, false after waitMs. */
-function becameReady(redis: Redis, waitMs: number): Promise<boolean> {
+function becameReady(redis: RedisClient, waitMs: number): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => {

@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
 import type { NodeCounterInterval, NodePowerSample, NodeRun } from '../../proto/csv-tables.js';
 import type { CounterInterval, NodeInfo, PowerSample, RunRecord } from '../../proto/records.js';
+import { createRedisClient } from '../queue/redis-connection.js';
 import { RecordStore } from '../queue/record-store.js';
 import { redisKeys } from '../queue/redis-keys.js';
 
@@ -12,8 +12,8 @@ export interface AllRecords {
 }
 
 /** Every node's records from Redis, for export and report; fails clearly when Redis is not there. */
-export async function readAllRecords(redisUrl: string, keyPrefix: string): Promise<AllRecords> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+export async function readAllRecords(redisUrl: string, keyPrefix: string, cluster = false): Promise<AllRecords> {
+  const redis = createRedisClient(redisUrl, cluster, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
   let connectionError: Error | undefined;
   redis.on('error', (error: Error) => (connectionError ??= error));
   try {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
 import type { Record } from '../../proto/records.js';
 import type { RedisKeys } from './redis-keys.js';
@@ -34,7 +34,6 @@ export interface StoredRecord {
   data: unknown;
 }
 
-type RedisClient = Redis | Cluster;
 type AppendBatchCommand = (seqKey: string, streamKey: string, countsKey: string, ...args: (string | number)[]) => Promise<[number, number, number, number, number, number, number]>;
 
 const appendBatchLua = readFileSync(join(repositoryRoot, 'collector/queue/append-batch.lua'), 'utf8');

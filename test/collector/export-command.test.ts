@@ -30,7 +30,7 @@ describe('export', () => {
     let logText = '';
     logs.on('data', (chunk: Buffer) => (logText += chunk.toString()));
     const out = mkdtempSync(join(tmpdir(), 'powerprof-export-'));
-    const summary = await exportCommand({ redis: shared.server.url, key_prefix: prefix, out, log_level: 'info' }, pino(logs));
+    const summary = await exportCommand({ redis: shared.server.url, redis_cluster: false, key_prefix: prefix, out, log_level: 'info' }, pino(logs));
     assert.deepEqual(summary, { nodes: 2, runs: 2, powerSamples: 0, counterIntervals: 0 });
     const lines = readFileSync(join(out, 'runs.csv'), 'utf8').trimEnd().split('\n');
     assert.deepEqual(lines.slice(1).map((line) => line.split(',').slice(0, 2)), [['p9', 'p9-run'], ['x86', 'x86-run']]);
@@ -40,7 +40,7 @@ describe('export', () => {
 
   it('says clearly when Redis cannot be reached', async () => {
     await assert.rejects(
-      exportCommand({ redis: 'redis://127.0.0.1:1', key_prefix: 'x', out: mkdtempSync(join(tmpdir(), 'powerprof-export-')), log_level: 'silent' }, pino({ level: 'silent' })),
+      exportCommand({ redis: 'redis://127.0.0.1:1', redis_cluster: false, key_prefix: 'x', out: mkdtempSync(join(tmpdir(), 'powerprof-export-')), log_level: 'silent' }, pino({ level: 'silent' })),
       /^Error: cannot connect to Redis at redis:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/,
     );
   });

@@ -67,7 +67,7 @@ describe('report', () => {
       await store.append(node, 1, [{ seq: 0, kind: 'node_info', node_info: sampleNodeInfo(node, { arch }) }, ...runs.map((run) => ({ seq: 0, kind: 'run' as const, run })), ...samples.map((power_sample) => ({ seq: 0, kind: 'power_sample' as const, power_sample }))]);
     }
     const out = join(mkdtempSync(join(tmpdir(), 'powerprof-report-')), 'report.html');
-    await reportCommand({ redis: shared.server.url, key_prefix: prefix, out, log_level: 'silent' }, silent);
+    await reportCommand({ redis: shared.server.url, redis_cluster: false, key_prefix: prefix, out, log_level: 'silent' }, silent);
 
     const html = readFileSync(out, 'utf8');
     assert.doesNotMatch(html, /<script|<link|<img|url\(|@import/i, 'nothing is loaded when the report is opened');
@@ -102,10 +102,10 @@ describe('report', () => {
     writeFileSync(join(folder, 'runs.csv'), runsCsv(runs.map((run) => ({ node: 'p9-node1', run }))));
     writeFileSync(join(folder, 'power.csv'), powerCsv(samples.map((sample) => ({ node: 'p9-node1', sample }))));
     const out = join(folder, 'report.html');
-    await reportCommand({ redis: 'redis://127.0.0.1:1', key_prefix: 'x', from: folder, out, log_level: 'silent' }, silent);
+    await reportCommand({ redis: 'redis://127.0.0.1:1', redis_cluster: false, key_prefix: 'x', from: folder, out, log_level: 'silent' }, silent);
     const html = readFileSync(out, 'utf8');
     assert.match(html, /data-title="Cycles"/);
     assert.match(html, /data-title="Power over time"/);
-    await assert.rejects(reportCommand({ redis: 'redis://127.0.0.1:1', key_prefix: 'x', from: join(folder, 'nope'), out, log_level: 'silent' }, silent), /cannot read .*nope\/runs\.csv \(an export folder holds runs\.csv and power\.csv\): ENOENT/);
+    await assert.rejects(reportCommand({ redis: 'redis://127.0.0.1:1', redis_cluster: false, key_prefix: 'x', from: join(folder, 'nope'), out, log_level: 'silent' }, silent), /cannot read .*nope\/runs\.csv \(an export folder holds runs\.csv and power\.csv\): ENOENT/);
   });
 });

@@ -9,6 +9,7 @@ export async function startTestCollector(redisUrl: string, overrides: Partial<Se
     grpc_listen: '127.0.0.1:0',
     metrics_listen: '127.0.0.1:0',
     redis: redisUrl,
+    redis_cluster: false,
     key_prefix: `test-${randomUUID().slice(0, 8)}`,
     retention_maxlen: 0,
     max_records_per_batch: 10_000,
