@@ -42,6 +42,8 @@ const serveSchema = z
     node_rate_limit: z.coerce.number().positive().default(20_000),
     node_burst: z.coerce.number().int().positive().default(200_000),
     max_label_values: z.coerce.number().int().positive().default(1_000),
+    max_inflight_records: z.coerce.number().int().positive().default(200_000),
+    node_expiry_s: z.coerce.number().positive().default(86_400),
     insecure: booleanText.default(false),
     log_level: z.enum(LOG_LEVELS).default('info'),
   })
@@ -88,6 +90,8 @@ const serveFlags = {
   'node-rate-limit': { type: 'string' },
   'node-burst': { type: 'string' },
   'max-label-values': { type: 'string' },
+  'max-inflight-records': { type: 'string' },
+  'node-expiry-s': { type: 'string' },
   insecure: { type: 'boolean' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },

@@ -57,6 +57,15 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
   }
 
   const metrics = new CollectorMetrics();
+  const labelBudget = new LabelBudget(config.max_label_values);
+  // Series of nodes silent past --node-expiry-s are removed, so a changing fleet does not grow them for ever.
+  const expiry = setInterval(() => {
+    void metrics.forgetSilentNodes(config.node_expiry_s * 1000).then((nodes) => {
+      for (const node of nodes) labelBudget.forget(node);
+      if (nodes.length > 0) logger.info({ nodes, silentS: config.node_expiry_s }, 'removed the metric series of silent nodes');
+    });
+  }, Math.min(60_000, (config.node_expiry_s * 1000) / 4));
+  expiry.unref();
   const store = new RecordStore(redis, redisKeys(config.key_prefix), config.retention_maxlen);
   // gRPC itself cuts off at twice the limit (memory); between the two, a batch is refused politely and counted.
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 2 * config.max_message_bytes });
@@ -69,7 +78,8 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
     maxBatchBytes: config.max_message_bytes,
     access: { clientCertificates: config.tls_ca !== undefined, tokens },
     rateLimiter: new NodeRateLimiter(config.node_rate_limit, config.node_burst),
-    labelBudget: new LabelBudget(config.max_label_values),
+    labelBudget,
+    maxInflightRecords: config.max_inflight_records,
     collectorVersion,
   });
   warnAboutExposure(config, logger);
@@ -103,6 +113,7 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
     shutdown: () =>
       (shuttingDown ??= (async () => {
         setServing(false);
+        clearInterval(expiry);
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => {
             server.forceShutdown();

@@ -20,8 +20,15 @@ export interface IngestDependencies {
   access: AccessPolicy;
   rateLimiter: NodeRateLimiter;
   labelBudget: LabelBudget;
+  /** Records received and not yet acked, over all streams, past which new batches are refused for a while. */
+  maxInflightRecords: number;
   collectorVersion: string;
 }
+
+/** Batches one stream may have waiting before it is paused: HTTP/2 flow control then holds the sender. */
+const MAX_WAITING_PER_STREAM = 8;
+/** What an overloaded collector asks agents to wait. */
+const OVERLOAD_RETRY_MS = 1_000;
 
 /**
  * The Ingest service: Hello and Push. Batches of one stream are handled one
@@ -42,6 +49,8 @@ const wireBytes = new WeakMap<object, number>();
 
 export function addIngestService(server: grpc.Server, deps: IngestDependencies): IngestService {
   const streams = new Set<PushStream>();
+  const load: Load = { inflightRecords: 0 };
+  deps.metrics.trackInflight(() => load.inflightRecords);
   const definition = deps.proto.Ingest.service;
   const push = definition.Push;
   const service: grpc.ServiceDefinition = {
@@ -63,7 +72,7 @@ export function addIngestService(server: grpc.Server, deps: IngestDependencies):
       );
     },
     Push: (call: grpc.ServerDuplexStream<Batch, Ack>) => {
-      const stream = openPush(call, deps);
+      const stream = openPush(call, deps, load);
       streams.add(stream);
       call.once('close', () => streams.delete(stream));
     },
@@ -94,7 +103,18 @@ interface PushStream {
   drain(): Promise<void>;
 }
 
-function openPush(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDependencies): PushStream {
+interface Load {
+  inflightRecords: number;
+}
+
+/**
+ * Backpressure, so that memory stays bounded when Redis is slower than the
+ * agents: a stream with too many batches waiting is paused (gRPC flow
+ * control holds the sender), and while the collector as a whole holds too
+ * many unwritten records, new batches are answered RESOURCE_EXHAUSTED with a
+ * wait instead of being queued.
+ */
+function openPush(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDependencies, load: Load): PushStream {
   let chain = Promise.resolve();
   let failed = false;
   const fail = (error: grpc.ServiceError): void => {
@@ -104,16 +124,28 @@ function openPush(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDepende
   };
   const caller = identifyCaller(call, deps.access);
   if (!caller.ok) fail(refusal(deps, caller.reason, caller.code, caller.message));
-  // On one stream an agent's seqs only grow; a lower one is not a retry but a broken or hostile sender.
-  const previous = { seq: 0 };
+  // On one stream a node's seqs only grow; a lower one is not a retry but a broken or hostile sender.
+  const previous = new Map<string, number>();
+  let waiting = 0;
   call.on('data', (batch: Batch) => {
+    const overloaded = load.inflightRecords > deps.maxInflightRecords;
+    const records = overloaded ? 0 : batch.records.length;
+    load.inflightRecords += records;
+    if (++waiting >= MAX_WAITING_PER_STREAM) call.pause();
     chain = chain.then(async () => {
-      if (failed || !caller.ok) return;
-      const ack = await handleBatch(batch, caller, previous, deps).catch((error: unknown) => {
-        fail(error instanceof StreamRefusal ? error.status : storageError(error, deps.logger));
-        return undefined;
-      });
-      if (ack !== undefined) call.write(ack);
+      try {
+        if (failed || !caller.ok) return;
+        const ack = overloaded
+          ? overload(batch, deps)
+          : await handleBatch(batch, caller, previous, deps).catch((error: unknown) => {
+              fail(error instanceof StreamRefusal ? error.status : storageError(error, deps.logger));
+              return undefined;
+            });
+        if (ack !== undefined) call.write(ack);
+      } finally {
+        load.inflightRecords -= records;
+        if (--waiting === MAX_WAITING_PER_STREAM / 2) call.resume();
+      }
     });
   });
   call.on('end', () => {
@@ -129,7 +161,7 @@ function openPush(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDepende
   };
 }
 
-async function handleBatch(batch: Batch, caller: Extract<Caller, { ok: true }>, previous: { seq: number }, deps: IngestDependencies): Promise<Ack> {
+async function handleBatch(batch: Batch, caller: Extract<Caller, { ok: true }>, previous: Map<string, number>, deps: IngestDependencies): Promise<Ack> {
   const refuse = (reason: string, code: grpc.status, message: string, retryAfterMs = 0): Ack => {
     deps.metrics.rejected(reason);
     deps.logger.warn({ node: batch.node_id, seq: batch.seq, reason, err: message }, 'batch refused');
@@ -147,10 +179,11 @@ async function handleBatch(batch: Batch, caller: Extract<Caller, { ok: true }>, 
   }
   const validation = validateBatch(batch, deps.limits);
   if (!validation.ok) return refuse(validation.reason, grpc.status.INVALID_ARGUMENT, validation.message);
-  if (batch.seq <= previous.seq) {
-    return refuse('seq_regression', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: seq is not above the previous batch on this stream (${previous.seq})`);
+  const before = previous.get(batch.node_id) ?? 0;
+  if (batch.seq <= before) {
+    return refuse('seq_regression', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: seq is not above node "${batch.node_id}"'s previous batch on this stream (${before})`);
   }
-  previous.seq = batch.seq;
+  previous.set(batch.node_id, batch.seq);
   const overCap = deps.labelBudget.check(batch.node_id, batch.records);
   if (overCap !== undefined) return refuse('too_many_label_values', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: ${overCap}`);
 
@@ -161,6 +194,12 @@ async function handleBatch(batch: Batch, caller: Extract<Caller, { ok: true }>, 
   else deps.metrics.duplicate();
   deps.metrics.completeness(batch.node_id, result.completeness);
   return { seq: batch.seq, code: grpc.status.OK, message: '', duplicate: !result.applied, retry_after_ms: 0 };
+}
+
+function overload(batch: Batch, deps: IngestDependencies): Ack {
+  deps.metrics.rejected('overloaded');
+  const message = `batch ${batch.seq}: the collector holds more than ${deps.maxInflightRecords} unwritten records (Redis is slower than the agents); send again in ${OVERLOAD_RETRY_MS} ms`;
+  return { seq: batch.seq, code: grpc.status.RESOURCE_EXHAUSTED, message, duplicate: false, retry_after_ms: OVERLOAD_RETRY_MS };
 }
 
 /** A refusal that ends the stream, not just the batch. */

@@ -82,6 +82,7 @@ export class CollectorMetrics {
   });
 
   private readonly completenessByNode = new Map<string, Completeness>();
+  private readonly lastSeenMs = new Map<string, number>();
 
   constructor() {
     // Completeness: cumulative counts kept in Redis (they outlive this process), exposed as they are.
@@ -127,12 +128,46 @@ export class CollectorMetrics {
     if (trimmed > 0) this.trimmedRecordsTotal.inc(trimmed);
   }
 
+  /** The ingest's unwritten records, read at each scrape. */
+  trackInflight(read: () => number): void {
+    new Gauge({
+      name: 'powerprof_collector_inflight_records',
+      help: 'Records received and not yet written to Redis and acked; bounded by backpressure.',
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
   completeness(node: string, counts: Completeness): void {
     this.completenessByNode.set(node, counts);
   }
 
-  seen(node: string): void {
-    this.agentLastSeen.set({ node }, Date.now() / 1000);
+  seen(node: string, nowMs = Date.now()): void {
+    this.agentLastSeen.set({ node }, nowMs / 1000);
+    this.lastSeenMs.set(node, nowMs);
+  }
+
+  /**
+   * Removes every series of the nodes not heard from for longer than
+   * silentMs (their power, runs, completeness...), so that a fleet that
+   * changes does not grow the series for ever. Returns those nodes.
+   */
+  async forgetSilentNodes(silentMs: number, nowMs = Date.now()): Promise<string[]> {
+    const silent = [...this.lastSeenMs].filter(([, seenMs]) => nowMs - seenMs > silentMs).map(([node]) => node);
+    if (silent.length === 0) return [];
+    const gone = new Set(silent);
+    for (const metric of this.registry.getMetricsAsArray() as unknown as Array<{ get(): Promise<{ values: Array<{ labels: { [label: string]: string | number } }> }>; remove(labels: object): void }>) {
+      for (const { labels } of (await metric.get()).values) {
+        if (gone.has(String(labels.node))) metric.remove(labels);
+      }
+    }
+    for (const node of silent) {
+      this.lastSeenMs.delete(node);
+      this.completenessByNode.delete(node);
+    }
+    return silent;
   }
 
   rejected(reason: string): void {

@@ -230,3 +230,44 @@ describe('ingest security: mTLS, tokens, hostile input (real gRPC with TLS, real
     });
   });
 });
+
+describe('backpressure: Redis slower than the agents', () => {
+  const shared = useRedisServer();
+
+  it('memory stays bounded: streams are paused, and past the in-flight cap batches are answered RESOURCE_EXHAUSTED with a wait', async () => {
+    const collector = await startTestCollector(shared.server.url, { max_inflight_records: 100 });
+    const ingest = client(collector.grpcPort);
+    try {
+      await shared.client.call('CLIENT', 'PAUSE', '1500', 'WRITE'); // Redis takes no writes for 1.5 s
+      const streams = Array.from({ length: 4 }, (_, s) => {
+        const stream = ingest.Push();
+        const acks: Ack[] = [];
+        const done = new Promise<Ack[]>((resolve) => stream.on('data', (ack: Ack) => acks.push(ack) === 20 && resolve(acks)));
+        for (let seq = 1; seq <= 20; seq++) stream.write(sampleBatch(`slow-${s}`, seq, Array.from({ length: 10 }, (_, i) => `s${s}-${seq}-${i}`)));
+        return { stream, done };
+      });
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const during = metricValue(await scrape(collector.metricsPort), 'powerprof_collector_inflight_records')!;
+      assert.ok(during > 0 && during <= 110, `${during} records held while Redis is paused`);
+      const acks = (await Promise.all(streams.map((s) => s.done))).flat();
+      for (const { stream } of streams) stream.end();
+      const ok = acks.filter((ack) => ack.code === grpc.status.OK).length;
+      const overloaded = acks.filter((ack) => ack.code === grpc.status.RESOURCE_EXHAUSTED);
+      assert.equal(ok + overloaded.length, 80);
+      assert.ok(overloaded.length > 0 && overloaded.every((ack) => ack.retry_after_ms === 1000 && /unwritten records/.test(ack.message)));
+      let written = 0;
+      for (let s = 0; s < 4; s++) written += await stored(collector.config.key_prefix, `slow-${s}`);
+      assert.equal(written, ok * 10, 'what was acked OK is written; nothing refused is');
+      const metrics = await scrape(collector.metricsPort);
+      assert.equal(metricValue(metrics, 'powerprof_collector_rejected_total{reason="overloaded"}'), overloaded.length);
+      assert.equal(metricValue(metrics, 'powerprof_collector_inflight_records'), 0);
+    } finally {
+      ingest.close();
+      await collector.shutdown();
+    }
+  });
+
+  async function stored(prefix: string, node: string): Promise<number> {
+    return shared.client.xlen(redisKeys(prefix).records(node));
+  }
+});

@@ -78,6 +78,30 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
     }
   });
 
+  it('removes every series of a node silent past --node-expiry-s; live nodes keep theirs', async () => {
+    const collector = await startTestCollector(shared.server.url, { node_expiry_s: 1 });
+    const ingest = client(collector.grpcPort);
+    try {
+      const push = pushStream(ingest);
+      await push.send(sampleBatch('gone-node', 1, ['g1']));
+      // The live node speaks every 0.5 s, well within the second; the other falls silent.
+      for (let seq = 1; seq <= 3; seq++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await push.send(sampleBatch('live-node', seq, [`l${seq}`]));
+        if (seq === 1) assert.match(await scrape(collector.metricsPort), /node="gone-node"/);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const metrics = await scrape(collector.metricsPort);
+      assert.doesNotMatch(metrics, /node="gone-node"/, 'no series of the silent node is left');
+      assert.equal(metricValue(metrics, 'powerprof_runs_total{node="live-node",workload="resnet50",status="ok"}'), 3, metrics.split('\n').filter((l) => l.includes('live-node')).join('\n'));
+      assert.equal(metricValue(metrics, 'powerprof_node_records_written_total{node="live-node"}'), 3);
+      push.close();
+    } finally {
+      ingest.close();
+      await collector.shutdown();
+    }
+  });
+
   it('writes the same batch sent twice (a retry on a new stream) once, and counts it once', async () => {
     const collector = await startTestCollector(shared.server.url);
     const ingest = client(collector.grpcPort);
@@ -90,7 +114,7 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
       assert.deepEqual(await retry.send(batch), { seq: 1, code: 0, message: '', duplicate: true, retry_after_ms: 0 });
       // On one stream seqs only grow: the same seq again there is a broken sender, refused.
       const again = await retry.send(batch);
-      assert.deepEqual([again.code, again.message], [grpc.status.INVALID_ARGUMENT, 'batch 1: seq is not above the previous batch on this stream (1)']);
+      assert.deepEqual([again.code, again.message], [grpc.status.INVALID_ARGUMENT, 'batch 1: seq is not above node "p9-node1"\'s previous batch on this stream (1)']);
       retry.close();
       assert.equal(await shared.client.xlen(redisKeys(collector.config.key_prefix).records('p9-node1')), 3);
       const metrics = await scrape(collector.metricsPort);
