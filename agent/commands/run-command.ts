@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { IngestPackage } from '../../proto/load-ingest-proto.js';
+import type { RunRecord } from '../../proto/records.js';
 import type { RunConfig } from '../config.js';
 import { UsageError } from '../config.js';
 import { LocalCsvWriter } from '../csv/local-csv-writer.js';
@@ -74,6 +75,7 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
   if (config.power.includes('none')) logger.info('power measurement disabled (--power none)');
   else if (powerSources.length === 0) logger.warn('no power source works on this node ("powerprof-agent probe" says why); runs record no energy');
 
+  const cpuBeforeRuns = process.cpuUsage();
   const runs = await runExperiment(
     {
       workload: config.workload ?? workloadName(config.command),
@@ -109,7 +111,10 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
   // Interrupted, the records are safe in the spool: wait a little, not the whole --flush-timeout.
   const { delivered, pending } = await delivery.finish(interrupt.aborted ? Math.min(config.flush_timeout, INTERRUPTED_FLUSH_S) : config.flush_timeout);
   const { stats } = delivery.shipper;
-  logger.info({ runs: runs.length, delivered: stats.ackedRecords, refused: stats.rejectedRecords, spoolDropped: spool.dropped }, 'experiment finished');
+  logger.info(
+    { runs: runs.length, delivered: stats.ackedRecords, refused: stats.rejectedRecords, spoolDropped: spool.dropped, ...ownCost(cpuBeforeRuns, runs) },
+    'experiment finished',
+  );
   if (!delivered) {
     logger.error(
       { collector: config.collector, undelivered: pending, err: delivery.shipper.lastDeliveryError, spool: spool.directory },
@@ -118,6 +123,21 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
     return interrupt.aborted ? 130 : 1;
   }
   return interrupt.aborted ? 130 : 0;
+}
+
+/**
+ * What the agent itself cost, next to what the workload used: its CPU while
+ * the runs went (start-up excluded) and in all, and its peak memory.
+ */
+function ownCost(cpuBeforeRuns: NodeJS.CpuUsage, runs: readonly RunRecord[]): { agentCpuS: number; agentCpuDuringRunsS: number; workloadCpuS: number; agentMaxRssMiB: number } {
+  const seconds = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1e6;
+  const round = (value: number): number => Math.round(value * 1000) / 1000;
+  return {
+    agentCpuS: round(seconds(process.cpuUsage())),
+    agentCpuDuringRunsS: round(seconds(process.cpuUsage(cpuBeforeRuns))),
+    workloadCpuS: round(runs.reduce((sum, run) => sum + run.user_cpu_s + run.system_cpu_s, 0)),
+    agentMaxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
 }
 
 /** perf's version, or undefined with --no-perf; a UsageError with the fix when perf cannot count here. */

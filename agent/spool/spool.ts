@@ -42,7 +42,7 @@ const DROP_WARNING_INTERVAL_MS = 10_000;
 export class Spool {
   private readonly segments: Segment[] = [];
   private readonly segmentBytes: number;
-  private readonly appendListeners: Array<() => void> = [];
+  private readonly appendListeners: Array<(records: number) => void> = [];
   private fd = -1;
   private nextSeq: number;
   /** Highest seq handed out by read() since the last rewind(). */
@@ -162,7 +162,7 @@ export class Spool {
     return this.previousWriteUnixMs;
   }
 
-  onAppend(listener: () => void): void {
+  onAppend(listener: (records: number) => void): void {
     this.appendListeners.push(listener);
   }
 
@@ -197,7 +197,7 @@ export class Spool {
     this.totalBytes += bytes;
     this.dirty = true;
     if (keep || this.options.fsync === 'always') this.syncIfDirty();
-    for (const listener of this.appendListeners) listener();
+    for (const listener of this.appendListeners) listener(records.length);
   }
 
   /**

@@ -36,6 +36,7 @@ export function startDelivery(settings: DeliverySettings, nodeInfo: NodeInfo, pr
     maxRecordsPerBatch: 500,
     maxBatchBytes: 1024 * 1024,
     maxBatchesInFlight: 8,
+    lingerMs: 200,
     backoffInitialMs: 200,
     backoffMaxMs: settings.retry_max_s * 1000,
     helloTimeoutMs: 5_000,

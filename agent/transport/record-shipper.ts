@@ -19,6 +19,8 @@ export interface ShipperOptions {
   maxBatchBytes: number;
   /** Batches on the wire at once, unacked. */
   maxBatchesInFlight: number;
+  /** How long a record may wait for others to share its batch (fewer, fuller batches); 0: send at once. */
+  lingerMs: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
   helloTimeoutMs: number;
@@ -62,13 +64,15 @@ export class RecordShipper {
   /** A wait the collector asked for (its rate limit), taken before the next reconnect. */
   private retryAfterMs = 0;
   private lastLoggedError = '';
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private unsent = 0;
 
   constructor(private readonly options: ShipperOptions) {
     this.client = new options.proto.Ingest(options.address, options.security.credentials, options.security.channelOptions) as unknown as IngestClient;
     this.maxRecords = options.maxRecordsPerBatch;
     this.maxBytes = options.maxBatchBytes;
     this.spool = options.spool;
-    this.spool.onAppend(() => this.pump());
+    this.spool.onAppend((records) => this.appended(records));
   }
 
   /** Connects and sends what the spool holds, and then whatever is appended. */
@@ -82,6 +86,7 @@ export class RecordShipper {
 
   /** Waits until the spool has nothing unacked, or timeoutMs passes; true when it drained. */
   async flush(timeoutMs: number): Promise<boolean> {
+    this.pump();
     if (this.spool.hasPending()) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
@@ -99,13 +104,24 @@ export class RecordShipper {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.lingerTimer);
     this.stream?.cancel();
     this.stream = undefined;
     this.client.close();
     this.resolveDrained();
   }
 
+  /** New records: a full batch goes now; fewer wait up to the linger for company. */
+  private appended(records: number): void {
+    this.unsent += records;
+    if (this.unsent >= this.maxRecords || this.options.lingerMs === 0) this.pump();
+    else this.lingerTimer ??= setTimeout(() => this.pump(), this.options.lingerMs);
+  }
+
   private pump(): void {
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    this.unsent = 0;
     if (this.closed) return;
     if (this.stream === undefined) {
       if (this.spool.hasPending()) void this.connect();

@@ -37,6 +37,8 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
   // Fail fast instead of queueing while Redis is away: an unwritten batch must not be acked,
   // and the agent keeps it until a later try succeeds.
   const redis = createRedisClient(config.redis, config.redis_cluster, {
+    // Commands of concurrent batches go out in one write: far fewer syscalls with many agents.
+    enableAutoPipelining: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: 5_000,
@@ -67,6 +69,7 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
   }, Math.min(60_000, (config.node_expiry_s * 1000) / 4));
   expiry.unref();
   const store = new RecordStore(redis, redisKeys(config.key_prefix), config.retention_maxlen);
+  redis.on('ready', () => store.forgetKnownNodes());
   // gRPC itself cuts off at twice the limit (memory); between the two, a batch is refused politely and counted.
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 2 * config.max_message_bytes });
   const ingest = addIngestService(server, {

@@ -44,6 +44,8 @@ const READ_PAGE = 1_000;
  * (seq, kind, data as JSON). Appends are exactly once per batch seq.
  */
 export class RecordStore {
+  private readonly knownNodes = new Set<string>();
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
@@ -60,8 +62,12 @@ export class RecordStore {
   async append(node: string, seq: number, records: readonly Record[], reported: { produced: number; dropped: number } = { produced: 0, dropped: 0 }): Promise<AppendResult> {
     const triples = records.flatMap((record) => [record.seq > 0 ? record.seq : seq, record.kind!, JSON.stringify(record[record.kind!])]);
     const appendBatch = (this.redis as unknown as { powerprofAppendBatch: AppendBatchCommand }).powerprofAppendBatch.bind(this.redis);
-    // Known before its data exists; idempotent, so a retried batch is harmless. (Another slot: not in the script.)
-    await this.redis.sadd(this.keys.nodes, node);
+    // Known before its data exists; idempotent, so a retried batch is harmless. (Another slot: not in the
+    // script.) Once per node and process is enough: the set only grows.
+    if (!this.knownNodes.has(node)) {
+      await this.redis.sadd(this.keys.nodes, node);
+      this.knownNodes.add(node);
+    }
     const [written, skipped, lastSeq, trimmed, writtenTotal, produced, dropped] = await appendBatch(
       this.keys.seq(node),
       this.keys.records(node),
@@ -77,6 +83,11 @@ export class RecordStore {
   async completeness(node: string): Promise<Completeness> {
     const counts = await this.redis.hgetall(this.keys.counts(node));
     return { produced: Number(counts.produced ?? 0), written: Number(counts.written ?? 0), dropped: Number(counts.dropped ?? 0) };
+  }
+
+  /** After Redis comes back (perhaps empty), the node set is written again as batches arrive. */
+  forgetKnownNodes(): void {
+    this.knownNodes.clear();
   }
 
   async lastSeq(node: string): Promise<number> {

@@ -15,8 +15,9 @@ export function createRedisClient(url: string, cluster: boolean, options: RedisO
     return { host: parsed.hostname, port: Number(parsed.port || 6379) };
   });
   const first = new URL(url.split(',')[0]!.trim());
-  const { retryStrategy, enableOfflineQueue, lazyConnect, ...perNode } = options;
+  const { retryStrategy, enableOfflineQueue, lazyConnect, enableAutoPipelining, ...perNode } = options;
   const clusterOptions: ClusterOptions = {
+    ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
     ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
     ...(lazyConnect === undefined ? {} : { lazyConnect }),
     ...(typeof retryStrategy !== 'function' ? {} : { clusterRetryStrategy: (times: number) => retryStrategy(times) ?? null }),

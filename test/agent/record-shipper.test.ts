@@ -36,6 +36,7 @@ function shipper(port: number, spool: Spool, nodeId: string): RecordShipper {
     maxRecordsPerBatch: 2,
     maxBatchBytes: 1 << 20,
     maxBatchesInFlight: 2,
+    lingerMs: 0,
     backoffInitialMs: 20,
     backoffMaxMs: 200,
     helloTimeoutMs: 1_000,

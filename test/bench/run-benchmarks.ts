@@ -9,6 +9,8 @@ import { ipmiSimulatorUnavailable, startIpmiSimulator } from '../support/ipmi-si
 import { startTestCollector } from '../support/in-process-collector.js';
 import { agentMain } from '../support/node-processes.js';
 import { startRedisServer } from '../support/redis-server.js';
+import { fileTree } from '../support/file-tree.js';
+import { ingestBench } from './ingest-bench.js';
 import { soak } from './soak.js';
 
 /**
@@ -23,7 +25,8 @@ import { soak } from './soak.js';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 3 : 7;
-const workload = [process.execPath, join(repositoryRoot, 'deploy/workloads/synthetic-mlp.js'), quick ? '300' : '600'];
+// About 4 s a run (12 s in the full bench), so that a second of power sampling and pushing is measured in full.
+const workload = [process.execPath, join(repositoryRoot, 'deploy/workloads/synthetic-mlp.js'), quick ? '2500' : '8000'];
 
 function timeCommand(file: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,31 +43,70 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-async function main(): Promise<void> {
+interface AgentRound {
+  processS: number;
+  runS: number;
+  cost: { agentCpuS: number; agentCpuDuringRunsS: number; workloadCpuS: number; agentMaxRssMiB: number };
+}
+
+/** One `powerprof-agent run` of the workload with perf, power sampling (hwmon, 1 Hz) and delivery. */
+function agentRound(collectorPort: number, spool: string, sysfs: string): Promise<AgentRound> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [
+      agentMain, 'run', '--log-level', 'info', '--collector', `127.0.0.1:${collectorPort}`, '--node-id', 'bench', '--spool', spool,
+      '--power', 'hwmon', '--sysfs-root', sysfs, '--idle-s', '0', '--events', 'task-clock,context-switches,page-faults',
+      '--', ...workload,
+    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', (code) => {
+      const processS = (performance.now() - started) / 1000;
+      const run = /run 1\/1\s+ok\s+([\d.]+) s/.exec(stderr);
+      const finished = stderr.split('\n').find((line) => line.includes('"experiment finished"'));
+      if (code !== 0 || run === null || finished === undefined) return reject(new Error(`agent exited ${code}:\n${stderr}`));
+      resolve({ processS, runS: Number(run[1]), cost: JSON.parse(finished) });
+    });
+  });
+}
+
+/**
+ * Agent overhead: the workload bare, under perf stat alone, and under the
+ * whole agent (perf, power sampling, counter intervals, push to a real
+ * collector and Redis), interleaved round by round so that drift hits all
+ * alike; and the agent's own CPU and memory.
+ */
+async function agentOverhead(): Promise<void> {
   const redis = await startRedisServer();
   const collector = await startTestCollector(redis.url);
   const spoolDir = mkdtempSync(join(tmpdir(), 'powerprof-bench-spool-'));
-  const timings = { bare: [] as number[], perf: [] as number[], agent: [] as number[] };
+  const sysfs = fileTree({ 'class/hwmon/hwmon0/name': 'ibmpowernv\n', 'class/hwmon/hwmon0/power1_input': '426000000\n', 'class/hwmon/hwmon0/power1_label': 'System\n' });
+  const timings = { bare: [] as number[], perf: [] as number[], agentRun: [] as number[], agentProcess: [] as number[] };
+  const costs: AgentRound['cost'][] = [];
   try {
     const [command, ...args] = workload as [string, ...string[]];
     for (let round = 1; round <= ROUNDS; round++) {
       timings.bare.push(await timeCommand(command, args));
       timings.perf.push(await timeCommand('perf', ['stat', '-x,', '-o', '/dev/null', '--', command, ...args]));
-      timings.agent.push(
-        await timeCommand(process.execPath, [agentMain, 'run', '--log-level', 'warn', '--collector', `127.0.0.1:${collector.grpcPort}`, '--node-id', 'bench', '--spool', spoolDir, '--', command, ...args]),
-      );
+      const agent = await agentRound(collector.grpcPort, spoolDir, sysfs);
+      timings.agentRun.push(agent.runS);
+      timings.agentProcess.push(agent.processS);
+      costs.push(agent.cost);
     }
   } finally {
     await collector.shutdown();
     await redis.stop();
   }
   const bare = median(timings.bare);
-  const underPerf = median(timings.perf);
-  const underAgent = median(timings.agent);
+  const cpuShare = median(costs.map((c) => c.agentCpuDuringRunsS / c.workloadCpuS));
   process.stdout.write(`workload: ${workload.slice(1).map((a) => a.replace(repositoryRoot, '')).join(' ')}, ${ROUNDS} interleaved rounds, medians\n`);
-  process.stdout.write(`bare: ${bare.toFixed(3)} s   under perf stat: ${underPerf.toFixed(3)} s   under the agent: ${underAgent.toFixed(3)} s\n`);
-  process.stdout.write(`perf overhead: wall ratio ${(underPerf / bare).toFixed(3)}\n`);
-  process.stdout.write(`agent overhead (one run, process start and delivery included): wall ratio ${(underAgent / bare).toFixed(3)}\n`);
+  process.stdout.write(`bare: ${bare.toFixed(3)} s   under perf stat: ${median(timings.perf).toFixed(3)} s   the run under the agent: ${median(timings.agentRun).toFixed(3)} s   the agent process: ${median(timings.agentProcess).toFixed(3)} s\n`);
+  process.stdout.write(`perf overhead: wall ratio ${(median(timings.perf) / bare).toFixed(3)}\n`);
+  process.stdout.write(
+    `agent overhead: wall ratio ${(median(timings.agentRun) / bare).toFixed(3)} (the run; ${(median(timings.agentProcess) / bare).toFixed(3)} with the agent's start-up and delivery), ` +
+      `agent CPU ${(cpuShare * 100).toFixed(2)} % of the workload's while it runs (${median(costs.map((c) => c.agentCpuS)).toFixed(2)} s in all, start-up included), ` +
+      `agent RSS ${median(costs.map((c) => c.agentMaxRssMiB))} MiB peak\n`,
+  );
 }
 
 /**
@@ -103,8 +145,9 @@ async function ipmitoolCost(): Promise<void> {
   );
 }
 
-main()
+agentOverhead()
   .then(ipmitoolCost)
+  .then(() => ingestBench(quick))
   .then(() => soak(quick))
   .catch((error: unknown) => {
     process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);

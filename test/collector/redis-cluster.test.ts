@@ -52,6 +52,7 @@ describe('Redis Cluster: two collectors, twenty agents, a 3-master cluster', () 
         maxRecordsPerBatch: 25,
         maxBatchBytes: 1 << 20,
         maxBatchesInFlight: 4,
+        lingerMs: 50,
         backoffInitialMs: 20,
         backoffMaxMs: 200,
         helloTimeoutMs: 2_000,

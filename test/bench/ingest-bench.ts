@@ -1,0 +1,149 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import { repositoryRoot } from '../../proto/repository-root.js';
+import { freePort } from '../support/free-port.js';
+import { collectorMain, startNode } from '../support/node-processes.js';
+import { startRedisServer } from '../support/redis-server.js';
+import { cpuSeconds, percentile, rssMiB } from './process-stats.js';
+
+const generator = join(repositoryRoot, 'dist/test/bench/simulated-agents.js');
+const AGENTS_PER_GENERATOR = 250;
+
+interface Load {
+  acked: number;
+  latenciesMs: number[];
+  errors: string[];
+}
+
+/**
+ * The ingest benchmark: a real collector process and real Redis, loaded by
+ * simulated agents in separate processes over loopback gRPC. First the
+ * limit Redis sets (raw pipelined XADD from Node, same records); then live
+ * agents (1 Hz power, 10 Hz counter intervals) at 10, 100 and 1,000; then
+ * saturation (agents draining spools), as a ratio of the limit.
+ */
+export async function ingestBench(quick: boolean): Promise<void> {
+  const seconds = quick ? 5 : 15;
+  const redisServer = await startRedisServer();
+  try {
+    const raw = await rawXadd(redisServer.url, quick ? 100_000 : 400_000);
+    const server = redisBenchmarkXadd(redisServer.port, quick ? 200_000 : 1_000_000);
+    process.stdout.write(
+      `raw pipelined XADD from Node (ioredis, 1,000 per pipeline, the same records): ${Math.round(raw)} records/s; redis-benchmark XADD -P 100: ${server === undefined ? 'not run' : `${Math.round(server)}/s`}\n`,
+    );
+    const [grpcPort, metricsPort] = [await freePort(), await freePort()];
+    const collector = startNode(collectorMain, [
+      'serve', '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${metricsPort}`, '--redis', redisServer.url,
+      '--retention-maxlen', '20000', '--node-rate-limit', '1000000', '--node-burst', '1000000', '--log-level', 'warn',
+    ]);
+    await untilReady(metricsPort);
+    const pid = collector.child.pid!;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const baselineRss = rssMiB(pid);
+      let first = 0;
+      const phases: Array<[number, 'live' | 'power']> = [[10, 'live'], [100, 'live'], [1000, 'live'], [1000, 'power']];
+      for (const [agents, mode] of phases) {
+        const cpuBefore = cpuSeconds(pid);
+        let peakRss = rssMiB(pid);
+        const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(pid))), 250);
+        const started = performance.now();
+        const load = await generate(`127.0.0.1:${grpcPort}`, first, agents, mode, seconds);
+        const wall = (performance.now() - started) / 1000;
+        clearInterval(sampler);
+        first += agents;
+        const cpu = cpuSeconds(pid) - cpuBefore;
+        process.stdout.write(
+          `${mode === 'live' ? 'live agents (1 Hz power, 10 Hz counters)' : 'agents at 1 Hz (power only)    '} ${String(agents).padStart(4)}: ${Math.round(load.acked / seconds)} records/s acked, ack p50 ${percentile(load.latenciesMs, 50).toFixed(1)} ms, ` +
+            `p99 ${percentile(load.latenciesMs, 99).toFixed(1)} ms, collector CPU ${((cpu / load.acked) * 1e6).toFixed(1)} s per million records, ` +
+            `RSS ${peakRss.toFixed(0)} MiB (${(((peakRss - baselineRss) * 1024) / agents).toFixed(0)} KiB per agent)${describeErrors(load, wall)}\n`,
+        );
+      }
+      const cpuBefore = cpuSeconds(pid);
+      const saturation = await generate(`127.0.0.1:${grpcPort}`, first, 40, 'saturate', seconds);
+      const cpu = cpuSeconds(pid) - cpuBefore;
+      const rate = saturation.acked / seconds;
+      process.stdout.write(
+        `saturation (40 agents draining spools, 8 x 500 records in flight each): ack p99 ${percentile(saturation.latenciesMs, 99).toFixed(0)} ms, ` +
+          `collector CPU ${((cpu / saturation.acked) * 1e6).toFixed(1)} s per million records${describeErrors(saturation, seconds)}\n`,
+      );
+      process.stdout.write(`ingest: ${Math.round(rate)} records/s sustained end to end (acked), ratio ${(rate / raw).toFixed(2)} of raw XADD (${Math.round(raw)} records/s)\n`);
+    } finally {
+      await collector.stop('SIGTERM');
+    }
+  } finally {
+    await redisServer.stop();
+  }
+}
+
+/** The collector logs at warn here (1,000 hellos would be noise): its /readyz says when it serves. */
+async function untilReady(metricsPort: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).then((response) => response.ok, () => false);
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error('the collector did not become ready in 15 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** redis-benchmark's own pipelined XADD: what Redis does without any client cost. */
+function redisBenchmarkXadd(port: number, requests: number): number | undefined {
+  const result = spawnSync('redis-benchmark', ['-p', String(port), '-n', String(requests), '-P', '100', '-q', 'XADD', 'bench:{x}:records', '*', 'data', 'x'.repeat(700)], { encoding: 'utf8' });
+  const match = /([\d.]+) requests per second/.exec(result.stdout ?? '');
+  return match === null ? undefined : Number(match[1]);
+}
+
+function describeErrors(load: Load, _wall: number): string {
+  return load.errors.length === 0 ? '' : `; errors: ${load.errors.slice(0, 2).join('; ')}`;
+}
+
+/** Runs the agents in generator processes of up to 250 agents each, and merges what they report. */
+async function generate(address: string, first: number, agents: number, mode: 'live' | 'power' | 'saturate', seconds: number): Promise<Load> {
+  const generators = Math.ceil(agents / AGENTS_PER_GENERATOR);
+  const results = await Promise.all(
+    Array.from({ length: generators }, (_, g) => {
+      const count = Math.min(AGENTS_PER_GENERATOR, agents - g * AGENTS_PER_GENERATOR);
+      return new Promise<Load>((resolve, reject) => {
+        const child = spawn(process.execPath, [generator, address, String(first + g * AGENTS_PER_GENERATOR), String(count), mode, String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let output = '';
+        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(output) as Load) : reject(new Error(`load generator exited ${code}`))));
+      });
+    }),
+  );
+  return { acked: results.reduce((sum, r) => sum + r.acked, 0), latenciesMs: results.flatMap((r) => r.latenciesMs), errors: results.flatMap((r) => r.errors) };
+}
+
+/** The same records, as the collector writes them (kind and JSON per entry), XADDed from Node in pipelines of 1,000. */
+async function rawXadd(url: string, records: number): Promise<number> {
+  const redis = new Redis(url);
+  try {
+    const data = JSON.stringify({
+      run_id: 'run-raw',
+      time_s: 1.5,
+      counters: ['cycles', 'instructions', 'cache-references', 'cache-misses', 'branches', 'branch-misses', 'task-clock', 'context-switches', 'page-faults'].map((event, i) => ({
+        event,
+        value: 1_000_000 * (i + 1),
+        unit: '',
+        running_percent: 100,
+        status: 'COUNTER_STATUS_COUNTED',
+        metric_value: 0,
+        metric_unit: '',
+      })),
+    });
+    const started = performance.now();
+    for (let done = 0; done < records; done += 1000) {
+      const pipeline = redis.pipeline();
+      for (let i = 0; i < 1000; i++) pipeline.xadd(`raw:{node-${i % 40}}:records`, 'MAXLEN', '~', '20000', '*', 'seq', String(done + i), 'kind', 'counter_interval', 'data', data);
+      await pipeline.exec();
+    }
+    const rate = records / ((performance.now() - started) / 1000);
+    await redis.flushall();
+    return rate;
+  } finally {
+    redis.disconnect();
+  }
+}
