@@ -105,8 +105,7 @@ const spoolFlags = {
   'token-file': { type: 'string' },
 } as const;
 
-const runSchema = z
-  .object({
+const runOptions = z.object({
     collector: z.string().regex(HOST_PORT, 'must be HOST:PORT').default('127.0.0.1:50051'),
     node_id: z.string().regex(NODE_ID, 'must be 1-128 letters, digits, ".", "_" or "-"').default(hostname()),
     repeat: z.coerce.number().int().min(1).max(1_000_000).default(1),
@@ -130,13 +129,14 @@ const runSchema = z
     workload_user: z.string().regex(/^[A-Za-z_][A-Za-z0-9._-]{0,31}\$?$/, 'must be a user name').optional(),
     flush_timeout: z.coerce.number().min(0).default(30),
     log_level: z.enum(LOG_LEVELS).default('info'),
-  })
-  .strict()
-  .superRefine((config, context) => {
-    if (config.until_rsd !== undefined && config.max_repeat < config.repeat) {
-      context.addIssue({ code: z.ZodIssueCode.custom, path: ['max_repeat'], message: `${config.max_repeat} is below --repeat ${config.repeat}` });
-    }
   });
+
+// A file shared with the daemon may hold its workloads and schedule: run ignores them.
+const runSchema = runOptions.extend({ workloads: z.unknown().optional(), schedule: z.unknown().optional() }).strict().superRefine((config, context) => {
+  if (config.until_rsd !== undefined && config.max_repeat < config.repeat) {
+    context.addIssue({ code: z.ZodIssueCode.custom, path: ['max_repeat'], message: `${config.max_repeat} is below --repeat ${config.repeat}` });
+  }
+});
 
 export type RunConfig = Readonly<z.infer<typeof runSchema> & { spool: string; command: readonly string[] }>;
 
@@ -170,6 +170,58 @@ const runFlags = {
 } as const;
 
 export type RunArgs = { help: true } | { help: false; config: RunConfig };
+
+/**
+ * The daemon: run's options for everything (power, spool, transport, and
+ * the defaults of experiments), plus the allow-list of workloads by name,
+ * and the schedule. Only the config file can name commands.
+ */
+const WORKLOAD_NAME = /^[\w.:-]{1,128}$/;
+const scheduleEntry = z
+  .object({
+    workload: z.string().regex(WORKLOAD_NAME),
+    every_s: z.coerce.number().min(1),
+    first_after_s: z.coerce.number().min(0).optional(),
+    repeat: z.coerce.number().int().min(1).max(1_000_000).optional(),
+    warmup: z.coerce.number().int().min(0).max(1_000).optional(),
+    events: eventList.optional(),
+    interval_ms: z.coerce.number().int().min(0).optional(),
+    timeout: z.coerce.number().min(0).optional(),
+    idle_s: z.coerce.number().min(0).max(3600).optional(),
+  })
+  .strict();
+
+const daemonSchema = runOptions
+  .extend({
+    workloads: z.record(z.string().regex(WORKLOAD_NAME, 'workload names are 1-128 letters, digits, ".", ":", "_" or "-"'), z.array(z.string().min(1)).min(1, 'needs a command')).default({}),
+    schedule: z.array(scheduleEntry).default([]),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    for (const [index, entry] of config.schedule.entries()) {
+      if (config.workloads[entry.workload] === undefined) {
+        context.addIssue({ code: z.ZodIssueCode.custom, path: ['schedule', index, 'workload'], message: `"${entry.workload}" is not in workloads (the allow-list)` });
+      }
+    }
+  });
+
+export type ScheduleEntry = z.infer<typeof scheduleEntry>;
+export type DaemonConfig = Readonly<z.infer<typeof daemonSchema> & { spool: string }>;
+
+const daemonFlags = {
+  config: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `daemon --config FILE`: everything else comes from the file (and POWERPROF_* for secrets). */
+export function loadDaemonConfig(argv: readonly string[], env: NodeJS.ProcessEnv): { help: true } | { help: false; config: DaemonConfig } {
+  const problems: string[] = [];
+  if (!argv.includes('--config') && !argv.includes('-h') && !argv.includes('--help')) problems.push('the daemon takes its configuration from a file: --config /etc/powerprof/agent.yaml');
+  const loaded = loadLayered(argv, env, daemonFlags, daemonSchema, problems, '');
+  if (loaded.help) return loaded;
+  return { help: false, config: Object.freeze({ ...loaded.config, spool: loaded.config.spool ?? defaultSpool(env) }) };
+}
 
 export function loadRunConfig(argv: readonly string[], env: NodeJS.ProcessEnv): RunArgs {
   const separator = argv.indexOf('--');

@@ -5,6 +5,7 @@ export const agentHelp = `powerprof-agent: profile a workload on this node and s
 
 Usage:
   powerprof-agent run [options] -- COMMAND [ARGS...]
+  powerprof-agent daemon --config FILE
   powerprof-agent flush [options]
   powerprof-agent probe [options]
   powerprof-agent parse KIND [FILE|-]
@@ -13,12 +14,14 @@ Usage:
 Commands:
   run     run COMMAND --repeat times, each under perf stat, and push one run
           record per run (and this node's description) to the collector
+  daemon  the node's service: power sampled all the time, experiments on the
+          config's schedule (systemd: deploy/systemd/powerprof-agent.service)
   flush   send what this node's spool still holds to the collector, and exit
   probe   which perf events this node can count, and why not where it cannot
   parse   read a captured tool output and print one JSON object per line
           (KIND: ${parseKinds.join(', ')})
 
-Run "powerprof-agent COMMAND --help" for the options of run, flush and probe.
+Run "powerprof-agent COMMAND --help" for the options of run, daemon, flush and probe.
 `;
 
 const spoolOptionsHelp = `  --spool DIR           the durable spool: every record is written here first and
@@ -154,4 +157,24 @@ Takes the power options of run (--power, --ipmi-host, --sysfs-root, ...).
   --config FILE       YAML file (keys of run are ignored)
   --log-level LEVEL   default warn
 Exit status 0, or 2 when perf is missing or not permitted (with the fix).
+`;
+
+export const daemonHelp = `Usage: powerprof-agent daemon --config FILE [--log-level LEVEL]
+
+The node's service (deploy/systemd/powerprof-agent.service). Samples power all
+the time and ships it; runs experiments on the schedule in FILE, one at a time,
+each recorded like "run" records them. Only workloads named in FILE's
+"workloads" (the allow-list) ever run. FILE takes every key of "run" (collector,
+node_id, power, spool, tls_*, events, repeat, ...) as defaults, and:
+
+  workloads:                 # name: the command, as a list
+    resnet50: [python3, /opt/powerprof/deploy/workloads/resnet50_keras.py, "20"]
+  schedule:
+    - workload: resnet50     # a name from workloads
+      every_s: 21600         # period; the first run after first_after_s (default every_s)
+      repeat: 11             # and any of warmup, events, interval_ms, timeout, idle_s
+
+SIGHUP reloads the schedule and the allow-list; SIGTERM ends the current run
+(recorded as interrupted), flushes the spool for up to 5 s and exits 0. Under
+systemd (Type=notify) it reports ready once sampling runs.
 `;

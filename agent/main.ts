@@ -3,8 +3,8 @@ import { isatty } from 'node:tty';
 import pino, { type Logger } from 'pino';
 import { agentVersion } from './agent-version.js';
 import { parseCommand } from './commands/parse-command.js';
-import { loadFlushConfig, loadProbeConfig, loadRunConfig, UsageError } from './config.js';
-import { agentHelp, flushHelp, probeHelp, runHelp } from './help-text.js';
+import { loadDaemonConfig, loadFlushConfig, loadProbeConfig, loadRunConfig, UsageError } from './config.js';
+import { agentHelp, daemonHelp, flushHelp, probeHelp, runHelp } from './help-text.js';
 
 /** Wires the agent's commands; all the work is in commands/. */
 async function main(argv: string[]): Promise<number> {
@@ -41,6 +41,26 @@ async function main(argv: string[]): Promise<number> {
       // Loaded here so that --help, --version and parse start fast.
       const [{ runCommand }, { loadIngestProto }] = await Promise.all([import('./commands/run-command.js'), import('../proto/load-ingest-proto.js')]);
       return runCommand({ config: args.config, logger, proto: loadIngestProto(), interrupt, terminal: process.stderr });
+    }
+    case 'daemon': {
+      const args = loadDaemonConfig(rest, process.env);
+      if (args.help) {
+        process.stdout.write(daemonHelp);
+        return 0;
+      }
+      const logger = await createLogger(args.config.log_level);
+      const stop = stopOnSignals(logger, 'stopping: the current run is ended and recorded as interrupted, then the spool is flushed');
+      const [{ daemonCommand }, { loadIngestProto }] = await Promise.all([import('./commands/daemon-command.js'), import('../proto/load-ingest-proto.js')]);
+      return daemonCommand({
+        argv: rest,
+        env: process.env,
+        config: args.config,
+        logger,
+        proto: loadIngestProto(),
+        terminal: process.stderr,
+        stop,
+        onReload: (listener) => process.on('SIGHUP', listener),
+      });
     }
     case 'flush': {
       const args = loadFlushConfig(rest, process.env);

@@ -40,6 +40,12 @@ export class CollectorMetrics {
     labelNames: ['node', 'workload'] as const,
     registers: [this.registry],
   });
+  private readonly runItemsTotal = new Counter({
+    name: 'powerprof_run_items_total',
+    help: 'Inferences (the workload metric named by --items-key) over recorded runs that have energy; with the energy counter, joules per item.',
+    labelNames: ['node', 'workload'] as const,
+    registers: [this.registry],
+  });
   private readonly powerSourceUp = new Gauge({
     name: 'powerprof_power_source_up',
     help: 'Whether a power source works on a node (1) or not (0), as its agent last reported.',
@@ -188,6 +194,8 @@ export class CollectorMetrics {
       }
     }
     if (run.energy_joules !== undefined) this.runEnergyJoulesTotal.inc({ node, workload }, run.energy_joules);
+    // Items only with energy, so that the two counters divide into joules per item.
+    if (run.energy_joules !== undefined && run.items !== undefined) this.runItemsTotal.inc({ node, workload }, run.items);
     if (!run.warmup) {
       for (const [name, value] of Object.entries(run.workload_metrics)) this.workloadMetric.set({ node, workload, name }, value);
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { loadRunConfig } from '../../agent/config.js';
+import { loadDaemonConfig, loadRunConfig } from '../../agent/config.js';
 import { loadServeConfig } from '../../collector/config.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
 
@@ -9,6 +9,9 @@ it('the example configs in deploy/config load as they are', () => {
   const agent = loadRunConfig(['--config', join(repositoryRoot, 'deploy/config/agent.example.yaml'), '--', 'true'], {});
   assert.ok(!agent.help);
   assert.equal(agent.config.repeat, 11);
+  const daemon = loadDaemonConfig(['--config', join(repositoryRoot, 'deploy/config/agent.example.yaml')], {});
+  assert.ok(!daemon.help);
+  assert.deepEqual([Object.keys(daemon.config.workloads), daemon.config.schedule[0]?.every_s], [['mlp'], 21600]);
   const collector = loadServeConfig(['--config', join(repositoryRoot, 'deploy/config/collector.example.yaml')], {});
   assert.ok(!collector.help);
   assert.equal(collector.config.retention_maxlen, 1_000_000);
@@ -36,4 +39,16 @@ it('deploy/redis/redis.conf starts a real redis-server with the append-only file
     client.disconnect();
     server.kill('SIGKILL');
   }
+});
+
+it('deploy/install.sh: a dry run says what it would do for an agent and a collector, and changes nothing', async () => {
+  const { spawnSync } = await import('node:child_process');
+  for (const role of ['agent', 'collector']) {
+    const result = spawnSync('sh', [join(repositoryRoot, 'deploy/install.sh'), '--dry-run', role], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`install -m 0644 \\S+/deploy/systemd/powerprof-${role}\\.service /etc/systemd/system/powerprof-${role}\\.service`));
+    assert.match(result.stdout, new RegExp(`systemctl enable --now powerprof-${role}`));
+    if (role === 'agent') assert.match(result.stdout, /install -d -m 0750 -o powerprof -g powerprof \/var\/lib\/powerprof/);
+  }
+  assert.equal(spawnSync('sh', [join(repositoryRoot, 'deploy/install.sh')], { encoding: 'utf8' }).status, 2, 'no role: usage');
 });

@@ -1,0 +1,101 @@
+import type { Logger } from 'pino';
+import type { IngestPackage } from '../../proto/load-ingest-proto.js';
+import { loadDaemonConfig, type DaemonConfig, type ScheduleEntry } from '../config.js';
+import { Schedule } from '../daemon/schedule.js';
+import { notifySystemd } from '../daemon/systemd-notify.js';
+import { NodeSession, type ExperimentConfig } from '../experiment/node-session.js';
+
+export interface DaemonDependencies {
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  config: DaemonConfig;
+  logger: Logger;
+  proto: IngestPackage;
+  terminal: NodeJS.WritableStream;
+  /** Aborted on SIGTERM or SIGINT. */
+  stop: AbortSignal;
+  /** Calls back on SIGHUP. */
+  onReload(listener: () => void): void;
+}
+
+const STOP_FLUSH_S = 5;
+
+/**
+ * `powerprof-agent daemon --config FILE`: the node's service. Power is
+ * sampled and shipped all the time; experiments run on the config's
+ * schedule, one at a time, and only workloads the config names (its
+ * allow-list). SIGHUP reloads the schedule and the allow-list; SIGTERM ends
+ * the current run (recorded as interrupted), flushes and exits 0.
+ */
+export async function daemonCommand(deps: DaemonDependencies): Promise<number> {
+  const { logger, stop } = deps;
+  let config = deps.config;
+  const session = await NodeSession.open({ ...config, command: [] }, { logger, proto: deps.proto, terminal: deps.terminal });
+  let schedule = new Schedule(config.schedule, Date.now());
+  let wake: (() => void) | undefined;
+  deps.onReload(() => {
+    notifySystemd('RELOADING=1', deps.env);
+    try {
+      const reloaded = loadDaemonConfig(deps.argv, deps.env);
+      if (!reloaded.help) {
+        config = reloaded.config;
+        schedule = new Schedule(config.schedule, Date.now());
+        logger.info({ workloads: Object.keys(config.workloads), schedule: config.schedule.length }, 'configuration reloaded (power, spool and collector settings take effect at the next start)');
+      }
+    } catch (error) {
+      logger.error({ err: (error as Error).message }, 'configuration not reloaded: it has problems; the previous one stays');
+    }
+    notifySystemd('READY=1', deps.env);
+    wake?.();
+  });
+  stop.addEventListener('abort', () => wake?.(), { once: true });
+  notifySystemd('READY=1', deps.env);
+  logger.info({ node: session.nodeInfo.node_id, workloads: Object.keys(config.workloads), schedule: config.schedule.length }, 'daemon running: power sampled continuously');
+
+  while (!stop.aborted) {
+    const next = schedule.next();
+    const waitMs = next === undefined ? 2 ** 31 - 1 : Math.max(0, next.atMs - Date.now());
+    if (waitMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(waitMs, 2 ** 31 - 1));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+      continue; // a reload or a stop may have changed what is next
+    }
+    const entry = next!.entry;
+    await runScheduled(session, entry, config, logger, stop);
+    schedule.done(entry, Date.now());
+  }
+
+  notifySystemd('STOPPING=1', deps.env);
+  const { delivered, pending } = await session.close(STOP_FLUSH_S);
+  if (!delivered) logger.warn({ pending, spool: session.spool.directory }, 'stopping with records not yet delivered; they wait in the spool for the next start');
+  logger.info('daemon stopped');
+  return 0;
+}
+
+async function runScheduled(session: NodeSession, entry: ScheduleEntry, config: DaemonConfig, logger: Logger, stop: AbortSignal): Promise<void> {
+  const experiment: ExperimentConfig = {
+    ...config,
+    command: config.workloads[entry.workload]!,
+    workload: entry.workload,
+    ...(entry.repeat === undefined ? {} : { repeat: entry.repeat }),
+    ...(entry.warmup === undefined ? {} : { warmup: entry.warmup }),
+    ...(entry.events === undefined ? {} : { events: entry.events }),
+    ...(entry.interval_ms === undefined ? {} : { interval_ms: entry.interval_ms }),
+    ...(entry.timeout === undefined ? {} : { timeout: entry.timeout }),
+    ...(entry.idle_s === undefined ? {} : { idle_s: entry.idle_s }),
+  };
+  logger.info({ workload: entry.workload, repeat: experiment.repeat }, 'scheduled experiment starting');
+  try {
+    const runs = await session.experiment(experiment, stop);
+    logger.info({ workload: entry.workload, runs: runs.length }, 'scheduled experiment finished');
+  } catch (error) {
+    // A bad entry (events this node cannot count...) must not stop the daemon: the next one runs.
+    logger.error({ workload: entry.workload, err: (error as Error).message }, 'scheduled experiment failed');
+  }
+}

@@ -1,0 +1,165 @@
+import type { Logger } from 'pino';
+import type { IngestPackage } from '../../proto/load-ingest-proto.js';
+import type { NodeInfo, RunRecord } from '../../proto/records.js';
+import { UsageError, type RunConfig } from '../config.js';
+import { LocalCsvWriter } from '../csv/local-csv-writer.js';
+import { collectNodeInfo } from '../node-info/collect-node-info.js';
+import { defaultPmuCounters, eventGroups } from '../perf/event-groups.js';
+import { resolveEvents } from '../perf/event-presets.js';
+import { probePerf } from '../perf/probe-perf.js';
+import { PowerMeasurement } from '../power/power-measurement.js';
+import type { PowerSampler } from '../power/power-sampler.js';
+import { createPowerSampler } from '../power/power-setup.js';
+import type { Spool } from '../spool/spool.js';
+import { startDelivery, type Delivery } from '../transport/delivery.js';
+import { workloadName } from '../workload/workload-name.js';
+import { resolveWorkloadUser, type WorkloadUser } from '../workload/workload-user.js';
+import { runExperiment } from './run-experiment.js';
+import { RunJournal } from './run-journal.js';
+
+/** What one experiment needs of the configuration: run's options (a daemon's schedule entry fills them too). */
+export type ExperimentConfig = Pick<
+  RunConfig,
+  | 'command' | 'workload' | 'repeat' | 'warmup' | 'max_repeat' | 'until_rsd' | 'events' | 'no_multiplex' | 'pmu_counters'
+  | 'interval_ms' | 'timeout' | 'kill_grace' | 'items_key' | 'sysfs_root' | 'idle_s'
+>;
+
+export interface SessionDependencies {
+  logger: Logger;
+  proto: IngestPackage;
+  terminal: NodeJS.WritableStream;
+}
+
+/**
+ * A node at work: its description, its spool and shipper, the run journal,
+ * the local CSV copy, and power sampled all the time the session is open
+ * (idle windows and gaps between runs included). `run` opens one for one
+ * experiment; the daemon keeps one open and runs experiments in it.
+ */
+export class NodeSession {
+  private constructor(
+    readonly nodeInfo: NodeInfo,
+    private readonly config: RunConfig,
+    private readonly deps: SessionDependencies,
+    private readonly delivery: Delivery,
+    private readonly journal: RunJournal,
+    private readonly csv: LocalCsvWriter | undefined,
+    private readonly sampler: PowerSampler,
+    private readonly powerWorks: boolean,
+    private readonly perfVersion: string | undefined,
+    private readonly workloadUser: WorkloadUser | undefined,
+  ) {}
+
+  static async open(config: RunConfig, deps: SessionDependencies): Promise<NodeSession> {
+    const { logger } = deps;
+    const resolvedUser = config.workload_user === undefined ? undefined : resolveWorkloadUser(config.workload_user, process.getuid?.());
+    // The agent's own user (root, said explicitly) needs no switch.
+    const workloadUser = resolvedUser?.uid === process.getuid?.() ? undefined : resolvedUser;
+    if (resolvedUser === undefined && process.getuid?.() === 0) {
+      logger.warn('the workload runs as root; --workload-user USER runs it as an unprivileged user (perf still counts it)');
+    }
+    const perfVersion = await checkPerf(config, logger);
+    const nodeInfo = await collectNodeInfo(config.node_id, perfVersion ?? '', logger);
+
+    // Everything measured goes to the spool first; the shipper sends it on as the collector acks.
+    const delivery = startDelivery(config, nodeInfo, deps.proto, logger);
+    const { spool } = delivery;
+    const journal = new RunJournal(spool.directory);
+    const recovered = journal.recover(spool.lastWriteBeforeOpenUnixMs, (runId) => spool.holdsRun(runId));
+    const csv = config.csv === undefined ? undefined : new LocalCsvWriter(config.csv);
+    spool.append([{ node_info: nodeInfo }]);
+    if (recovered !== undefined) {
+      logger.warn({ runId: recovered.run_id, workload: recovered.workload, repetition: recovered.repetition }, 'the previous agent stopped during a run; recording it as interrupted');
+      spool.append([{ run: recovered }]);
+      csv?.addRun({ node: nodeInfo.node_id, run: recovered });
+      journal.ended();
+    }
+    const sampler = createPowerSampler(config, {
+      onSamples: (samples) => {
+        spool.append(samples.map((power_sample) => ({ power_sample })));
+        for (const sample of samples) csv?.addSample({ node: nodeInfo.node_id, sample });
+      },
+      onStatus: (power_source_status) => spool.append([{ power_source_status }]),
+      logger: logger.child({ component: 'power' }),
+    });
+    const powerSources = await sampler.start();
+    if (config.power.includes('none')) logger.info('power measurement disabled (--power none)');
+    else if (powerSources.length === 0) logger.warn('no power source works on this node ("powerprof-agent probe" says why); runs record no energy');
+    return new NodeSession(nodeInfo, config, deps, delivery, journal, csv, sampler, powerSources.length > 0, perfVersion, workloadUser);
+  }
+
+  get spool(): Spool {
+    return this.delivery.spool;
+  }
+
+  get shipperStats(): { ackedRecords: number; rejectedRecords: number } {
+    return this.delivery.shipper.stats;
+  }
+
+  get lastDeliveryError(): string {
+    return this.delivery.shipper.lastDeliveryError;
+  }
+
+  /** One experiment: warm-ups and runs of the workload, each recorded and spooled as it ends. */
+  async experiment(experiment: ExperimentConfig, interrupt: AbortSignal): Promise<RunRecord[]> {
+    const { logger, terminal } = this.deps;
+    const resolved = resolveEvents(experiment.events, this.nodeInfo.arch);
+    if (!resolved.ok) throw new UsageError(`events: ${resolved.error}`);
+    const groups = experiment.no_multiplex ? eventGroups(resolved.events, experiment.pmu_counters ?? defaultPmuCounters(this.nodeInfo.arch)) : [resolved.events];
+    if (groups.length > 1 && experiment.repeat < groups.length && experiment.until_rsd === undefined) {
+      logger.warn({ groups: groups.length, repeat: experiment.repeat }, 'fewer runs than event groups: some events will not be counted; raise --repeat');
+    }
+    const config = this.config;
+    const power = this.powerWorks
+      ? new PowerMeasurement(this.sampler, { primary: config.power_primary, idleS: experiment.idle_s, settleMs: config.power_period_ms + config.power_timeout * 1000 }, logger.child({ component: 'energy' }))
+      : undefined;
+    const node = this.nodeInfo.node_id;
+    return runExperiment(
+      {
+        workload: experiment.workload ?? workloadName(experiment.command),
+        command: experiment.command,
+        repeat: { warmup: experiment.warmup, repeat: experiment.repeat, maxRepeat: experiment.max_repeat, ...(experiment.until_rsd === undefined ? {} : { untilRsdPercent: experiment.until_rsd }) },
+        eventGroups: groups,
+        perfPath: this.perfVersion === undefined ? undefined : config.perf_path,
+        intervalMs: experiment.interval_ms,
+        timeoutMs: experiment.timeout * 1000,
+        killGraceMs: experiment.kill_grace * 1000,
+        workloadUser: this.workloadUser,
+        itemsKey: experiment.items_key,
+        sysfsRoot: experiment.sysfs_root,
+        power,
+      },
+      this.nodeInfo,
+      {
+        emit: (records) => this.spool.append(records),
+        onRunStarted: (run) => this.journal.started(run),
+        onRun: (run) => {
+          this.journal.ended();
+          this.csv?.addRun({ node, run });
+        },
+        onInterval: (interval) => this.csv?.addInterval({ node, interval }),
+        terminal,
+        terminalIsTty: (terminal as NodeJS.WriteStream).isTTY === true,
+        logger,
+      },
+      interrupt,
+    );
+  }
+
+  /** Stops sampling, waits up to timeoutS for the collector's acks, closes the spool; says what is left. */
+  async close(timeoutS: number): Promise<{ delivered: boolean; pending: number }> {
+    await this.sampler.stop();
+    return this.delivery.finish(timeoutS);
+  }
+}
+
+/** perf's version, or undefined with --no-perf; a UsageError with the fix when perf cannot count here. */
+async function checkPerf(config: RunConfig, logger: Logger): Promise<string | undefined> {
+  if (config.no_perf) {
+    logger.info('perf disabled (--no-perf): recording wall time and CPU time only');
+    return undefined;
+  }
+  const probe = await probePerf(config.perf_path);
+  if (!probe.ok) throw new UsageError(`${probe.reason}.\nTo fix: ${probe.fix}.`);
+  return probe.version;
+}

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Installs powerprof as services on a Debian node (run as root from a clone or release tree):
+#   deploy/install.sh agent       the agent: powerprof-agent.service, /etc/powerprof/agent.yaml
+#   deploy/install.sh collector   the collector: powerprof-collector.service, /etc/powerprof/collector.yaml
+#   deploy/install.sh --dry-run agent|collector   print what it would do, change nothing
+# Creates the users (powerprof; group powerprof-ipmi for /dev/ipmi0), /opt/powerprof,
+# /var/lib/powerprof (the spool), and the config from the commented example, never overwriting one.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+run() { echo "+ $*"; [ "$dry" = yes ] || "$@"; }
+dry=no
+if [ "${1:-}" = "--dry-run" ]; then dry=yes; shift; fi
+role=${1:-}
+case $role in agent|collector) ;; *) sed -n '2,8p' "$0" >&2; exit 2 ;; esac
+if [ "$dry" = no ] && [ "$(id -u)" != 0 ]; then echo "install.sh: run as root (or with --dry-run)" >&2; exit 1; fi
+
+getent group powerprof >/dev/null 2>&1 || run groupadd --system powerprof
+getent passwd powerprof >/dev/null 2>&1 || run useradd --system --gid powerprof --home-dir /var/lib/powerprof --no-create-home --shell /usr/sbin/nologin powerprof
+run install -d -m 0755 /opt/powerprof /etc/powerprof
+run cp -a "$here/package.json" "$here/package-lock.json" "$here/dist" "$here/proto" "$here/deploy" "$here/node_modules" "$here/README.md" /opt/powerprof/
+
+if [ "$role" = agent ]; then
+  getent group powerprof-ipmi >/dev/null 2>&1 || run groupadd --system powerprof-ipmi
+  run usermod -a -G powerprof-ipmi powerprof
+  run install -d -m 0750 -o powerprof -g powerprof /var/lib/powerprof /var/lib/powerprof/spool
+  run install -m 0644 "$here/deploy/udev/60-powerprof-ipmi.rules" /etc/udev/rules.d/60-powerprof-ipmi.rules
+  run install -m 0644 "$here/deploy/tmpfiles/powerprof.conf" /etc/tmpfiles.d/powerprof.conf
+fi
+[ -e "/etc/powerprof/$role.yaml" ] || run install -m 0640 -g powerprof "$here/deploy/config/$role.example.yaml" "/etc/powerprof/$role.yaml"
+run install -m 0644 "$here/deploy/systemd/powerprof-$role.service" "/etc/systemd/system/powerprof-$role.service"
+if [ "$dry" = no ] && [ -d /run/systemd/system ]; then
+  run systemctl daemon-reload
+  [ "$role" = agent ] && { udevadm trigger --subsystem-match=ipmi 2>/dev/null || true; systemd-tmpfiles --create /etc/tmpfiles.d/powerprof.conf || true; }
+fi
+echo "installed. Edit /etc/powerprof/$role.yaml, then: systemctl enable --now powerprof-$role"
