@@ -65,7 +65,7 @@ const serveSchema = z
 const exportSchema = z.object({ redis: redisUrl, redis_cluster: redisCluster, key_prefix: keyPrefix, out: z.string().min(1), log_level: z.enum(LOG_LEVELS).default('info') }).strict();
 
 const reportSchema = z
-  .object({ redis: redisUrl, redis_cluster: redisCluster, key_prefix: keyPrefix, from: z.string().min(1).optional(), out: z.string().min(1), log_level: z.enum(LOG_LEVELS).default('info') })
+  .object({ redis: redisUrl, redis_cluster: redisCluster, key_prefix: keyPrefix, experiment: z.string().min(1).optional(), from: z.string().min(1).optional(), out: z.string().min(1), log_level: z.enum(LOG_LEVELS).default('info') })
   .strict();
 
 export type ReportConfig = Readonly<z.infer<typeof reportSchema>>;
@@ -113,12 +113,76 @@ const reportFlags = {
   'redis-cluster': { type: 'boolean' },
   'key-prefix': { type: 'string' },
   from: { type: 'string' },
+  experiment: { type: 'string' },
   out: { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 export type Loaded<T> = { help: true } | { help: false; config: T };
+
+const experimentStartSchema = z
+  .object({
+    redis: redisUrl,
+    redis_cluster: redisCluster,
+    key_prefix: keyPrefix,
+    nodes: z.string().min(1, 'say which nodes: ids or globs, comma-separated, or "all"'),
+    repeat: z.coerce.number().int().min(1).max(100_000).default(1),
+    warmup: z.coerce.number().int().min(0).max(1_000).default(0),
+    events: z.string().min(1).optional(),
+    interval_ms: z.coerce.number().int().min(0).default(0),
+    wait_s: z.coerce.number().min(0).max(600).default(3),
+    log_level: z.enum(LOG_LEVELS).default('warn'),
+  })
+  .strict();
+const experimentStartFlags = {
+  config: { type: 'string' },
+  redis: { type: 'string' },
+  'redis-cluster': { type: 'boolean' },
+  'key-prefix': { type: 'string' },
+  nodes: { type: 'string' },
+  repeat: { type: 'string' },
+  warmup: { type: 'string' },
+  events: { type: 'string' },
+  'interval-ms': { type: 'string' },
+  'wait-s': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+export type ExperimentStartConfig = Readonly<z.infer<typeof experimentStartSchema> & { workload: string }>;
+
+/** `experiment start [options] -- WORKLOAD`: a workload name (the agents' allow-lists say what it runs). */
+export function loadExperimentStartConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded<ExperimentStartConfig> {
+  const separator = argv.indexOf('--');
+  const after = separator === -1 ? [] : argv.slice(separator + 1);
+  const loaded = load(separator === -1 ? argv : argv.slice(0, separator), env, experimentStartFlags, experimentStartSchema, Object.keys(experimentStartSchema.shape));
+  if (loaded.help) return loaded;
+  if (after.length !== 1 || !/^[\w.:-]{1,128}$/.test(after[0]!)) {
+    throw new UsageError('give one workload name after "--", as the agents\' configs name it (their allow-lists): experiment start --nodes all -- resnet50');
+  }
+  return { help: false, config: Object.freeze({ ...loaded.config, workload: after[0]! }) };
+}
+
+const experimentStatusSchema = z.object({ redis: redisUrl, redis_cluster: redisCluster, key_prefix: keyPrefix, log_level: z.enum(LOG_LEVELS).default('warn') }).strict();
+const experimentStatusFlags = {
+  config: { type: 'string' },
+  redis: { type: 'string' },
+  'redis-cluster': { type: 'boolean' },
+  'key-prefix': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+export type ExperimentStatusConfig = Readonly<z.infer<typeof experimentStatusSchema> & { job_id: string }>;
+
+export function loadExperimentStatusConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded<ExperimentStatusConfig> {
+  // experiment status ID [options]
+  const id = argv[0] !== undefined && !argv[0].startsWith('-') ? argv[0] : undefined;
+  const rest = id === undefined ? argv : argv.slice(1);
+  const loaded = load(rest, env, experimentStatusFlags, experimentStatusSchema, Object.keys(experimentStatusSchema.shape));
+  if (loaded.help) return loaded;
+  if (id === undefined) throw new UsageError('give the experiment id that "experiment start" printed: experiment status ID');
+  return { help: false, config: Object.freeze({ ...loaded.config, job_id: id }) };
+}
 
 export function loadServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded<ServeConfig> {
   return load(argv, env, serveFlags, serveSchema, Object.keys(serveSchema._def.schema.shape));

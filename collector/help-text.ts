@@ -4,6 +4,8 @@ Usage:
   powerprof-collector serve  [options]
   powerprof-collector export --out DIR [--redis URL]
   powerprof-collector report --out FILE.html [--redis URL | --from DIR]
+  powerprof-collector experiment start --nodes SELECTOR [options] -- WORKLOAD
+  powerprof-collector experiment status ID
   powerprof-collector hash-token [NODE_ID...] < TOKEN
   powerprof-collector --version | --help
 
@@ -12,6 +14,7 @@ Commands:
           /metrics, /healthz, /readyz (default 127.0.0.1:9464)
   export  write runs.csv, power.csv and counters.csv from Redis to DIR
   report  one self-contained HTML file with the charts, from Redis or an export DIR
+  experiment  run a workload on connected agents (their daemons), and follow it
   hash-token  read a bearer token on stdin, print its entry for --tokens-file
 
 Run "powerprof-collector serve --help", "... export --help" or "... report --help" for options.
@@ -68,13 +71,17 @@ DIR/power.csv and DIR/counters.csv from every node's records in Redis.
   --log-level LEVEL  default info
 `;
 
-export const reportHelp = `Usage: powerprof-collector report --out FILE.html [--redis URL | --from DIR]
+export const reportHelp = `Usage: powerprof-collector report --out FILE.html [--redis URL [--experiment ID] | --from DIR]
 
 One self-contained HTML file (nothing is loaded when it is opened): a chart per
 counter across runs (the original experiment's seven graphs), IPC and miss
 ratios, energy and joules per item per run, power over time with the runs
-shaded and the idle baseline drawn, the nodes' fingerprints and the runs.
+shaded and the idle baseline drawn, the nodes side by side (seconds per run,
+items/s, J/item, IPC, watts; a node more than 20 % off the median is flagged an
+outlier), the nodes' fingerprints and the runs.
   --redis URL        read every node's records; default redis://127.0.0.1:6379
+  --experiment ID    only that experiment's runs (a fleet job's id), and the
+                     power while they ran
   --from DIR         read an export folder (runs.csv, power.csv) instead
   --key-prefix P     default powerprof
   --out FILE.html    where to write the report
@@ -88,4 +95,28 @@ collector's --tokens-file: the token's SHA-256 and the node ids it may write
 as ("*": any). The token itself is never stored by the collector. Make one with
   openssl rand -hex 32 > node.token; chmod 600 node.token
 and give it to the agent with --token-file node.token.
+`;
+
+export const experimentHelp = `Usage:
+  powerprof-collector experiment start --nodes SELECTOR [options] -- WORKLOAD
+  powerprof-collector experiment status ID [--redis URL]
+
+start announces a job in Redis; every serving collector sends it to its agents
+whose daemon is connected and whose node id SELECTOR names ("all", or ids and
+globs, comma-separated: "p9-*,x86-01"). An agent runs it only if WORKLOAD is a
+name in its own config's workloads (its allow-list): the network never sends a
+command. The runs carry the job id as their experiment id.
+
+  --nodes SELECTOR      which nodes (required)
+  --repeat N            measured runs on each node; default 1
+  --warmup N            runs before those; default 0
+  --events LIST         perf events; default each agent's own
+  --interval-ms N       counter intervals; default 0 (off)
+  --wait-s S            how long start waits to say which nodes got it; default 3
+  --redis URL, --redis-cluster, --key-prefix P   as for serve
+
+status prints, per node, what became of it (sent, accepted, refused with why,
+running, done, failed) and the runs recorded; then
+  powerprof-collector report --experiment ID --out report.html
+compares the nodes side by side.
 `;

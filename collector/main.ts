@@ -2,8 +2,8 @@
 import { isatty } from 'node:tty';
 import pino, { type Logger } from 'pino';
 import { collectorVersion } from './collector-version.js';
-import { loadExportConfig, loadReportConfig, loadServeConfig, UsageError } from './config.js';
-import { collectorHelp, exportHelp, hashTokenHelp, reportHelp, serveHelp } from './help-text.js';
+import { loadExperimentStartConfig, loadExperimentStatusConfig, loadExportConfig, loadReportConfig, loadServeConfig, UsageError } from './config.js';
+import { collectorHelp, experimentHelp, exportHelp, hashTokenHelp, reportHelp, serveHelp } from './help-text.js';
 
 /** Wires the collector's commands; the work is in commands/. */
 async function main(argv: string[]): Promise<number> {
@@ -48,6 +48,23 @@ async function main(argv: string[]): Promise<number> {
       const { reportCommand } = await import('./commands/report-command.js');
       await reportCommand(loaded.config, await createLogger(loaded.config.log_level));
       return 0;
+    }
+    case 'experiment': {
+      const [action, ...args] = rest;
+      if (action === 'start') {
+        const loaded = loadExperimentStartConfig(args, process.env);
+        if (loaded.help) return printed(experimentHelp);
+        const { experimentStartCommand } = await import('./commands/experiment-command.js');
+        return experimentStartCommand(loaded.config, process.stdout, await createLogger(loaded.config.log_level));
+      }
+      if (action === 'status') {
+        const loaded = loadExperimentStatusConfig(args, process.env);
+        if (loaded.help) return printed(experimentHelp);
+        const { experimentStatusCommand } = await import('./commands/experiment-command.js');
+        return experimentStatusCommand(loaded.config, process.stdout);
+      }
+      if (action === undefined || action === '--help' || action === '-h') return printed(experimentHelp);
+      throw new UsageError(`unknown experiment action "${action}": start or status`);
     }
     case 'hash-token': {
       if (rest.includes('--help') || rest.includes('-h')) return printed(hashTokenHelp);

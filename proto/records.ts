@@ -16,3 +16,6 @@ export type { Ack__Output as Ack } from './generated/powerprof/v1/Ack.js';
 export type { NodeFingerprint__Output as NodeFingerprint } from './generated/powerprof/v1/NodeFingerprint.js';
 export type { CounterStatus__Output as CounterStatus } from './generated/powerprof/v1/CounterStatus.js';
 export type { RunStatus__Output as RunStatus } from './generated/powerprof/v1/RunStatus.js';
+export type { Job__Output as Job } from './generated/powerprof/v1/Job.js';
+export type { JobStatus__Output as JobStatus } from './generated/powerprof/v1/JobStatus.js';
+export type { JobsRequest__Output as JobsRequest } from './generated/powerprof/v1/JobsRequest.js';

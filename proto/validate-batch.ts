@@ -35,6 +35,7 @@ export type Validation = { ok: true } | { ok: false; reason: RejectReason; messa
 export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 const RUN_STATUSES = new Set(['RUN_STATUS_OK', 'RUN_STATUS_FAILED', 'RUN_STATUS_KILLED', 'RUN_STATUS_TIMED_OUT', 'RUN_STATUS_INTERRUPTED', 'RUN_STATUS_ERROR']);
+const JOB_STATES = new Set(['JOB_STATE_ACCEPTED', 'JOB_STATE_REFUSED', 'JOB_STATE_RUNNING', 'JOB_STATE_DONE', 'JOB_STATE_FAILED']);
 const COUNTER_STATUSES = new Set(['COUNTER_STATUS_COUNTED', 'COUNTER_STATUS_NOT_COUNTED', 'COUNTER_STATUS_NOT_SUPPORTED']);
 
 const MAX_NAMED_NUMBERS = 64;
@@ -186,8 +187,16 @@ function checkRecord(record: Record, nodeId: string, limits: BatchLimits, nowMs:
       checkCounters(interval.counters, 'counter_interval.counters', limits);
       return;
     }
+    case 'job_status': {
+      const status = record.job_status!;
+      text(status.job_id, 'job_status.job_id', limits, true);
+      if (!JOB_STATES.has(status.state)) throw new FieldError(`job_status.state ${status.state} is not a job state`);
+      text(status.message, 'job_status.message', limits);
+      timestamp(status.time_unix_ms, 'job_status.time_unix_ms');
+      return;
+    }
     default:
-      throw new FieldError('has no known record kind (node_info, run, power_sample, counter_interval, power_source_status)', 'unknown_kind');
+      throw new FieldError('has no known record kind (node_info, run, power_sample, counter_interval, power_source_status, job_status)', 'unknown_kind');
   }
 }
 

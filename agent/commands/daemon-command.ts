@@ -3,7 +3,10 @@ import type { IngestPackage } from '../../proto/load-ingest-proto.js';
 import { loadDaemonConfig, type DaemonConfig, type ScheduleEntry } from '../config.js';
 import { Schedule } from '../daemon/schedule.js';
 import { notifySystemd } from '../daemon/systemd-notify.js';
+import { JobListener } from '../daemon/job-listener.js';
 import { NodeSession, type ExperimentConfig } from '../experiment/node-session.js';
+import { channelSecurity } from '../transport/channel-security.js';
+import type { Job, JobStatus } from '../../proto/records.js';
 
 export interface DaemonDependencies {
   argv: readonly string[];
@@ -33,6 +36,30 @@ export async function daemonCommand(deps: DaemonDependencies): Promise<number> {
   const session = await NodeSession.open({ ...config, command: [] }, { logger, proto: deps.proto, terminal: deps.terminal });
   let schedule = new Schedule(config.schedule, Date.now());
   let wake: (() => void) | undefined;
+  // Fleet experiments: jobs from the collector, run between scheduled ones if the allow-list names them.
+  const jobs: Job[] = [];
+  const jobStatus = (job: Job, state: JobStatus['state'], message: string, runs = 0): void =>
+    session.spool.append([{ job_status: { job_id: job.job_id, state, message, runs, time_unix_ms: Date.now() } }]);
+  const listener = new JobListener({
+    address: config.collector,
+    security: channelSecurity(config),
+    proto: deps.proto,
+    nodeId: session.nodeInfo.node_id,
+    workloads: () => Object.keys(config.workloads),
+    logger: logger.child({ component: 'jobs' }),
+    retryMaxMs: config.retry_max_s * 1000,
+    onJob: (job) => {
+      if (config.workloads[job.workload] === undefined) {
+        logger.warn({ job: job.job_id, workload: job.workload }, 'job refused: its workload is not in this node\'s allow-list');
+        jobStatus(job, 'JOB_STATE_REFUSED', `"${job.workload}" is not in this node's workloads (its allow-list): ${Object.keys(config.workloads).join(', ') || 'none'}`);
+        return;
+      }
+      jobs.push(job);
+      jobStatus(job, 'JOB_STATE_ACCEPTED', jobs.length === 1 ? 'queued' : `queued behind ${jobs.length - 1} job(s)`);
+      wake?.();
+    },
+  });
+  listener.start();
   deps.onReload(() => {
     notifySystemd('RELOADING=1', deps.env);
     try {
@@ -53,6 +80,11 @@ export async function daemonCommand(deps: DaemonDependencies): Promise<number> {
   logger.info({ node: session.nodeInfo.node_id, workloads: Object.keys(config.workloads), schedule: config.schedule.length }, 'daemon running: power sampled continuously');
 
   while (!stop.aborted) {
+    const job = jobs.shift();
+    if (job !== undefined) {
+      await runJob(session, job, config, logger, stop, jobStatus);
+      continue;
+    }
     const next = schedule.next();
     const waitMs = next === undefined ? 2 ** 31 - 1 : Math.max(0, next.atMs - Date.now());
     if (waitMs > 0) {
@@ -71,11 +103,43 @@ export async function daemonCommand(deps: DaemonDependencies): Promise<number> {
     schedule.done(entry, Date.now());
   }
 
+  listener.stop();
+  for (const job of jobs) jobStatus(job, 'JOB_STATE_FAILED', 'the daemon stopped before running it');
   notifySystemd('STOPPING=1', deps.env);
   const { delivered, pending } = await session.close(STOP_FLUSH_S);
   if (!delivered) logger.warn({ pending, spool: session.spool.directory }, 'stopping with records not yet delivered; they wait in the spool for the next start');
   logger.info('daemon stopped');
   return 0;
+}
+
+async function runJob(
+  session: NodeSession,
+  job: Job,
+  config: DaemonConfig,
+  logger: Logger,
+  stop: AbortSignal,
+  status: (job: Job, state: JobStatus['state'], message: string, runs?: number) => void,
+): Promise<void> {
+  const experiment: ExperimentConfig = {
+    ...config,
+    command: config.workloads[job.workload]!,
+    workload: job.workload,
+    repeat: Math.max(1, job.repeat),
+    warmup: job.warmup,
+    interval_ms: job.interval_ms,
+    ...(job.events.length === 0 ? {} : { events: job.events }),
+  };
+  status(job, 'JOB_STATE_RUNNING', 'running');
+  logger.info({ job: job.job_id, workload: job.workload, repeat: experiment.repeat }, 'fleet experiment starting');
+  try {
+    const runs = await session.experiment(experiment, stop, job.job_id);
+    const measured = runs.filter((run) => !run.warmup).length;
+    if (stop.aborted) status(job, 'JOB_STATE_FAILED', 'interrupted: the daemon was stopped', measured);
+    else status(job, 'JOB_STATE_DONE', `${measured} run(s) recorded`, measured);
+  } catch (error) {
+    status(job, 'JOB_STATE_FAILED', (error as Error).message);
+    logger.error({ job: job.job_id, err: (error as Error).message }, 'fleet experiment failed');
+  }
 }
 
 async function runScheduled(session: NodeSession, entry: ScheduleEntry, config: DaemonConfig, logger: Logger, stop: AbortSignal): Promise<void> {

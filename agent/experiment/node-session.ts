@@ -101,7 +101,7 @@ export class NodeSession {
   }
 
   /** One experiment: warm-ups and runs of the workload, each recorded and spooled as it ends. */
-  async experiment(experiment: ExperimentConfig, interrupt: AbortSignal): Promise<RunRecord[]> {
+  async experiment(experiment: ExperimentConfig, interrupt: AbortSignal, experimentId?: string): Promise<RunRecord[]> {
     const { logger, terminal } = this.deps;
     const resolved = resolveEvents(experiment.events, this.nodeInfo.arch);
     if (!resolved.ok) throw new UsageError(`events: ${resolved.error}`);
@@ -116,6 +116,7 @@ export class NodeSession {
     const node = this.nodeInfo.node_id;
     return runExperiment(
       {
+        experimentId,
         workload: experiment.workload ?? workloadName(experiment.command),
         command: experiment.command,
         repeat: { warmup: experiment.warmup, repeat: experiment.repeat, maxRepeat: experiment.max_repeat, ...(experiment.until_rsd === undefined ? {} : { untilRsdPercent: experiment.until_rsd }) },

@@ -14,6 +14,8 @@ import { nextRun, type MeasuredRun, type RepeatOptions } from './repeat-policy.j
 import { progressLine, progressText, summaryTable } from './run-table.js';
 
 export interface ExperimentPlan {
+  /** A fleet job's id; a new one otherwise. */
+  experimentId?: string | undefined;
   workload: string;
   command: readonly string[];
   repeat: RepeatOptions;
@@ -52,7 +54,7 @@ export interface ExperimentSinks {
  * with --interval-ms its counter intervals are shipped while it runs.
  */
 export async function runExperiment(plan: ExperimentPlan, node: NodeInfo, sinks: ExperimentSinks, interrupt: AbortSignal): Promise<RunRecord[]> {
-  const experimentId = randomUUID();
+  const experimentId = plan.experimentId ?? randomUUID();
   const [command, ...args] = plan.command as [string, ...string[]];
   const runs: RunRecord[] = [];
   const measured: MeasuredRun[] = [];

@@ -19,7 +19,9 @@ export async function reportCommand(config: ReportConfig, logger: Logger): Promi
 }
 
 async function fromRedis(config: ReportConfig): Promise<ReportInput> {
-  const { nodes, runs, samples } = await readAllRecords(config.redis, config.key_prefix, config.redis_cluster);
+  const all = await readAllRecords(config.redis, config.key_prefix, config.redis_cluster);
+  const { nodes, runs, samples } = config.experiment === undefined ? all : onlyExperiment(all, config.experiment);
+  if (config.experiment !== undefined && runs.length === 0) throw new Error(`no runs of experiment ${config.experiment} in ${config.redis} (experiment status ${config.experiment} says where it stands)`);
   const warning = architectureWarning(runs);
   const meanings = new Map<string, { arch: string; event: string; countedAs: string }>();
   for (const { run } of runs) {
@@ -36,6 +38,21 @@ async function fromRedis(config: ReportConfig): Promise<ReportInput> {
     eventMeanings: [...meanings.values()],
     generatedAt: new Date(),
   };
+}
+
+/** One experiment's runs (a fleet job's id is its runs' experiment id), and power while they ran. */
+function onlyExperiment(all: Awaited<ReturnType<typeof readAllRecords>>, experimentId: string): Awaited<ReturnType<typeof readAllRecords>> {
+  const runs = all.runs.filter(({ run }) => run.experiment_id === experimentId);
+  const windows = new Map<string, { from: number; to: number }>();
+  for (const { node, run } of runs) {
+    const window = windows.get(node) ?? { from: Infinity, to: -Infinity };
+    windows.set(node, { from: Math.min(window.from, run.started_time_unix_ms), to: Math.max(window.to, run.ended_time_unix_ms) });
+  }
+  const samples = all.samples.filter(({ node, sample }) => {
+    const window = windows.get(node);
+    return window !== undefined && sample.time_unix_ms >= window.from && sample.time_unix_ms <= window.to;
+  });
+  return { ...all, runs, samples, nodes: all.nodes.filter((node) => windows.has(node.node_id)) };
 }
 
 async function fromFolder(folder: string): Promise<ReportInput> {

@@ -14,6 +14,8 @@ import { createRedisClient, type RedisClient } from '../queue/redis-connection.j
 import { loadTokenFile } from '../auth/token-file.js';
 import { serverCredentials } from '../auth/server-credentials.js';
 import { LabelBudget } from '../ingest/label-budget.js';
+import { JobBoard } from '../jobs/job-board.js';
+import { JobStore } from '../jobs/job-store.js';
 import { NodeRateLimiter } from '../ingest/node-rate-limiter.js';
 import { redisKeys } from '../queue/redis-keys.js';
 
@@ -60,6 +62,12 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
 
   const metrics = new CollectorMetrics();
   const labelBudget = new LabelBudget(config.max_label_values);
+  // Fleet experiments: new jobs are announced in Redis; this collector hands them to its agents.
+  const jobStore = new JobStore(redis, config.key_prefix);
+  const jobBoard = new JobBoard(jobStore, logger.child({ component: 'jobs' }));
+  const jobWatch = redis.duplicate();
+  jobWatch.on('error', () => undefined); // the main connection reports Redis trouble
+  void jobBoard.watch(jobWatch);
   // Series of nodes silent past --node-expiry-s are removed, so a changing fleet does not grow them for ever.
   const expiry = setInterval(() => {
     void metrics.forgetSilentNodes(config.node_expiry_s * 1000).then((nodes) => {
@@ -83,6 +91,8 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
     rateLimiter: new NodeRateLimiter(config.node_rate_limit, config.node_burst),
     labelBudget,
     maxInflightRecords: config.max_inflight_records,
+    jobBoard,
+    jobStore,
     collectorVersion,
   });
   warnAboutExposure(config, logger);
@@ -117,6 +127,8 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
       (shuttingDown ??= (async () => {
         setServing(false);
         clearInterval(expiry);
+        jobBoard.stop();
+        jobWatch.disconnect();
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => {
             server.forceShutdown();

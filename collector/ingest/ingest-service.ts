@@ -1,9 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { IngestPackage } from '../../proto/load-ingest-proto.js';
-import type { Ack, Batch, HelloReply, NodeInfo } from '../../proto/records.js';
+import type { Ack, Batch, HelloReply, Job, JobsRequest, NodeInfo } from '../../proto/records.js';
 import { validateBatch, validateNodeInfo, type BatchLimits } from '../../proto/validate-batch.js';
 import { identifyCaller, type AccessPolicy, type Caller } from '../auth/caller-identity.js';
+import type { JobBoard } from '../jobs/job-board.js';
+import type { JobStore } from '../jobs/job-store.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { RecordStore } from '../queue/record-store.js';
 import type { LabelBudget } from './label-budget.js';
@@ -22,6 +24,8 @@ export interface IngestDependencies {
   labelBudget: LabelBudget;
   /** Records received and not yet acked, over all streams, past which new batches are refused for a while. */
   maxInflightRecords: number;
+  jobBoard: JobBoard;
+  jobStore: JobStore;
   collectorVersion: string;
 }
 
@@ -75,6 +79,17 @@ export function addIngestService(server: grpc.Server, deps: IngestDependencies):
       const stream = openPush(call, deps, load);
       streams.add(stream);
       call.once('close', () => streams.delete(stream));
+    },
+    Jobs: (call: grpc.ServerWritableStream<JobsRequest, Job>) => {
+      const caller = identifyCaller(call, deps.access);
+      const denied = caller.ok ? caller.mayWriteAs(call.request.node_id) : undefined;
+      if (!caller.ok || denied !== undefined) {
+        const error = caller.ok ? refusal(deps, 'permission_denied', grpc.status.PERMISSION_DENIED, `Jobs: ${denied}`) : refusal(deps, caller.reason, caller.code, `Jobs: ${caller.message}`);
+        call.emit('error', error);
+        return;
+      }
+      deps.jobBoard.connect(call.request.node_id, call);
+      deps.logger.info({ node: call.request.node_id, workloads: call.request.workloads }, 'agent waits for jobs');
     },
   });
   return { drain: async () => void (await Promise.all([...streams].map((stream) => stream.drain()))) };
@@ -190,7 +205,9 @@ async function handleBatch(batch: Batch, caller: Extract<Caller, { ok: true }>, 
   const result = await deps.store.append(batch.node_id, batch.seq, batch.records, { produced: batch.produced_records, dropped: batch.dropped_records });
   deps.metrics.seen(batch.node_id);
   deps.labelBudget.commit(batch.node_id, batch.records);
-  if (result.applied) deps.metrics.recordsWritten(batch.node_id, batch.records.slice(result.skipped), result.trimmed);
+  const written = batch.records.slice(result.skipped);
+  for (const record of written) if (record.kind === 'job_status') await deps.jobStore.recordStatus(batch.node_id, record.job_status!);
+  if (result.applied) deps.metrics.recordsWritten(batch.node_id, written, result.trimmed);
   else deps.metrics.duplicate();
   deps.metrics.completeness(batch.node_id, result.completeness);
   return { seq: batch.seq, code: grpc.status.OK, message: '', duplicate: !result.applied, retry_after_ms: 0 };

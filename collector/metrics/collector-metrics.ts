@@ -114,7 +114,7 @@ export class CollectorMetrics {
     );
 
     // Series that should read 0 before anything happens, so rate() and alerts see them.
-    for (const kind of ['node_info', 'run', 'power_sample', 'counter_interval', 'power_source_status']) this.recordsTotal.inc({ kind }, 0);
+    for (const kind of ['node_info', 'run', 'power_sample', 'counter_interval', 'power_source_status', 'job_status']) this.recordsTotal.inc({ kind }, 0);
   }
 
   /** Call only for records that were durably written, once. */

@@ -1,4 +1,5 @@
 import type { NodeInfo } from '../../proto/records.js';
+import { compareNodes, figureNames } from './node-comparison.js';
 import { perRunChart, powerChart, type PowerPoint, type RunPoint, type RunWindow } from './chart-specs.js';
 import { renderSvg } from './render-svg.js';
 
@@ -117,6 +118,7 @@ ${input.notes.map((note) => `<p class="note">${escapeHtml(note)}</p>`).join('\n'
 ${charts.map((chart) => `<figure class="chart" data-title="${escapeHtml(chart.title)}"><figcaption>${escapeHtml(chart.title)}${chart.caption === undefined ? '' : ` <span class="muted">(${escapeHtml(chart.caption)})</span>`}</figcaption>${chart.svg}</figure>`).join('\n')}
 </div>
 ${missing.length > 0 ? `<p class="muted">No data for: ${missing.map(escapeHtml).join(', ')} (not counted or not measured on these nodes).</p>` : ''}
+${comparisonTable(input.runs)}
 ${meaningsTable(input.eventMeanings)}
 ${fingerprintTable(input.nodes)}
 <h2>Runs</h2>
@@ -124,6 +126,28 @@ ${table(input.runs)}
 </body>
 </html>
 `;
+}
+
+/** The nodes side by side, outliers marked (more than 20 % off the nodes' median). */
+function comparisonTable(runs: ReadonlyArray<Record<string, string>>): string {
+  const rows = compareNodes(runs);
+  if (rows.length < 2) return '';
+  const names = figureNames().filter((name) => rows.some((row) => row.figures.get(name) !== undefined));
+  const cells = rows.map((row) => ({
+    node: row.node,
+    runs: String(row.runs),
+    ...Object.fromEntries(names.map((name) => {
+      const value = row.figures.get(name);
+      return [name, value === undefined ? '' : `${formatFigure(value)}${row.outliers.has(name) ? ' ⚠ outlier' : ''}`];
+    })),
+  }));
+  const flagged = rows.filter((row) => row.outliers.size > 0);
+  const summary = flagged.length === 0 ? 'No node is more than 20 % off the median.' : `Outliers (more than 20 % off the nodes' median): ${flagged.map((row) => `${row.node} (${[...row.outliers].join(', ')})`).join('; ')}.`;
+  return `<h2>Nodes side by side</h2>\n<p class="muted">Medians over each node's measured runs. ${escapeHtml(summary)}</p>\n${table(cells)}`;
+}
+
+function formatFigure(value: number): string {
+  return Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 1 ? value.toFixed(2) : value.toPrecision(3);
 }
 
 function meaningsTable(meanings: ReportInput['eventMeanings']): string {

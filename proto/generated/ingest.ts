@@ -7,6 +7,9 @@ import type { CounterInterval as _powerprof_v1_CounterInterval, CounterInterval_
 import type { CounterValue as _powerprof_v1_CounterValue, CounterValue__Output as _powerprof_v1_CounterValue__Output } from './powerprof/v1/CounterValue';
 import type { HelloReply as _powerprof_v1_HelloReply, HelloReply__Output as _powerprof_v1_HelloReply__Output } from './powerprof/v1/HelloReply';
 import type { IngestClient as _powerprof_v1_IngestClient, IngestDefinition as _powerprof_v1_IngestDefinition } from './powerprof/v1/Ingest';
+import type { Job as _powerprof_v1_Job, Job__Output as _powerprof_v1_Job__Output } from './powerprof/v1/Job';
+import type { JobStatus as _powerprof_v1_JobStatus, JobStatus__Output as _powerprof_v1_JobStatus__Output } from './powerprof/v1/JobStatus';
+import type { JobsRequest as _powerprof_v1_JobsRequest, JobsRequest__Output as _powerprof_v1_JobsRequest__Output } from './powerprof/v1/JobsRequest';
 import type { NodeFingerprint as _powerprof_v1_NodeFingerprint, NodeFingerprint__Output as _powerprof_v1_NodeFingerprint__Output } from './powerprof/v1/NodeFingerprint';
 import type { NodeInfo as _powerprof_v1_NodeInfo, NodeInfo__Output as _powerprof_v1_NodeInfo__Output } from './powerprof/v1/NodeInfo';
 import type { PowerSample as _powerprof_v1_PowerSample, PowerSample__Output as _powerprof_v1_PowerSample__Output } from './powerprof/v1/PowerSample';
@@ -29,6 +32,10 @@ export interface ProtoGrpcType {
       CounterValue: MessageTypeDefinition<_powerprof_v1_CounterValue, _powerprof_v1_CounterValue__Output>
       HelloReply: MessageTypeDefinition<_powerprof_v1_HelloReply, _powerprof_v1_HelloReply__Output>
       Ingest: SubtypeConstructor<typeof grpc.Client, _powerprof_v1_IngestClient> & { service: _powerprof_v1_IngestDefinition }
+      Job: MessageTypeDefinition<_powerprof_v1_Job, _powerprof_v1_Job__Output>
+      JobState: EnumTypeDefinition
+      JobStatus: MessageTypeDefinition<_powerprof_v1_JobStatus, _powerprof_v1_JobStatus__Output>
+      JobsRequest: MessageTypeDefinition<_powerprof_v1_JobsRequest, _powerprof_v1_JobsRequest__Output>
       NodeFingerprint: MessageTypeDefinition<_powerprof_v1_NodeFingerprint, _powerprof_v1_NodeFingerprint__Output>
       NodeInfo: MessageTypeDefinition<_powerprof_v1_NodeInfo, _powerprof_v1_NodeInfo__Output>
       PowerSample: MessageTypeDefinition<_powerprof_v1_PowerSample, _powerprof_v1_PowerSample__Output>

@@ -5,6 +5,7 @@ import type { RunRecord as _powerprof_v1_RunRecord, RunRecord__Output as _powerp
 import type { PowerSample as _powerprof_v1_PowerSample, PowerSample__Output as _powerprof_v1_PowerSample__Output } from '../../powerprof/v1/PowerSample';
 import type { CounterInterval as _powerprof_v1_CounterInterval, CounterInterval__Output as _powerprof_v1_CounterInterval__Output } from '../../powerprof/v1/CounterInterval';
 import type { PowerSourceStatus as _powerprof_v1_PowerSourceStatus, PowerSourceStatus__Output as _powerprof_v1_PowerSourceStatus__Output } from '../../powerprof/v1/PowerSourceStatus';
+import type { JobStatus as _powerprof_v1_JobStatus, JobStatus__Output as _powerprof_v1_JobStatus__Output } from '../../powerprof/v1/JobStatus';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Record {
@@ -13,8 +14,9 @@ export interface Record {
   'power_sample'?: (_powerprof_v1_PowerSample | null);
   'counter_interval'?: (_powerprof_v1_CounterInterval | null);
   'power_source_status'?: (_powerprof_v1_PowerSourceStatus | null);
+  'job_status'?: (_powerprof_v1_JobStatus | null);
   'seq'?: (number | string | Long);
-  'kind'?: "node_info"|"run"|"power_sample"|"counter_interval"|"power_source_status";
+  'kind'?: "node_info"|"run"|"power_sample"|"counter_interval"|"power_source_status"|"job_status";
 }
 
 export interface Record__Output {
@@ -23,6 +25,7 @@ export interface Record__Output {
   'power_sample'?: (_powerprof_v1_PowerSample__Output | null);
   'counter_interval'?: (_powerprof_v1_CounterInterval__Output | null);
   'power_source_status'?: (_powerprof_v1_PowerSourceStatus__Output | null);
+  'job_status'?: (_powerprof_v1_JobStatus__Output | null);
   'seq': (number);
-  'kind'?: "node_info"|"run"|"power_sample"|"counter_interval"|"power_source_status";
+  'kind'?: "node_info"|"run"|"power_sample"|"counter_interval"|"power_source_status"|"job_status";
 }
