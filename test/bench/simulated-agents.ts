@@ -4,6 +4,10 @@ import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
 import type { Record as RecordInput } from '../../proto/generated/powerprof/v1/Record.js';
 import type { Ack } from '../../proto/records.js';
+import { join } from 'node:path';
+import protobuf from 'protobufjs';
+import { ingestProtoPath } from '../../proto/loader-options.js';
+import { repositoryRoot } from '../../proto/repository-root.js';
 import { sampleNodeInfo } from '../proto/sample-records.js';
 
 /**
@@ -15,7 +19,10 @@ import { sampleNodeInfo } from '../proto/sample-records.js';
  *                  agent, sent every 200 ms (the agent's linger), as a live agent does;
  *   power MODE:    power samples at 1 Hz only, each sent as it comes;
  *   saturate MODE: 8 batches of 500 records in flight per agent, as an agent
- *                  draining its spool after an outage does.
+ *                  draining its spool after an outage does. The batches are put
+ *                  together from records encoded once, so that the generator's
+ *                  own CPU (on the same cores) takes as little as it can from
+ *                  the collector being measured.
  *
  * Prints one JSON line: acked records, ack latencies (ms), errors.
  *   node simulated-agents.js ADDRESS FIRST_AGENT AGENTS MODE SECONDS
@@ -52,7 +59,8 @@ async function simulate(index: number, until: number, result: Result): Promise<v
     client.Hello(sampleNodeInfo(node), { deadline: Date.now() + 30_000 }, (error, reply) => (error ? reject(error) : resolve(reply!.last_seq))),
   );
   let seq = lastSeq;
-  const stream = client.Push();
+  // Batches as objects (a live agent's), or as bytes put together here (saturate).
+  const stream = (mode === 'saturate' ? rawPush(client) : client.Push()) as grpc.ClientDuplexStream<unknown, Ack>;
   const sentAt = new Map<number, { at: number; records: number }>();
   let inFlight = 0;
   let wake: (() => void) | undefined;
@@ -67,6 +75,13 @@ async function simulate(index: number, until: number, result: Result): Promise<v
     wake?.();
   });
   stream.on('error', (error) => result.errors.length < 5 && result.errors.push(String(error)));
+  const sendRaw = (count: number): void => {
+    const first = seq + 1;
+    seq += count;
+    sentAt.set(seq, { at: performance.now(), records: count });
+    inFlight++;
+    stream.write(encodeBatch(node, first, count, seq - lastSeq));
+  };
   const send = (records: RecordInput[]): void => {
     const numbered = records.map((record) => ({ ...record, seq: ++seq }));
     sentAt.set(seq, { at: performance.now(), records: records.length });
@@ -92,7 +107,7 @@ async function simulate(index: number, until: number, result: Result): Promise<v
   } else {
     let t = 0;
     while (performance.now() < until) {
-      while (inFlight < 8) send(Array.from({ length: 500 }, (_, i) => (i % 10 === 0 ? powerSample(Date.now()) : counterInterval(runId, t++))));
+      while (inFlight < 8) sendRaw(500);
       await new Promise<void>((resolve) => (wake = resolve));
     }
   }
@@ -100,6 +115,40 @@ async function simulate(index: number, until: number, result: Result): Promise<v
   while (inFlight > 0 && performance.now() < settle) await new Promise((resolve) => setTimeout(resolve, 20));
   stream.end();
   client.close();
+}
+
+/** A Push stream whose batches are given as bytes (see encodeBatch); acks are decoded as usual. */
+function rawPush(client: IngestClient): grpc.ClientDuplexStream<Buffer, Ack> {
+  const push = proto.Ingest.service.Push;
+  return (client as unknown as grpc.Client).makeBidiStreamRequest(push.path, (bytes: Buffer) => bytes, push.responseDeserialize as (bytes: Buffer) => Ack);
+}
+
+/**
+ * A Batch in protobuf bytes, from record bodies encoded once: each record is
+ * its body plus field 16 (its seq); the batch is node_id (1), seq (2), the
+ * records (3), produced_records (4).
+ */
+const recordType = (() => {
+  const root = new protobuf.Root();
+  root.loadSync(join(repositoryRoot, ingestProtoPath), { keepCase: true });
+  return root.lookupType('powerprof.v1.Record');
+})();
+const bodies = [
+  Buffer.from(recordType.encode(recordType.fromObject(powerSample(Date.now()))).finish()),
+  ...Array.from({ length: 9 }, (_, i) => Buffer.from(recordType.encode(recordType.fromObject(counterInterval('run-raw', i / 10))).finish())),
+];
+
+function encodeBatch(node: string, firstSeq: number, count: number, produced: number): Buffer {
+  const writer = protobuf.Writer.create();
+  writer.uint32((1 << 3) | 2).string(node);
+  writer.uint32(2 << 3).uint64(firstSeq + count - 1);
+  for (let i = 0; i < count; i++) {
+    const body = bodies[i % bodies.length]!;
+    const seqField = protobuf.Writer.create().uint32(16 << 3).uint64(firstSeq + i).finish();
+    writer.uint32((3 << 3) | 2).bytes(Buffer.concat([body, seqField]));
+  }
+  writer.uint32(4 << 3).uint64(produced);
+  return Buffer.from(writer.finish());
 }
 
 const result: Result = { acked: 0, latenciesMs: [], errors: [] };
