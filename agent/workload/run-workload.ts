@@ -9,6 +9,7 @@ import { reapedChildrenCpuTime } from './children-cpu-time.js';
 import { reapGroup, signalGroup } from './process-group.js';
 import { signalFromPerfStderr } from './signal-names.js';
 import { WorkloadMetricsCollector } from './workload-metrics.js';
+import { WorkloadCpuWatch } from './workload-cpu-watch.js';
 import { asUser, userEnvironment, type WorkloadUser } from './workload-user.js';
 
 export type RunStatusWord = 'ok' | 'failed' | 'killed' | 'timed_out' | 'interrupted' | 'error';
@@ -83,7 +84,11 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
   // perf prints "3202,39" in a decimal-comma locale, which CSV cannot tell from two fields.
   const base = spec.user === undefined ? process.env : userEnvironment(spec.user, process.env);
   const environment = perf === undefined ? base : { ...base, LC_NUMERIC: 'C' };
-  const ended = await spawnAndWait(file, args, environment, spec, interrupt, (chunk) => metrics.push(chunk));
+  let cpuWatch: WorkloadCpuWatch | undefined;
+  const ended = await spawnAndWait(file, args, environment, spec, interrupt, (chunk) => metrics.push(chunk), (pid) => {
+    if (tail !== undefined) cpuWatch = new WorkloadCpuWatch(pid); // perf -I does not reap the workload
+  });
+  const watched = cpuWatch?.stop() ?? { user: 0, system: 0 };
   const durationMs = performance.now() - startedAt;
   const endedTimeUnixMs = Date.now();
   const cpuAfter = reapedChildrenCpuTime();
@@ -104,8 +109,8 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
     durationMs,
     counters,
     workloadMetrics: metrics.end(),
-    userCpuS: round(cpuAfter.user - cpuBefore.user),
-    systemCpuS: round(cpuAfter.system - cpuBefore.system),
+    userCpuS: round(cpuAfter.user - cpuBefore.user + watched.user),
+    systemCpuS: round(cpuAfter.system - cpuBefore.system + watched.system),
     perfUsed: perf !== undefined,
   };
 }
@@ -151,10 +156,12 @@ function spawnAndWait(
   spec: WorkloadSpec,
   interrupt: AbortSignal,
   onStdout: (chunk: string) => void,
+  onSpawn: (pid: number) => void,
 ): Promise<Ended> {
   const { timeoutMs, killGraceMs } = spec;
   return new Promise((resolve) => {
     const child = spawn(file, args, { stdio: ['inherit', 'pipe', 'pipe'], detached: true, env });
+    if (child.pid !== undefined) onSpawn(child.pid);
     let stderrTail = '';
     let timedOut = false;
     let interrupted = false;

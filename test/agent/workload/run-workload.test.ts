@@ -131,6 +131,9 @@ describe('runWorkload: timeouts and intervals', () => {
     const total = outcome.counters.find((c) => c.event === 'task-clock')!;
     assert.equal(total.time_s, undefined, 'run totals are the --summary rows');
     assert.ok(Math.abs(total.value! - arrivals.reduce((sum, a) => sum + a.taskClock!, 0)) < 5, 'the summary is the sum of the intervals');
+    // perf -I never reaps its workload: its CPU time is read from /proc instead, and must not read 0.
+    const cpuS = outcome.userCpuS + outcome.systemCpuS;
+    assert.ok(cpuS > 0.25 && cpuS < 2, `workload CPU ${cpuS} s for a 0.6 s busy loop (task-clock says ${(total.value! / 1000).toFixed(2)} s)`);
   });
 });
 
