@@ -42,7 +42,7 @@ const serveSchema = z
     node_rate_limit: z.coerce.number().positive().default(20_000),
     node_burst: z.coerce.number().int().positive().default(200_000),
     max_label_values: z.coerce.number().int().positive().default(1_000),
-    max_inflight_records: z.coerce.number().int().positive().default(200_000),
+    max_inflight_records: z.coerce.number().int().positive().default(20_000),
     node_expiry_s: z.coerce.number().positive().default(86_400),
     insecure: booleanText.default(false),
     log_level: z.enum(LOG_LEVELS).default('info'),

@@ -29,6 +29,7 @@ Options (config file key / environment variable in brackets):
   --metrics-listen HOST:PORT /metrics, /healthz, /readyz; default 127.0.0.1:9464
                              [metrics_listen / POWERPROF_METRICS_LISTEN]
   --redis URL                default redis://127.0.0.1:6379   [redis / POWERPROF_REDIS]
+  --redis-cluster            Redis Cluster: --redis lists seed nodes, comma-separated
   --key-prefix P             prefix of every Redis key; default powerprof
                              [key_prefix / POWERPROF_KEY_PREFIX]
   --retention-maxlen N       keep about N records per node stream (XADD MAXLEN ~);
@@ -42,6 +43,9 @@ Options (config file key / environment variable in brackets):
   --max-label-values N       distinct values per node of each metric label (event,
                              sensor, workload, ...); batches bringing more are
                              refused; default 1000
+  --max-inflight-records N   unwritten records held at most (Redis slower than the
+                             agents); past it, RESOURCE_EXHAUSTED with a wait; default 20000
+  --node-expiry-s S          remove the series of a node silent this long; default 86400
 
 Security:
   --tls-cert FILE --tls-key FILE   serve gRPC over TLS (the key must not be

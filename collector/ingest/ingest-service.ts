@@ -29,8 +29,9 @@ export interface IngestDependencies {
   collectorVersion: string;
 }
 
-/** Batches one stream may have waiting before it is paused: HTTP/2 flow control then holds the sender. */
-const MAX_WAITING_PER_STREAM = 8;
+/** What one stream may have waiting before it is paused: HTTP/2 flow control then holds the sender. */
+const MAX_WAITING_BATCHES_PER_STREAM = 8;
+const MAX_WAITING_RECORDS_PER_STREAM = 2_000;
 /** What an overloaded collector asks agents to wait. */
 const OVERLOAD_RETRY_MS = 1_000;
 
@@ -141,12 +142,18 @@ function openPush(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDepende
   if (!caller.ok) fail(refusal(deps, caller.reason, caller.code, caller.message));
   // On one stream a node's seqs only grow; a lower one is not a retry but a broken or hostile sender.
   const previous = new Map<string, number>();
-  let waiting = 0;
+  const waiting = { batches: 0, records: 0 };
+  let paused = false;
   call.on('data', (batch: Batch) => {
     const overloaded = load.inflightRecords > deps.maxInflightRecords;
     const records = overloaded ? 0 : batch.records.length;
     load.inflightRecords += records;
-    if (++waiting >= MAX_WAITING_PER_STREAM) call.pause();
+    waiting.batches++;
+    waiting.records += batch.records.length;
+    if (!paused && (waiting.batches >= MAX_WAITING_BATCHES_PER_STREAM || waiting.records >= MAX_WAITING_RECORDS_PER_STREAM)) {
+      paused = true;
+      call.pause();
+    }
     chain = chain.then(async () => {
       try {
         if (failed || !caller.ok) return;
@@ -159,7 +166,12 @@ function openPush(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDepende
         if (ack !== undefined) call.write(ack);
       } finally {
         load.inflightRecords -= records;
-        if (--waiting === MAX_WAITING_PER_STREAM / 2) call.resume();
+        waiting.batches--;
+        waiting.records -= batch.records.length;
+        if (paused && waiting.batches <= MAX_WAITING_BATCHES_PER_STREAM / 2 && waiting.records <= MAX_WAITING_RECORDS_PER_STREAM / 2) {
+          paused = false;
+          call.resume();
+        }
       }
     });
   });

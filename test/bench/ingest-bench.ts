@@ -70,11 +70,44 @@ export async function ingestBench(quick: boolean): Promise<void> {
           `collector CPU ${((cpu / saturation.acked) * 1e6).toFixed(1)} s per million records${describeErrors(saturation, seconds)}\n`,
       );
       process.stdout.write(`ingest: ${Math.round(rate)} records/s sustained end to end (acked), ratio ${(rate / raw).toFixed(2)} of raw XADD (${Math.round(raw)} records/s)\n`);
+      await backpressure(redisServer.url, `127.0.0.1:${grpcPort}`, metricsPort, pid, first + 40, seconds);
     } finally {
       await collector.stop('SIGTERM');
     }
   } finally {
     await redisServer.stop();
+  }
+}
+
+/**
+ * Backpressure: the same saturating agents while Redis takes no writes every
+ * other second (CLIENT PAUSE): what the collector holds stays bounded, and
+ * the excess is refused with a wait instead of queued.
+ */
+async function backpressure(redisUrl: string, address: string, metricsPort: number, pid: number, first: number, seconds: number): Promise<void> {
+  const admin = new Redis(redisUrl);
+  let peakRss = rssMiB(pid);
+  let peakInflight = 0;
+  const pauser = setInterval(() => void admin.call('CLIENT', 'PAUSE', '1000', 'WRITE').catch(() => undefined), 2000);
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, rssMiB(pid));
+    void fetch(`http://127.0.0.1:${metricsPort}/metrics`)
+      .then((response) => response.text())
+      .then((text) => (peakInflight = Math.max(peakInflight, Number(/^powerprof_collector_inflight_records (\S+)$/m.exec(text)?.[1] ?? 0))))
+      .catch(() => undefined);
+  }, 200);
+  try {
+    const load = await generate(address, first, 40, 'saturate', seconds);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const overloaded = Number(/^powerprof_collector_rejected_total\{reason="overloaded"\} (\S+)$/m.exec(metrics)?.[1] ?? 0);
+    process.stdout.write(
+      `backpressure (Redis paused 1 s in every 2, 40 saturating agents): ${Math.round(load.acked / seconds)} records/s acked, ` +
+        `at most ${peakInflight} records held unwritten (cap 20,000), collector RSS peak ${peakRss.toFixed(0)} MiB, ${overloaded} batches answered RESOURCE_EXHAUSTED with a wait\n`,
+    );
+  } finally {
+    clearInterval(pauser);
+    clearInterval(sampler);
+    admin.disconnect();
   }
 }
 
