@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +60,32 @@ describe('powerprof-agent daemon', () => {
       redis.disconnect();
       await collector.stop('SIGKILL');
       await redisServer.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('tells systemd it is ready (Type=notify) through NOTIFY_SOCKET, and that it is stopping', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'powerprof-notify-'));
+    const socket = join(dir, 'notify.sock');
+    // systemd's side of sd_notify: a unix datagram socket that prints what it receives.
+    const listener = spawn('python3', ['-u', '-c', `import socket,sys\ns=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('listening', flush=True)\nwhile True:\n  print(s.recv(4096).decode().replace('\\n', ' '), flush=True)`, socket]);
+    let heard = '';
+    listener.stdout.on('data', (chunk: Buffer) => (heard += chunk.toString()));
+    const configFile = join(dir, 'agent.yaml');
+    writeFileSync(configFile, `agent:\n  collector: 127.0.0.1:${await freePort()}\n  node_id: notify-node\n  spool: ${join(dir, 'spool')}\n  power: none\n  no_perf: true\n`);
+    try {
+      const deadline = Date.now() + 5_000;
+      while (!heard.includes('listening') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      const daemon = startNode(agentMain, ['daemon', '--config', configFile], { ...process.env, NOTIFY_SOCKET: socket });
+      await daemon.waitFor(/daemon running/);
+      while (!heard.includes('READY=1') && Date.now() < deadline + 5_000) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.match(heard, /READY=1/);
+      assert.equal(await daemon.stop('SIGTERM'), 0, daemon.output());
+      const stopping = Date.now() + 3_000;
+      while (!heard.includes('STOPPING=1') && Date.now() < stopping) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.match(heard, /STOPPING=1/);
+    } finally {
+      listener.kill();
       rmSync(dir, { recursive: true, force: true });
     }
   });
