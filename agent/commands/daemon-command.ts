@@ -112,6 +112,12 @@ export async function daemonCommand(deps: DaemonDependencies): Promise<number> {
   return 0;
 }
 
+/** An allow-listed workload with the config's defaults, and what a job or a schedule entry sets over them. */
+function experimentOf(config: DaemonConfig, workload: string, overrides: Partial<Omit<ExperimentConfig, 'command' | 'workload'>>): ExperimentConfig {
+  const set = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  return { ...config, ...set, command: config.workloads[workload]!, workload };
+}
+
 async function runJob(
   session: NodeSession,
   job: Job,
@@ -120,15 +126,7 @@ async function runJob(
   stop: AbortSignal,
   status: (job: Job, state: JobStatus['state'], message: string, runs?: number) => void,
 ): Promise<void> {
-  const experiment: ExperimentConfig = {
-    ...config,
-    command: config.workloads[job.workload]!,
-    workload: job.workload,
-    repeat: Math.max(1, job.repeat),
-    warmup: job.warmup,
-    interval_ms: job.interval_ms,
-    ...(job.events.length === 0 ? {} : { events: job.events }),
-  };
+  const experiment = experimentOf(config, job.workload, { repeat: Math.max(1, job.repeat), warmup: job.warmup, interval_ms: job.interval_ms, events: job.events.length === 0 ? undefined : job.events });
   status(job, 'JOB_STATE_RUNNING', 'running');
   logger.info({ job: job.job_id, workload: job.workload, repeat: experiment.repeat }, 'fleet experiment starting');
   try {
@@ -143,17 +141,8 @@ async function runJob(
 }
 
 async function runScheduled(session: NodeSession, entry: ScheduleEntry, config: DaemonConfig, logger: Logger, stop: AbortSignal): Promise<void> {
-  const experiment: ExperimentConfig = {
-    ...config,
-    command: config.workloads[entry.workload]!,
-    workload: entry.workload,
-    ...(entry.repeat === undefined ? {} : { repeat: entry.repeat }),
-    ...(entry.warmup === undefined ? {} : { warmup: entry.warmup }),
-    ...(entry.events === undefined ? {} : { events: entry.events }),
-    ...(entry.interval_ms === undefined ? {} : { interval_ms: entry.interval_ms }),
-    ...(entry.timeout === undefined ? {} : { timeout: entry.timeout }),
-    ...(entry.idle_s === undefined ? {} : { idle_s: entry.idle_s }),
-  };
+  const { repeat, warmup, events, interval_ms, timeout, idle_s } = entry;
+  const experiment = experimentOf(config, entry.workload, { repeat, warmup, events, interval_ms, timeout, idle_s });
   logger.info({ workload: entry.workload, repeat: experiment.repeat }, 'scheduled experiment starting');
   try {
     const runs = await session.experiment(experiment, stop);

@@ -17,8 +17,15 @@ export interface CpuTimeSeconds {
  * of /proc/self/stat. The difference around one child's life is its CPU time.
  */
 export function reapedChildrenCpuTime(): CpuTimeSeconds {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const times = processTimes('self');
+  return { user: times.childrenUser, system: times.childrenSystem };
+}
+
+/** utime, stime, cutime and cstime (fields 14-17 of /proc/PID/stat), in seconds; throws when the process is gone. */
+export function processTimes(pid: number | 'self'): { user: number; system: number; childrenUser: number; childrenSystem: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after "pid (comm) " start at field 3; comm may contain spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(fields[13]) / USER_HZ, system: Number(fields[14]) / USER_HZ };
+  const [user, system, childrenUser, childrenSystem] = [11, 12, 13, 14].map((i) => Number(fields[i]) / USER_HZ) as [number, number, number, number];
+  return { user, system, childrenUser, childrenSystem };
 }

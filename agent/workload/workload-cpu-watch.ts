@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { CpuTimeSeconds } from './children-cpu-time.js';
+import { processTimes, type CpuTimeSeconds } from './children-cpu-time.js';
 
-const USER_HZ = 100;
 const POLL_MS = 50;
 
 /**
@@ -32,11 +31,9 @@ export class WorkloadCpuWatch {
     try {
       this.workloadPid ??= Number(readFileSync(`/proc/${this.perfPid}/task/${this.perfPid}/children`, 'utf8').trim().split(/\s+/)[0]) || undefined;
       if (this.workloadPid === undefined) return;
-      const stat = readFileSync(`/proc/${this.workloadPid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime, stime, cutime, cstime: fields 14-17 of stat(5), counted from the state field (3).
-      const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]) / USER_HZ) as [number, number, number, number];
-      if (utime + cutime >= this.latest.user) this.latest = { user: utime + cutime, system: stime + cstime };
+      const times = processTimes(this.workloadPid);
+      const user = times.user + times.childrenUser;
+      if (user >= this.latest.user) this.latest = { user, system: times.system + times.childrenSystem };
     } catch {
       // Not started yet, or gone (and reaped): the last reading stands.
     }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ExperimentStartConfig, ExperimentStatusConfig } from '../config.js';
 import { JobStore } from '../jobs/job-store.js';
-import { createRedisClient } from '../queue/redis-connection.js';
+import { createRedisClient, type RedisClient } from '../queue/redis-connection.js';
 
 /**
  * `powerprof-collector experiment start`: announces a job in Redis; every
@@ -10,12 +10,8 @@ import { createRedisClient } from '../queue/redis-connection.js';
  * job id, and after --wait-s which nodes it reached.
  */
 export async function experimentStartCommand(config: ExperimentStartConfig, output: NodeJS.WritableStream, logger: Logger): Promise<number> {
-  const redis = createRedisClient(config.redis, config.redis_cluster, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const { redis, store } = await connectJobs(config);
   try {
-    await redis.connect().catch((error: Error) => {
-      throw new Error(`cannot connect to Redis at ${config.redis}: ${error.message}`);
-    });
-    const store = new JobStore(redis, config.key_prefix);
     const events = config.events === undefined ? [] : config.events.split(',').map((e) => e.trim()).filter((e) => e !== '');
     const spec = await store.create({ workload: config.workload, repeat: config.repeat, warmup: config.warmup, events, interval_ms: config.interval_ms }, config.nodes);
     logger.info({ job: spec.job.job_id }, 'job announced');
@@ -30,14 +26,19 @@ export async function experimentStartCommand(config: ExperimentStartConfig, outp
   }
 }
 
+async function connectJobs(config: { redis: string; redis_cluster: boolean; key_prefix: string }): Promise<{ redis: RedisClient; store: JobStore }> {
+  const redis = createRedisClient(config.redis, config.redis_cluster, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  await redis.connect().catch((error: Error) => {
+    redis.disconnect();
+    throw new Error(`cannot connect to Redis at ${config.redis}: ${error.message}`);
+  });
+  return { redis, store: new JobStore(redis, config.key_prefix) };
+}
+
 /** `powerprof-collector experiment status ID`: per node, what became of the job. Exit 1 for an unknown id. */
 export async function experimentStatusCommand(config: ExperimentStatusConfig, output: NodeJS.WritableStream): Promise<number> {
-  const redis = createRedisClient(config.redis, config.redis_cluster, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const { redis, store } = await connectJobs(config);
   try {
-    await redis.connect().catch((error: Error) => {
-      throw new Error(`cannot connect to Redis at ${config.redis}: ${error.message}`);
-    });
-    const store = new JobStore(redis, config.key_prefix);
     const spec = await store.spec(config.job_id);
     if (spec === undefined) {
       output.write(`no experiment ${config.job_id} in ${config.redis}\n`);

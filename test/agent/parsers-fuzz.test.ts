@@ -40,7 +40,7 @@ function toolOutput(kind: string): fc.Arbitrary<string> {
   );
   const mutated = fc.tuple(fc.constantFrom(...lines), hostileNumber).map(([line, number]) => line.replace(/-?\d+(\.\d+)?/, number));
   const line = fc.oneof(fc.constantFrom(...lines), mutated, fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }));
-  return fc.array(line, { maxLength: 40 }).map((parts) => parts.join(fc.sample(fc.constantFrom('\n', '\r\n', ','), 1)[0]));
+  return fc.tuple(fc.array(line, { maxLength: 40 }), fc.constantFrom('\n', '\r\n', ',')).map(([parts, separator]) => parts.join(separator));
 }
 
 /** Every number anywhere in a value is finite; powers are not negative. */

@@ -49,16 +49,14 @@ export async function ingestBench(quick: boolean): Promise<void> {
         const cpuBefore = cpuSeconds(pid);
         let peakRss = rssMiB(pid);
         const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(pid))), 250);
-        const started = performance.now();
         const load = await generate(`127.0.0.1:${grpcPort}`, first, agents, mode, seconds);
-        const wall = (performance.now() - started) / 1000;
         clearInterval(sampler);
         first += agents;
         const cpu = cpuSeconds(pid) - cpuBefore;
         process.stdout.write(
           `${mode === 'live' ? 'live agents (1 Hz power, 10 Hz counters)' : 'agents at 1 Hz (power only)    '} ${String(agents).padStart(4)}: ${Math.round(load.acked / seconds)} records/s acked, ack p50 ${percentile(load.latenciesMs, 50).toFixed(1)} ms, ` +
             `p99 ${percentile(load.latenciesMs, 99).toFixed(1)} ms, collector CPU ${((cpu / load.acked) * 1e6).toFixed(1)} s per million records, ` +
-            `RSS ${peakRss.toFixed(0)} MiB (${(((peakRss - baselineRss) * 1024) / agents).toFixed(0)} KiB per agent)${describeErrors(load, wall)}\n`,
+            `RSS ${peakRss.toFixed(0)} MiB (${(((peakRss - baselineRss) * 1024) / agents).toFixed(0)} KiB per agent)${describeErrors(load)}\n`,
         );
       }
       const cpuBefore = cpuSeconds(pid);
@@ -67,7 +65,7 @@ export async function ingestBench(quick: boolean): Promise<void> {
       const rate = saturation.acked / seconds;
       process.stdout.write(
         `saturation (40 agents draining spools, 8 x 500 records in flight each): ack p99 ${percentile(saturation.latenciesMs, 99).toFixed(0)} ms, ` +
-          `collector CPU ${((cpu / saturation.acked) * 1e6).toFixed(1)} s per million records${describeErrors(saturation, seconds)}\n`,
+          `collector CPU ${((cpu / saturation.acked) * 1e6).toFixed(1)} s per million records${describeErrors(saturation)}\n`,
       );
       process.stdout.write(`ingest: ${Math.round(rate)} records/s sustained end to end (acked), ratio ${(rate / raw).toFixed(2)} of raw XADD (${Math.round(raw)} records/s)\n`);
       await backpressure(redisServer.url, `127.0.0.1:${grpcPort}`, metricsPort, pid, first + 40, seconds);
@@ -129,7 +127,7 @@ function redisBenchmarkXadd(port: number, requests: number): number | undefined 
   return match === null ? undefined : Number(match[1]);
 }
 
-function describeErrors(load: Load, _wall: number): string {
+function describeErrors(load: Load): string {
   return load.errors.length === 0 ? '' : `; errors: ${load.errors.slice(0, 2).join('; ')}`;
 }
 

@@ -1,14 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-
-const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+import { processTimes } from '../../agent/workload/children-cpu-time.js';
 
 /** A process's own CPU time (user + system, children excluded), in seconds, from /proc. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of stat(5), counted from the state field (3).
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  const times = processTimes(pid);
+  return times.user + times.system;
 }
 
 /** A process's resident memory now, in MiB. */

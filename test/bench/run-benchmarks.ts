@@ -9,7 +9,7 @@ import { ipmiSimulatorUnavailable, startIpmiSimulator } from '../support/ipmi-si
 import { startTestCollector } from '../support/in-process-collector.js';
 import { agentMain } from '../support/node-processes.js';
 import { startRedisServer } from '../support/redis-server.js';
-import { fileTree } from '../support/file-tree.js';
+import { occHwmonTree } from '../support/file-tree.js';
 import { ingestBench } from './ingest-bench.js';
 import { soak } from './soak.js';
 
@@ -80,7 +80,7 @@ async function agentOverhead(): Promise<void> {
   const redis = await startRedisServer();
   const collector = await startTestCollector(redis.url);
   const spoolDir = mkdtempSync(join(tmpdir(), 'powerprof-bench-spool-'));
-  const sysfs = fileTree({ 'class/hwmon/hwmon0/name': 'ibmpowernv\n', 'class/hwmon/hwmon0/power1_input': '426000000\n', 'class/hwmon/hwmon0/power1_label': 'System\n' });
+  const sysfs = occHwmonTree();
   const timings = { bare: [] as number[], perf: [] as number[], agentRun: [] as number[], agentProcess: [] as number[] };
   const costs: AgentRound['cost'][] = [];
   try {

@@ -4,10 +4,8 @@ import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
 import type { Record as RecordInput } from '../../proto/generated/powerprof/v1/Record.js';
 import type { Ack } from '../../proto/records.js';
-import { join } from 'node:path';
 import protobuf from 'protobufjs';
-import { ingestProtoPath } from '../../proto/loader-options.js';
-import { repositoryRoot } from '../../proto/repository-root.js';
+import { loadRecordCodec } from '../../proto/record-codec.js';
 import { sampleNodeInfo } from '../proto/sample-records.js';
 
 /**
@@ -128,15 +126,8 @@ function rawPush(client: IngestClient): grpc.ClientDuplexStream<Buffer, Ack> {
  * its body plus field 16 (its seq); the batch is node_id (1), seq (2), the
  * records (3), produced_records (4).
  */
-const recordType = (() => {
-  const root = new protobuf.Root();
-  root.loadSync(join(repositoryRoot, ingestProtoPath), { keepCase: true });
-  return root.lookupType('powerprof.v1.Record');
-})();
-const bodies = [
-  Buffer.from(recordType.encode(recordType.fromObject(powerSample(Date.now()))).finish()),
-  ...Array.from({ length: 9 }, (_, i) => Buffer.from(recordType.encode(recordType.fromObject(counterInterval('run-raw', i / 10))).finish())),
-];
+const codec = loadRecordCodec();
+const bodies = [powerSample(Date.now()), ...Array.from({ length: 9 }, (_, i) => counterInterval('run-raw', i / 10))].map((record) => Buffer.from(codec.encode(record)));
 
 function encodeBatch(node: string, firstSeq: number, count: number, produced: number): Buffer {
   const writer = protobuf.Writer.create();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { fileTree } from '../support/file-tree.js';
+import { occHwmonTree } from '../support/file-tree.js';
 import { freePort } from '../support/free-port.js';
 import { agentMain, collectorMain, runNode, startNode } from '../support/node-processes.js';
 import { startRedisServer } from '../support/redis-server.js';
@@ -34,7 +34,7 @@ describe('powerprof-agent daemon', () => {
     const [grpcPort, metricsPort] = [await freePort(), await freePort()];
     const collector = startNode(collectorMain, ['serve', '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${metricsPort}`, '--redis', redisServer.url]);
     const dir = mkdtempSync(join(tmpdir(), 'powerprof-daemon-'));
-    const sysfs = fileTree({ 'class/hwmon/hwmon0/name': 'ibmpowernv\n', 'class/hwmon/hwmon0/power1_input': '426000000\n', 'class/hwmon/hwmon0/power1_label': 'System\n' });
+    const sysfs = occHwmonTree();
     const configFile = join(dir, 'agent.yaml');
     const redis = new Redis(redisServer.url);
     try {

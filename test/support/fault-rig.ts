@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { csvObjects } from '../../proto/csv-tables.js';
-import { fileTree } from './file-tree.js';
+import { occHwmonTree } from './file-tree.js';
 import { freePort } from './free-port.js';
 import { agentMain, collectorMain, startNode, type Background } from './node-processes.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
@@ -30,7 +30,7 @@ export class FaultRig {
     this.workdir = mkdtempSync(join(tmpdir(), 'powerprof-fault-'));
     this.spool = join(this.workdir, 'spool');
     // A POWER9-like OCC sensor through hwmon: a power sample every --power-period-ms.
-    this.sysfs = fileTree({ 'class/hwmon/hwmon0/name': 'ibmpowernv\n', 'class/hwmon/hwmon0/power1_input': '426000000\n', 'class/hwmon/hwmon0/power1_label': 'System\n' });
+    this.sysfs = occHwmonTree();
   }
 
   static async create(): Promise<FaultRig> {
