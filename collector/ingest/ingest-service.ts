@@ -1,13 +1,15 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { IngestPackage } from '../../proto/load-ingest-proto.js';
-import type { Ack, Batch, HelloReply, Job, JobsRequest, NodeInfo } from '../../proto/records.js';
-import { validateBatch, validateNodeInfo, type BatchLimits } from '../../proto/validate-batch.js';
+import type { Ack, HelloReply, Job, JobsRequest } from '../../proto/records.js';
 import { identifyCaller, type AccessPolicy, type Caller } from '../auth/caller-identity.js';
 import type { JobBoard } from '../jobs/job-board.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { RecordStore } from '../queue/record-store.js';
+import { decodeBatchEnvelope, readNodeInfo, readRecords, type IncomingBatch } from './incoming-batch.js';
+import type { BatchLimits } from './record-rules.js';
+import { loadRecordSchema, type RecordSchema } from './record-transcoder.js';
 import type { LabelBudget } from './label-budget.js';
 import type { NodeRateLimiter } from './node-rate-limiter.js';
 
@@ -49,35 +51,30 @@ export interface IngestService {
   drain(): Promise<void>;
 }
 
-/** A batch's size on the wire, noted as it is decoded. */
-const wireBytes = new WeakMap<object, number>();
+/** What Hello's deserializer hands on: the node's description, or what is wrong with it. */
+type HelloRequest = ReturnType<typeof readNodeInfo>;
 
 export function addIngestService(server: grpc.Server, deps: IngestDependencies): IngestService {
   const streams = new Set<PushStream>();
   const load: Load = { inflightRecords: 0 };
   deps.metrics.trackInflight(() => load.inflightRecords);
+  const schema = loadRecordSchema();
   const definition = deps.proto.Ingest.service;
-  const push = definition.Push;
+  // Push and Hello are read straight off the wire (incoming-batch.ts): Push records become their stored JSON without objects in between.
   const service: grpc.ServiceDefinition = {
     ...definition,
-    Push: {
-      ...push,
-      requestDeserialize: (bytes: Buffer) => {
-        const batch = push.requestDeserialize(bytes) as object;
-        wireBytes.set(batch, bytes.length);
-        return batch;
-      },
-    },
+    Push: { ...definition.Push, requestDeserialize: decodeBatchEnvelope },
+    Hello: { ...definition.Hello, requestDeserialize: (bytes: Buffer): HelloRequest => readNodeInfo(bytes, schema, deps.limits) },
   };
   server.addService(service, {
-    Hello: (call: grpc.ServerUnaryCall<NodeInfo, HelloReply>, callback: grpc.sendUnaryData<HelloReply>) => {
+    Hello: (call: grpc.ServerUnaryCall<HelloRequest, HelloReply>, callback: grpc.sendUnaryData<HelloReply>) => {
       void hello(call, deps).then(
         (reply) => callback(null, reply),
         (error: grpc.ServiceError) => callback(error),
       );
     },
-    Push: (call: grpc.ServerDuplexStream<Batch, Ack>) => {
-      const stream = openPush(call, deps, load);
+    Push: (call: grpc.ServerDuplexStream<IncomingBatch, Ack>) => {
+      const stream = openPush(call, deps, load, schema);
       streams.add(stream);
       call.once('close', () => streams.delete(stream));
     },
@@ -96,12 +93,12 @@ export function addIngestService(server: grpc.Server, deps: IngestDependencies):
   return { drain: async () => void (await Promise.all([...streams].map((stream) => stream.drain()))) };
 }
 
-async function hello(call: grpc.ServerUnaryCall<NodeInfo, HelloReply>, deps: IngestDependencies): Promise<HelloReply> {
-  const info = call.request;
+async function hello(call: grpc.ServerUnaryCall<HelloRequest, HelloReply>, deps: IngestDependencies): Promise<HelloReply> {
   const caller = identifyCaller(call, deps.access);
   if (!caller.ok) throw refusal(deps, caller.reason, caller.code, `Hello: ${caller.message}`);
-  const problem = validateNodeInfo(info);
-  if (problem !== undefined) throw refusal(deps, 'bad_hello', grpc.status.INVALID_ARGUMENT, `Hello: ${problem}`);
+  const request = call.request;
+  if (!request.ok) throw refusal(deps, 'bad_hello', grpc.status.INVALID_ARGUMENT, `Hello: ${request.message}`);
+  const info = request.info;
   const denied = caller.mayWriteAs(info.node_id);
   if (denied !== undefined) throw refusal(deps, 'permission_denied', grpc.status.PERMISSION_DENIED, `Hello: ${denied}`);
   let lastSeq: number;
@@ -130,7 +127,7 @@ interface Load {
  * many unwritten records, new batches are answered RESOURCE_EXHAUSTED with a
  * wait instead of being queued.
  */
-function openPush(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDependencies, load: Load): PushStream {
+function openPush(call: grpc.ServerDuplexStream<IncomingBatch, Ack>, deps: IngestDependencies, load: Load, schema: RecordSchema): PushStream {
   let chain = Promise.resolve();
   let failed = false;
   const fail = (error: grpc.ServiceError): void => {
@@ -144,7 +141,7 @@ function openPush(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDepende
   const previous = new Map<string, number>();
   const waiting = { batches: 0, records: 0 };
   let paused = false;
-  call.on('data', (batch: Batch) => {
+  call.on('data', (batch: IncomingBatch) => {
     const overloaded = load.inflightRecords > deps.maxInflightRecords;
     const records = overloaded ? 0 : batch.records.length;
     load.inflightRecords += records;
@@ -159,7 +156,7 @@ function openPush(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDepende
         if (failed || !caller.ok) return;
         const ack = overloaded
           ? overload(batch, deps)
-          : await handleBatch(batch, caller, previous, deps).catch((error: unknown) => {
+          : await handleBatch(batch, caller, previous, deps, schema).catch((error: unknown) => {
               fail(error instanceof StreamRefusal ? error.status : storageError(error, deps.logger));
               return undefined;
             });
@@ -188,7 +185,7 @@ function openPush(call: grpc.ServerDuplexStream<Batch, Ack>, deps: IngestDepende
   };
 }
 
-async function handleBatch(batch: Batch, caller: Extract<Caller, { ok: true }>, previous: Map<string, number>, deps: IngestDependencies): Promise<Ack> {
+async function handleBatch(batch: IncomingBatch, caller: Extract<Caller, { ok: true }>, previous: Map<string, number>, deps: IngestDependencies, schema: RecordSchema): Promise<Ack> {
   const refuse = (reason: string, code: grpc.status, message: string, retryAfterMs = 0): Ack => {
     deps.metrics.rejected(reason);
     deps.logger.warn({ node: batch.node_id, seq: batch.seq, reason, err: message }, 'batch refused');
@@ -196,28 +193,28 @@ async function handleBatch(batch: Batch, caller: Extract<Caller, { ok: true }>, 
   };
   const denied = caller.mayWriteAs(batch.node_id);
   if (denied !== undefined) throw new StreamRefusal(refusal(deps, 'permission_denied', grpc.status.PERMISSION_DENIED, `batch ${batch.seq}: ${denied}; nothing written`));
-  const bytes = wireBytes.get(batch) ?? 0;
-  if (bytes > deps.maxBatchBytes) {
-    return refuse('too_large', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: ${bytes} bytes, more than the collector's limit of ${deps.maxBatchBytes} (--max-message-bytes)`);
+  if (batch.wireBytes > deps.maxBatchBytes) {
+    return refuse('too_large', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: ${batch.wireBytes} bytes, more than the collector's limit of ${deps.maxBatchBytes} (--max-message-bytes)`);
   }
   const waitMs = deps.rateLimiter.take(batch.node_id, batch.records.length);
   if (waitMs > 0) {
     return refuse('rate_limited', grpc.status.RESOURCE_EXHAUSTED, `batch ${batch.seq}: node "${batch.node_id}" is over its rate limit (--node-rate-limit); send again in ${waitMs} ms`, waitMs);
   }
-  const validation = validateBatch(batch, deps.limits);
-  if (!validation.ok) return refuse(validation.reason, grpc.status.INVALID_ARGUMENT, validation.message);
+  const read = readRecords(batch, schema, deps.limits);
+  if (!read.ok) return refuse(read.reason, grpc.status.INVALID_ARGUMENT, read.message);
+  const { records } = read;
   const before = previous.get(batch.node_id) ?? 0;
   if (batch.seq <= before) {
     return refuse('seq_regression', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: seq is not above node "${batch.node_id}"'s previous batch on this stream (${before})`);
   }
   previous.set(batch.node_id, batch.seq);
-  const overCap = deps.labelBudget.check(batch.node_id, batch.records);
+  const overCap = deps.labelBudget.check(batch.node_id, records);
   if (overCap !== undefined) return refuse('too_many_label_values', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: ${overCap}`);
 
-  const result = await deps.store.append(batch.node_id, batch.seq, batch.records, { produced: batch.produced_records, dropped: batch.dropped_records });
+  const result = await deps.store.append(batch.node_id, read.pack, { produced: batch.produced_records, dropped: batch.dropped_records });
   deps.metrics.seen(batch.node_id);
-  deps.labelBudget.commit(batch.node_id, batch.records);
-  const written = batch.records.slice(result.skipped);
+  deps.labelBudget.commit(batch.node_id, records);
+  const written = records.slice(result.skipped);
   for (const record of written) if (record.kind === 'job_status') await deps.jobStore.recordStatus(batch.node_id, record.job_status!);
   if (result.applied) deps.metrics.recordsWritten(batch.node_id, written, result.trimmed);
   else deps.metrics.duplicate();
@@ -225,7 +222,7 @@ async function handleBatch(batch: Batch, caller: Extract<Caller, { ok: true }>, 
   return { seq: batch.seq, code: grpc.status.OK, message: '', duplicate: !result.applied, retry_after_ms: 0 };
 }
 
-function overload(batch: Batch, deps: IngestDependencies): Ack {
+function overload(batch: IncomingBatch, deps: IngestDependencies): Ack {
   deps.metrics.rejected('overloaded');
   const message = `batch ${batch.seq}: the collector holds more than ${deps.maxInflightRecords} unwritten records (Redis is slower than the agents); send again in ${OVERLOAD_RETRY_MS} ms`;
   return { seq: batch.seq, code: grpc.status.RESOURCE_EXHAUSTED, message, duplicate: false, retry_after_ms: OVERLOAD_RETRY_MS };

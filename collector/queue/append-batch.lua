@@ -7,7 +7,8 @@
 --          All carry the node as a hash tag, so they share a Cluster slot.
 -- ARGV[1]  MAXLEN for approximate trimming; 0 keeps everything
 -- ARGV[2]  records the agent has produced, ARGV[3] records its spool dropped
--- ARGV[4], ARGV[5], ARGV[6], ...  triples of record seq, kind and JSON, seqs increasing
+-- ARGV[4]  the records: a MessagePack array of strings, three per record (seq, kind, JSON),
+--          seqs increasing (record-pack.ts)
 --
 -- A record whose seq is not above the node's last applied seq was written
 -- before (a retry, however the batches were cut): it is skipped. Records are
@@ -19,21 +20,22 @@ local last = tonumber(redis.call('GET', KEYS[1]) or '0')
 local last_text = nil
 local maxlen = tonumber(ARGV[1])
 local before = redis.call('XLEN', KEYS[2])
+local records = cmsgpack.unpack(ARGV[4])
 local written = 0
 local skipped = 0
-for i = 4, #ARGV, 3 do
-  local seq = tonumber(ARGV[i])
+for i = 1, #records, 3 do
+  local seq = tonumber(records[i])
   if seq <= last then
     skipped = skipped + 1
   else
     if maxlen > 0 then
-      redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, '*', 'seq', ARGV[i], 'kind', ARGV[i + 1], 'data', ARGV[i + 2])
+      redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, '*', 'seq', records[i], 'kind', records[i + 1], 'data', records[i + 2])
     else
-      redis.call('XADD', KEYS[2], '*', 'seq', ARGV[i], 'kind', ARGV[i + 1], 'data', ARGV[i + 2])
+      redis.call('XADD', KEYS[2], '*', 'seq', records[i], 'kind', records[i + 1], 'data', records[i + 2])
     end
     written = written + 1
     -- Kept as text: Lua would print a large seq in exponent notation.
-    last_text = ARGV[i]
+    last_text = records[i]
   end
 end
 if last_text then

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { RedisClient } from './redis-connection.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
 import type { Record } from '../../proto/records.js';
+import type { RecordPack } from './record-pack.js';
 import type { RedisKeys } from './redis-keys.js';
 
 export type RecordKind = NonNullable<Record['kind']>;
@@ -34,7 +35,7 @@ export interface StoredRecord {
   data: unknown;
 }
 
-type AppendBatchCommand = (seqKey: string, streamKey: string, countsKey: string, ...args: (string | number)[]) => Promise<[number, number, number, number, number, number, number]>;
+type AppendBatchCommand = (seqKey: string, streamKey: string, countsKey: string, ...args: (string | number | Buffer)[]) => Promise<[number, number, number, number, number, number, number]>;
 
 const appendBatchLua = readFileSync(join(repositoryRoot, 'collector/queue/append-batch.lua'), 'utf8');
 const READ_PAGE = 1_000;
@@ -59,8 +60,7 @@ export class RecordStore {
    * agent that does not number records, the batch's) must be above the
    * node's last applied one.
    */
-  async append(node: string, seq: number, records: readonly Record[], reported: { produced: number; dropped: number } = { produced: 0, dropped: 0 }): Promise<AppendResult> {
-    const triples = records.flatMap((record) => [record.seq > 0 ? record.seq : seq, record.kind!, JSON.stringify(record[record.kind!])]);
+  async append(node: string, records: RecordPack, reported: { produced: number; dropped: number } = { produced: 0, dropped: 0 }): Promise<AppendResult> {
     const appendBatch = (this.redis as unknown as { powerprofAppendBatch: AppendBatchCommand }).powerprofAppendBatch.bind(this.redis);
     // Known before its data exists; idempotent, so a retried batch is harmless. (Another slot: not in the
     // script.) Once per node and process is enough: the set only grows.
@@ -75,7 +75,7 @@ export class RecordStore {
       this.maxLen,
       reported.produced,
       reported.dropped,
-      ...triples,
+      records.finish(),
     );
     return { applied: written > 0, written, skipped, lastSeq, trimmed, completeness: { produced, written: writtenTotal, dropped } };
   }

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
@@ -131,21 +131,40 @@ function describeErrors(load: Load): string {
   return load.errors.length === 0 ? '' : `; errors: ${load.errors.slice(0, 2).join('; ')}`;
 }
 
-/** Runs the agents in generator processes of up to 250 agents each, and merges what they report. */
+/**
+ * Runs the agents in generator processes of up to 250 agents each; once
+ * every generator has its agents connected, starts them together, and
+ * merges what they report.
+ */
 async function generate(address: string, first: number, agents: number, mode: 'live' | 'power' | 'saturate', seconds: number): Promise<Load> {
   const generators = Math.ceil(agents / AGENTS_PER_GENERATOR);
-  const results = await Promise.all(
+  const ready: Promise<void>[] = [];
+  const children: ChildProcess[] = [];
+  const results = Promise.all(
     Array.from({ length: generators }, (_, g) => {
       const count = Math.min(AGENTS_PER_GENERATOR, agents - g * AGENTS_PER_GENERATOR);
+      const child = spawn(process.execPath, [generator, address, String(first + g * AGENTS_PER_GENERATOR), String(count), mode, String(seconds)], { stdio: ['pipe', 'pipe', 'inherit'] });
+      children.push(child);
+      let output = '';
+      let markReady!: () => void;
+      ready.push(new Promise<void>((resolve) => (markReady = resolve)));
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.startsWith('ready\n')) markReady();
+      });
       return new Promise<Load>((resolve, reject) => {
-        const child = spawn(process.execPath, [generator, address, String(first + g * AGENTS_PER_GENERATOR), String(count), mode, String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
-        let output = '';
-        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(output) as Load) : reject(new Error(`load generator exited ${code}`))));
+        child.once('exit', (code) => {
+          markReady();
+          if (code === 0) resolve(JSON.parse(output.trim().split('\n').at(-1)!) as Load);
+          else reject(new Error(`load generator exited ${code}`));
+        });
       });
     }),
   );
-  return { acked: results.reduce((sum, r) => sum + r.acked, 0), latenciesMs: results.flatMap((r) => r.latenciesMs), errors: results.flatMap((r) => r.errors) };
+  await Promise.all(ready);
+  for (const child of children) child.stdin!.end('go\n');
+  const loads = await results;
+  return { acked: loads.reduce((sum, r) => sum + r.acked, 0), latenciesMs: loads.flatMap((r) => r.latenciesMs), errors: loads.flatMap((r) => r.errors) };
 }
 
 /** The same records, as the collector writes them (kind and JSON per entry), XADDed from Node in pipelines of 1,000. */

@@ -4,7 +4,6 @@ import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
 import type { Record as RecordInput } from '../../proto/generated/powerprof/v1/Record.js';
 import type { Ack } from '../../proto/records.js';
-import protobuf from 'protobufjs';
 import { loadRecordCodec } from '../../proto/record-codec.js';
 import { sampleNodeInfo } from '../proto/sample-records.js';
 
@@ -22,7 +21,11 @@ import { sampleNodeInfo } from '../proto/sample-records.js';
  *                  own CPU (on the same cores) takes as little as it can from
  *                  the collector being measured.
  *
- * Prints one JSON line: acked records, ack latencies (ms), errors.
+ * Every agent first connects (Hello, Push stream); then the process prints
+ * `ready` and waits for `go` on stdin, so that the benchmark starts all its
+ * generators together once the whole fleet is connected. Then 2 s of
+ * warm-up, then SECONDS measured: only batches sent inside that window are
+ * counted. Prints one JSON line: records acked, ack latencies (ms), errors.
  *   node simulated-agents.js ADDRESS FIRST_AGENT AGENTS MODE SECONDS
  */
 const [address, first, count, mode, seconds] = process.argv.slice(2) as [string, string, string, 'live' | 'power' | 'saturate', string];
@@ -49,7 +52,10 @@ interface Result {
   errors: string[];
 }
 
-async function simulate(index: number, until: number, result: Result): Promise<void> {
+const WARM_UP_MS = 2_000;
+const window = { from: 0, until: 0 };
+
+async function simulate(index: number, connected: () => void, go: Promise<void>, result: Result): Promise<void> {
   const node = `sim-${index}`;
   // A distinct channel option gives each simulated agent its own connection, as separate agents have.
   const client = new proto.Ingest(address, grpc.credentials.createInsecure(), { 'grpc.primary_user_agent': node }) as unknown as IngestClient;
@@ -67,8 +73,10 @@ async function simulate(index: number, until: number, result: Result): Promise<v
     sentAt.delete(ack.seq);
     inFlight--;
     if (ack.code === 0 && sent !== undefined) {
-      result.acked += sent.records;
-      result.latenciesMs.push(performance.now() - sent.at);
+      if (sent.at >= window.from && sent.at < window.until) {
+        result.acked += sent.records;
+        result.latenciesMs.push(performance.now() - sent.at);
+      }
     } else if (result.errors.length < 5) result.errors.push(`${ack.code}: ${ack.message}`);
     wake?.();
   });
@@ -87,23 +95,28 @@ async function simulate(index: number, until: number, result: Result): Promise<v
     stream.write({ node_id: node, seq, records: numbered, produced_records: seq - lastSeq, dropped_records: 0 });
   };
   const runId = `run-${node}`;
+  connected();
+  await go;
+  const until = window.until;
   if (mode === 'live' || mode === 'power') {
     // Spread the agents' phases so that they do not all tick together.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 1000));
+    // Power-only agents wake once a second, as the agent's sampler does; live ones at 10 Hz.
+    const tickMs = mode === 'power' ? 1000 : 100;
+    const ticksPerSecond = 1000 / tickMs;
     let tick = 0;
     let waiting: RecordInput[] = [];
     while (performance.now() < until) {
-      if (tick % 10 === 0) waiting.push(powerSample(Date.now()));
+      if (tick % ticksPerSecond === 0) waiting.push(powerSample(Date.now()));
       if (mode === 'live') waiting.push(counterInterval(runId, tick / 10));
       if (waiting.length > 0 && (mode === 'power' || tick % 2 === 1)) {
         send(waiting);
         waiting = [];
       }
       tick++;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, tickMs));
     }
   } else {
-    let t = 0;
     while (performance.now() < until) {
       while (inFlight < 8) sendRaw(500);
       await new Promise<void>((resolve) => (wake = resolve));
@@ -124,25 +137,87 @@ function rawPush(client: IngestClient): grpc.ClientDuplexStream<Buffer, Ack> {
 /**
  * A Batch in protobuf bytes, from record bodies encoded once: each record is
  * its body plus field 16 (its seq); the batch is node_id (1), seq (2), the
- * records (3), produced_records (4).
+ * records (3), produced_records (4). Written straight into one buffer, so
+ * that the generator spends little of the CPU it shares with the collector.
  */
 const codec = loadRecordCodec();
 const bodies = [powerSample(Date.now()), ...Array.from({ length: 9 }, (_, i) => counterInterval('run-raw', i / 10))].map((record) => Buffer.from(codec.encode(record)));
+const longestBody = Math.max(...bodies.map((body) => body.length));
+
+function writeVarint(buf: Buffer, pos: number, value: number): number {
+  while (value >= 0x80) {
+    buf[pos++] = (value % 0x80) | 0x80;
+    value = Math.floor(value / 0x80);
+  }
+  buf[pos++] = value;
+  return pos;
+}
+
+function varintLength(value: number): number {
+  let length = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    length++;
+  }
+  return length;
+}
 
 function encodeBatch(node: string, firstSeq: number, count: number, produced: number): Buffer {
-  const writer = protobuf.Writer.create();
-  writer.uint32((1 << 3) | 2).string(node);
-  writer.uint32(2 << 3).uint64(firstSeq + count - 1);
+  const nodeId = Buffer.from(node);
+  const buf = Buffer.allocUnsafe(64 + nodeId.length + count * (longestBody + 24));
+  let pos = 0;
+  buf[pos++] = (1 << 3) | 2;
+  pos = writeVarint(buf, pos, nodeId.length);
+  pos += nodeId.copy(buf, pos);
+  buf[pos++] = 2 << 3;
+  pos = writeVarint(buf, pos, firstSeq + count - 1);
   for (let i = 0; i < count; i++) {
     const body = bodies[i % bodies.length]!;
-    const seqField = protobuf.Writer.create().uint32(16 << 3).uint64(firstSeq + i).finish();
-    writer.uint32((3 << 3) | 2).bytes(Buffer.concat([body, seqField]));
+    const seq = firstSeq + i;
+    buf[pos++] = (3 << 3) | 2;
+    pos = writeVarint(buf, pos, body.length + 2 + varintLength(seq));
+    pos += body.copy(buf, pos);
+    buf[pos++] = 0x80; // field 16, varint: a two-byte tag
+    buf[pos++] = 0x01;
+    pos = writeVarint(buf, pos, seq);
   }
-  writer.uint32(4 << 3).uint64(produced);
-  return Buffer.from(writer.finish());
+  buf[pos++] = 4 << 3;
+  pos = writeVarint(buf, pos, produced);
+  return buf.subarray(0, pos);
 }
 
 const result: Result = { acked: 0, latenciesMs: [], errors: [] };
-const until = performance.now() + Number(seconds) * 1000;
-await Promise.all(Array.from({ length: Number(count) }, (_, i) => simulate(Number(first) + i, until, result).catch((error: unknown) => void result.errors.push(String(error)))));
+const agents = Number(count);
+let waiting = agents;
+let allConnected!: () => void;
+const connectedAll = new Promise<void>((resolve) => (allConnected = resolve));
+/** Once per agent, whether it connected or failed to. */
+const connectedOnce = (): (() => void) => {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    if (--waiting === 0) allConnected();
+  };
+};
+let start!: () => void;
+const go = new Promise<void>((resolve) => (start = resolve));
+const running = Promise.all(
+  Array.from({ length: agents }, (_, i) => {
+    const connected = connectedOnce();
+    return simulate(Number(first) + i, connected, go, result).catch((error: unknown) => {
+      result.errors.push(String(error));
+      connected();
+    });
+  }),
+);
+await connectedAll;
+process.stdout.write('ready\n');
+process.stdin.once('data', () => {
+  window.from = performance.now() + WARM_UP_MS;
+  window.until = window.from + Number(seconds) * 1000;
+  start();
+});
+await running;
+process.stdin.destroy();
 process.stdout.write(`${JSON.stringify(result)}\n`);

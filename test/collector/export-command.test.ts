@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import pino from 'pino';
 import { exportCommand } from '../../collector/commands/export-command.js';
 import { RecordStore } from '../../collector/queue/record-store.js';
+import { packRecords } from '../../collector/queue/record-pack.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { sampleCounter, sampleRun } from '../proto/sample-records.js';
 import { useRedisServer } from '../support/redis-server.js';
@@ -23,8 +24,8 @@ describe('export', () => {
       counters: [sampleCounter('cache-misses', 20, { maps_to: 'last-level cache misses (Intel LONGEST_LAT_CACHE.MISS; model-specific on AMD)' })],
       fingerprint: { ...power9.fingerprint!, arch: 'x86_64' },
     });
-    await store.append('p9', 1, [{ seq: 0, kind: 'run', run: power9 }]);
-    await store.append('x86', 1, [{ seq: 0, kind: 'run', run: x86 }]);
+    await store.append('p9', packRecords([{ seq: 0, kind: 'run', run: power9 }], 1));
+    await store.append('x86', packRecords([{ seq: 0, kind: 'run', run: x86 }], 1));
 
     const logs = new PassThrough();
     let logText = '';

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import pino from 'pino';
 import { reportCommand } from '../../collector/commands/report-command.js';
 import { RecordStore } from '../../collector/queue/record-store.js';
+import { packRecords } from '../../collector/queue/record-pack.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { powerCsv, runsCsv } from '../../proto/csv-tables.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
@@ -64,7 +65,7 @@ describe('report', () => {
     const store = new RecordStore(shared.client, redisKeys(prefix), 0);
     for (const [node, arch, watts] of [['p9-node1', 'ppc64le', 360], ['x86-node1', 'x86_64', 280]] as const) {
       const { runs, samples } = experiment(node, arch, watts);
-      await store.append(node, 1, [{ seq: 0, kind: 'node_info', node_info: sampleNodeInfo(node, { arch }) }, ...runs.map((run) => ({ seq: 0, kind: 'run' as const, run })), ...samples.map((power_sample) => ({ seq: 0, kind: 'power_sample' as const, power_sample }))]);
+      await store.append(node, packRecords([{ seq: 0, kind: 'node_info', node_info: sampleNodeInfo(node, { arch }) }, ...runs.map((run) => ({ seq: 0, kind: 'run' as const, run })), ...samples.map((power_sample) => ({ seq: 0, kind: 'power_sample' as const, power_sample }))], 1));
     }
     const out = join(mkdtempSync(join(tmpdir(), 'powerprof-report-')), 'report.html');
     await reportCommand({ redis: shared.server.url, redis_cluster: false, key_prefix: prefix, out, log_level: 'silent' }, silent);

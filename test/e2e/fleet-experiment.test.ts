@@ -32,7 +32,7 @@ describe('fleet experiments: experiment start sends a job over the agents\' open
       await collector.waitFor(/"node":"fleet-a".*agent waits for jobs/);
       await collector.waitFor(/"node":"fleet-b".*agent waits for jobs/);
 
-      const start = await runNode(collectorMain, ['experiment', 'start', '--redis', redisServer.url, '--nodes', 'fleet-*', '--repeat', '2', '--wait-s', '1', '--', 'quick']);
+      const start = await runNode(collectorMain, ['experiment', 'start', '--redis', redisServer.url, '--nodes', 'fleet-*', '--repeat', '2', '--wait-s', '3', '--', 'quick']);
       assert.equal(start.code, 0, start.stderr);
       const id = /^experiment ([0-9a-f-]{36}): quick x2 on fleet-\*$/m.exec(start.stdout)?.[1];
       assert.ok(id, start.stdout);

@@ -1,22 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { loadIngestProto } from '../../proto/load-ingest-proto.js';
+import { decodeBatchEnvelope } from '../../collector/ingest/incoming-batch.js';
+import { defaultBatchLimits } from '../../collector/ingest/record-rules.js';
+import { WireError } from '../../collector/ingest/wire-reader.js';
 import type { Batch, Record } from '../../proto/records.js';
-import { defaultBatchLimits, validateBatch } from '../../proto/validate-batch.js';
-import { SAMPLE_TIME_MS, sampleCounter, sampleNodeInfo, sampleRun } from './sample-records.js';
+import { SAMPLE_TIME_MS, sampleCounter, sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
+import { encodeBatch, loaderDecodeBatch, readBytes, unpackRecords } from '../support/incoming-batches.js';
 
 /**
- * Property-based tests of ingest validation: whatever a client sends that
- * decodes, validation answers (accept, or refuse with a reason and a
- * sentence) and never throws; and what it accepts is clean: finite
- * numbers, no negative power, timestamps in the window, bounded strings.
+ * Property-based tests of reading Push batches: whatever a client sends,
+ * the collector answers (accept, or refuse with a reason and a sentence)
+ * and never throws; what it accepts is clean (finite numbers, no negative
+ * power, timestamps in the window, bounded strings); and what it stores is
+ * the JSON of what the gRPC loader would decode, record by record.
  */
 
 const RUNS = Number(process.env.POWERPROF_FUZZ_RUNS ?? 300);
-const proto = loadIngestProto();
-const decodeBatch = proto.Ingest.service.Push.requestDeserialize as (bytes: Buffer) => Batch;
-const encodeBatch = proto.Ingest.service.Push.requestSerialize as (batch: unknown) => Buffer;
 
 // Mostly plausible values, so that batches are accepted as often as refused; the rest hostile.
 const number = fc.oneof(
@@ -55,6 +55,12 @@ const record: fc.Arbitrary<Record> = fc.oneof(
   ),
   fc.record({ time_s: number, run_id: text }).map((i): Record => ({ seq: 0, kind: 'counter_interval', counter_interval: { run_id: i.run_id, time_s: i.time_s, counters: [] } })),
   fc.record({ node: text, time }).map((n): Record => ({ seq: 0, kind: 'node_info', node_info: sampleNodeInfo(n.node, { time_unix_ms: n.time }) })),
+  fc.record({ source: text, error: text, time, sensors: fc.array(text, { maxLength: 3 }), up: fc.boolean() }).map(
+    (p): Record => ({ seq: 0, kind: 'power_source_status', power_source_status: { source: p.source, up: p.up, error: p.error, time_unix_ms: p.time, sensors: p.sensors } }),
+  ),
+  fc.record({ job: text, message: text, time, state: fc.constantFrom('JOB_STATE_RUNNING', 'JOB_STATE_DONE', 'JOB_STATE_UNSPECIFIED'), runs: fc.nat() }).map(
+    (j): Record => ({ seq: 0, kind: 'job_status', job_status: { job_id: j.job, state: j.state as never, message: j.message, runs: j.runs, time_unix_ms: j.time } }),
+  ),
 );
 
 const batch: fc.Arbitrary<Batch> = fc
@@ -85,18 +91,25 @@ function assertClean(value: unknown, path: string): void {
   }
 }
 
-describe('ingest validation fuzzing (fast-check)', () => {
-  it('never throws; refuses with a reason and a sentence; accepts only clean records', () => {
+describe('reading Push batches, fuzzed (fast-check)', () => {
+  it('never throws; refuses with a reason and a sentence; accepts only clean records, stored as the loader decodes them', () => {
     const outcomes = { accepted: 0, refused: 0 };
     fc.assert(
       fc.property(batch, (candidate) => {
-        const result = validateBatch(candidate);
+        const bytes = encodeBatch(candidate);
+        const result = readBytes(bytes);
         outcomes[result.ok ? 'accepted' : 'refused']++;
+        const decoded = loaderDecodeBatch(bytes);
         if (!result.ok) {
           assert.match(result.reason, /^[a-z_]+$/);
-          assert.ok(result.message.startsWith(`batch ${candidate.seq}`), result.message);
+          assert.ok(result.message.startsWith(`batch ${decoded.seq}`), result.message);
         } else {
-          for (const [i, r] of candidate.records.entries()) assertClean(r[r.kind!], `records[${i}].${r.kind}`);
+          const stored = unpackRecords(result.pack.finish());
+          assert.deepEqual(
+            stored.map((r) => r.data),
+            decoded.records.map((r) => JSON.parse(JSON.stringify(r[r.kind!]))),
+          );
+          for (const [i, r] of decoded.records.entries()) assertClean(r[r.kind!], `records[${i}].${r.kind}`);
         }
       }),
       { numRuns: RUNS },
@@ -109,13 +122,13 @@ describe('ingest validation fuzzing (fast-check)', () => {
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 2000 }), batch.map((b) => new Uint8Array(encodeBatch(b)))), fc.integer({ min: 0, max: 50 }), (bytes, flip) => {
         const mutated = Buffer.from(bytes);
         if (mutated.length > 0) mutated[flip % mutated.length] = mutated[flip % mutated.length]! ^ 0xff;
-        let decoded: Batch;
         try {
-          decoded = decodeBatch(mutated);
-        } catch {
-          return; // gRPC answers a message that does not decode itself; it never reaches validation
+          decodeBatchEnvelope(mutated);
+        } catch (error) {
+          assert.ok(error instanceof WireError, String(error));
+          return; // gRPC answers a message that does not decode itself; it never reaches the records
         }
-        const result = validateBatch(decoded);
+        const result = readBytes(mutated);
         assert.equal(typeof result.ok, 'boolean');
       }),
       { numRuns: RUNS },
