@@ -30,7 +30,7 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
   const { delivered, pending } = await session.close(interrupt.aborted ? Math.min(config.flush_timeout, INTERRUPTED_FLUSH_S) : config.flush_timeout);
   const stats = session.shipperStats;
   logger.info(
-    { runs: runs.length, delivered: stats.ackedRecords, refused: stats.rejectedRecords, spoolDropped: session.spool.dropped, ...ownCost(cpuBeforeRuns, runs) },
+    { runs: runs.length, delivered: stats.ackedRecords, refused: stats.rejectedRecords, spoolDropped: session.spool.dropped, ...ownCost(cpuBeforeRuns, session.agentCpuWhileWorkloadsRanS, runs) },
     'experiment finished',
   );
   if (!delivered) {
@@ -45,14 +45,20 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
 
 /**
  * What the agent itself cost, next to what the workload used: its CPU while
- * the runs went (start-up excluded) and in all, and its peak memory.
+ * the workload ran (beside it), over the experiment (runs, records and
+ * delivery; start-up excluded) and in all, and its peak memory.
  */
-function ownCost(cpuBeforeRuns: NodeJS.CpuUsage, runs: readonly RunRecord[]): { agentCpuS: number; agentCpuDuringRunsS: number; workloadCpuS: number; agentMaxRssMiB: number } {
+function ownCost(
+  cpuBeforeRuns: NodeJS.CpuUsage,
+  whileWorkloadRanS: number,
+  runs: readonly RunRecord[],
+): { agentCpuS: number; agentCpuDuringRunsS: number; agentCpuWhileWorkloadRanS: number; workloadCpuS: number; agentMaxRssMiB: number } {
   const seconds = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1e6;
   const round = (value: number): number => Math.round(value * 1000) / 1000;
   return {
     agentCpuS: round(seconds(process.cpuUsage())),
     agentCpuDuringRunsS: round(seconds(process.cpuUsage(cpuBeforeRuns))),
+    agentCpuWhileWorkloadRanS: round(whileWorkloadRanS),
     workloadCpuS: round(runs.reduce((sum, run) => sum + run.user_cpu_s + run.system_cpu_s, 0)),
     agentMaxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   };

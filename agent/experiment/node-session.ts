@@ -92,6 +92,9 @@ export class NodeSession {
     return this.delivery.spool;
   }
 
+  /** The agent's own CPU while workloads ran, over every run so far. */
+  agentCpuWhileWorkloadsRanS = 0;
+
   get shipperStats(): { ackedRecords: number; rejectedRecords: number } {
     return this.delivery.shipper.stats;
   }
@@ -134,7 +137,8 @@ export class NodeSession {
       {
         emit: (records) => this.spool.append(records),
         onRunStarted: (run) => this.journal.started(run),
-        onRun: (run) => {
+        onRun: (run, agentCpuS) => {
+          this.agentCpuWhileWorkloadsRanS += agentCpuS;
           this.journal.ended();
           this.csv?.addRun({ node, run });
         },

@@ -38,8 +38,8 @@ export interface ExperimentSinks {
   emit(records: RecordInput[]): void;
   /** Before the workload starts: what is known of the run so far. */
   onRunStarted?(run: StartedRun): void;
-  /** After the run's record went to emit(). */
-  onRun?(run: RunRecord): void;
+  /** After the run's record went to emit(); with the agent's own CPU while the workload ran. */
+  onRun?(run: RunRecord, agentCpuS: number): void;
   onInterval?(interval: CounterInterval): void;
   /** Progress lines and the final table, for the person at the terminal. */
   terminal: NodeJS.WritableStream;
@@ -119,7 +119,7 @@ export async function runExperiment(plan: ExperimentPlan, node: NodeInfo, sinks:
     const energy = plan.power === undefined ? undefined : await plan.power.runEnergy(outcome.startedTimeUnixMs, outcome.endedTimeUnixMs, built.items);
     const run: RunRecord = energy === undefined ? built : { ...built, ...energy };
     sinks.emit([{ run }]);
-    sinks.onRun?.(run);
+    sinks.onRun?.(run, outcome.agentCpuS);
     runs.push(run);
     if (warmup) warmups++;
     else measured.push({ durationS: run.duration_ms / 1000, ...(run.energy_joules === undefined ? {} : { energyJoules: run.energy_joules }) });

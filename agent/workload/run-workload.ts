@@ -48,6 +48,8 @@ export interface WorkloadOutcome {
   userCpuS: number;
   systemCpuS: number;
   perfUsed: boolean;
+  /** The agent's own CPU (its process, every thread) from the workload's start to its exit: what profiling took beside it. */
+  agentCpuS: number;
 }
 
 const STDERR_TAIL_BYTES = 4_096;
@@ -80,6 +82,7 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
   const cpuBefore = reapedChildrenCpuTime();
   const startedTimeUnixMs = Date.now();
   const startedAt = performance.now();
+  const agentCpuBefore = process.cpuUsage();
   tail?.start();
   // perf prints "3202,39" in a decimal-comma locale, which CSV cannot tell from two fields.
   const base = spec.user === undefined ? process.env : userEnvironment(spec.user, process.env);
@@ -89,6 +92,7 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
     if (tail !== undefined) cpuWatch = new WorkloadCpuWatch(pid); // perf -I does not reap the workload
   });
   const watched = cpuWatch?.stop() ?? { user: 0, system: 0 };
+  const agentCpu = process.cpuUsage(agentCpuBefore);
   const durationMs = performance.now() - startedAt;
   const endedTimeUnixMs = Date.now();
   const cpuAfter = reapedChildrenCpuTime();
@@ -112,6 +116,7 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
     userCpuS: round(cpuAfter.user - cpuBefore.user + watched.user),
     systemCpuS: round(cpuAfter.system - cpuBefore.system + watched.system),
     perfUsed: perf !== undefined,
+    agentCpuS: (agentCpu.user + agentCpu.system) / 1e6,
   };
 }
 

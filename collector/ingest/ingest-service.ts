@@ -143,10 +143,10 @@ function openPush(call: grpc.ServerDuplexStream<IncomingBatch, Ack>, deps: Inges
   let paused = false;
   call.on('data', (batch: IncomingBatch) => {
     const overloaded = load.inflightRecords > deps.maxInflightRecords;
-    const records = overloaded ? 0 : batch.records.length;
+    const records = overloaded ? 0 : batch.recordCount;
     load.inflightRecords += records;
     waiting.batches++;
-    waiting.records += batch.records.length;
+    waiting.records += batch.recordCount;
     if (!paused && (waiting.batches >= MAX_WAITING_BATCHES_PER_STREAM || waiting.records >= MAX_WAITING_RECORDS_PER_STREAM)) {
       paused = true;
       call.pause();
@@ -164,7 +164,7 @@ function openPush(call: grpc.ServerDuplexStream<IncomingBatch, Ack>, deps: Inges
       } finally {
         load.inflightRecords -= records;
         waiting.batches--;
-        waiting.records -= batch.records.length;
+        waiting.records -= batch.recordCount;
         if (paused && waiting.batches <= MAX_WAITING_BATCHES_PER_STREAM / 2 && waiting.records <= MAX_WAITING_RECORDS_PER_STREAM / 2) {
           paused = false;
           call.resume();
@@ -196,7 +196,7 @@ async function handleBatch(batch: IncomingBatch, caller: Extract<Caller, { ok: t
   if (batch.wireBytes > deps.maxBatchBytes) {
     return refuse('too_large', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: ${batch.wireBytes} bytes, more than the collector's limit of ${deps.maxBatchBytes} (--max-message-bytes)`);
   }
-  const waitMs = deps.rateLimiter.take(batch.node_id, batch.records.length);
+  const waitMs = deps.rateLimiter.take(batch.node_id, batch.recordCount);
   if (waitMs > 0) {
     return refuse('rate_limited', grpc.status.RESOURCE_EXHAUSTED, `batch ${batch.seq}: node "${batch.node_id}" is over its rate limit (--node-rate-limit); send again in ${waitMs} ms`, waitMs);
   }

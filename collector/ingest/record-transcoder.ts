@@ -57,8 +57,9 @@ interface FieldPlan {
   /** proto3 `optional`: absent stays absent. */
   optional: boolean;
   rule: FieldRule;
-  /** `"name":` */
+  /** `"name":`, and `,"name":` for any field but the first written. */
   key: Uint8Array;
+  commaKey: Uint8Array;
   defaultJson: Uint8Array;
   /** `,"_name":"name"`, as the loader's oneofs option adds for a present optional field. */
   optionalMarker: Uint8Array;
@@ -75,8 +76,8 @@ export interface MessagePlan {
   byNumber: (FieldPlan | undefined)[];
   /** Field index by field number. */
   indexOf: number[];
-  /** Which fields the message being read has had, by index: scratch space, as no message contains its own type. */
-  seen: Uint8Array;
+  /** The absent fields' JSON, by which fields are present (absentTail). */
+  tails: Map<number, Uint8Array>;
 }
 
 export interface RecordSchema {
@@ -97,6 +98,9 @@ export interface RecordHeader {
 
 const ascii = (text: string): Uint8Array => Buffer.from(text, 'latin1');
 
+/** Sets of present fields whose tails are kept per message type; real agents use a handful. */
+const MAX_TAILS_PER_MESSAGE = 256;
+
 /** Reads the contract and plans how each message is read. */
 export function loadRecordSchema(): RecordSchema {
   const root = new protobuf.Root();
@@ -107,10 +111,11 @@ export function loadRecordSchema(): RecordSchema {
   const plan = (type: protobuf.Type): MessagePlan => {
     const known = messages.get(type.name);
     if (known !== undefined) return known;
-    if (planning.has(type.name)) throw new Error(`${type.fullName} contains itself; the transcoder's scratch space is one per message type`);
+    if (planning.has(type.name)) throw new Error(`${type.fullName} contains itself, which the transcoder does not read`);
+    if (type.fieldsArray.length > 62) throw new Error(`${type.fullName} has ${type.fieldsArray.length} fields; the transcoder tracks at most 62 per message`);
     planning.add(type.name);
     const fields = type.fieldsArray.map((field) => planField(field, fieldRules[type.name]?.[field.name] ?? {}, plan));
-    const message: MessagePlan = { fields, byNumber: [], indexOf: [], seen: new Uint8Array(fields.length) };
+    const message: MessagePlan = { fields, byNumber: [], indexOf: [], tails: new Map() };
     type.fieldsArray.forEach((field, index) => {
       message.byNumber[field.id] = fields[index];
       message.indexOf[field.id] = index;
@@ -146,6 +151,7 @@ function planField(field: protobuf.Field, rule: FieldRule, plan: (type: protobuf
     optional: field.partOf?.name === `_${field.name}`,
     rule: { required: rule.required, min: rule.min, max: rule.max, timestamp: rule.timestamp },
     key: ascii(`"${field.name}":`),
+    commaKey: ascii(`,"${field.name}":`),
     defaultJson: ascii('""'),
     optionalMarker: ascii(`,"_${field.name}":"${field.name}"`),
     enumJson: undefined,
@@ -218,8 +224,9 @@ export function readRecordHeader(schema: RecordSchema, reader: WireReader): Reco
 
 /** A record's message as JSON into `out`; the reader stands on the message's first byte and ends at its last. */
 export function transcodeMessage(plan: MessagePlan, reader: WireReader, out: ByteWriter, context: TranscodeContext): void {
-  const { fields, seen } = plan;
-  for (let i = 0; i < seen.length; i++) seen[i] = 0;
+  // The fields seen so far, as bits: indexes 0-30 in low, 31-61 in high.
+  let low = 0;
+  let high = 0;
   out.byte(0x7b); // {
   let first = true;
   while (!reader.atEnd()) {
@@ -232,11 +239,12 @@ export function transcodeMessage(plan: MessagePlan, reader: WireReader, out: Byt
     }
     if ((tag & 7) !== field.wireType) throw new FieldError(field.name, `has wire type ${tag & 7}, where a ${field.kind} field has ${field.wireType}`);
     const index = plan.indexOf[number]!;
-    if ((field.repeated || field.kind === 'map') && seen[index] === 1) throw new FieldError(field.name, 'has its entries spread between other fields on the wire');
-    seen[index] = 1;
-    if (!first) out.byte(0x2c); // ,
+    const seen = index < 31 ? (low >>> index) & 1 : (high >>> (index - 31)) & 1;
+    if (seen === 1 && (field.repeated || field.kind === 'map')) throw new FieldError(field.name, 'has its entries spread between other fields on the wire');
+    if (index < 31) low |= 1 << index;
+    else high |= 1 << (index - 31);
+    out.bytes(first ? field.key : field.commaKey);
     first = false;
-    out.bytes(field.key);
     if (field.kind === 'map') writeMap(field, tag, reader, out);
     else if (field.repeated) writeRepeated(field, tag, reader, out, context);
     else {
@@ -248,16 +256,31 @@ export function transcodeMessage(plan: MessagePlan, reader: WireReader, out: Byt
       if (field.optional) out.bytes(field.optionalMarker);
     }
   }
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i]!;
-    if (seen[i] === 1 || field.optional) continue;
-    checkAbsent(field, context);
-    if (!first) out.byte(0x2c);
-    first = false;
-    out.bytes(field.key);
-    out.bytes(field.defaultJson);
-  }
+  const tail = absentTail(plan, high * 2 ** 31 + low, context);
+  if (tail.length > 0) out.bytes(tail, first ? 1 : 0);
   out.byte(0x7d); // }
+}
+
+/**
+ * The absent fields' defaults as JSON (`,"key":default...`), once their
+ * rules are checked: the same for every message with the same fields
+ * present, so it is worked out once per set and kept. A set whose absent
+ * fields break a rule throws each time and is never kept.
+ */
+function absentTail(plan: MessagePlan, present: number, context: TranscodeContext): Uint8Array {
+  const known = plan.tails.get(present);
+  if (known !== undefined) return known;
+  let tail = '';
+  plan.fields.forEach((field, index) => {
+    const seen = index < 31 ? Math.floor(present % 2 ** 31 / 2 ** index) % 2 : Math.floor(present / 2 ** 31 / 2 ** (index - 31)) % 2;
+    if (seen === 1 || field.optional) return;
+    checkAbsent(field, context);
+    tail += `,"${field.name}":${Buffer.from(field.defaultJson).toString('latin1')}`;
+  });
+  // An absent timestamp, required string or enum throws above: what is kept holds whatever the clock says.
+  const bytes = ascii(tail);
+  if (plan.tails.size < MAX_TAILS_PER_MESSAGE) plan.tails.set(present, bytes);
+  return bytes;
 }
 
 /** One field's value, checked, as JSON. */
@@ -396,7 +419,7 @@ function writeNumber(rule: FieldRule, value: number, out: ByteWriter, context: T
   if (!Number.isFinite(value)) throw new FieldError('', `is ${value}, not a finite number`);
   if (rule.max !== undefined && (value < rule.min! || value > rule.max)) throw new FieldError('', `${value} is outside ${rule.min}-${rule.max}`);
   if (rule.min !== undefined && value < rule.min) throw new FieldError('', `is ${value}, below ${rule.min}`);
-  out.ascii(String(value));
+  out.number(value);
 }
 
 /** An absent field is its default: the rules hold for that too. */

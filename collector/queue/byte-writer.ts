@@ -36,6 +36,28 @@ export class ByteWriter {
     this.pos = pos;
   }
 
+  /** A finite number as JSON writes it: integers digit by digit, without a string in between. */
+  number(value: number): void {
+    if (!Number.isSafeInteger(value) || Object.is(value, -0)) {
+      this.ascii(String(value));
+      return;
+    }
+    this.ensure(17);
+    const buf = this.buf;
+    if (value < 0) {
+      buf[this.pos++] = 0x2d; // -
+      value = -value;
+    }
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    let pos = this.pos + digits;
+    this.pos = pos;
+    do {
+      buf[--pos] = 0x30 + (value % 10);
+      value = Math.floor(value / 10);
+    } while (value > 0);
+  }
+
   /** Any text, as UTF-8. */
   utf8(text: string): void {
     this.ensure(Buffer.byteLength(text));

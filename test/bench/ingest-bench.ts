@@ -6,6 +6,7 @@ import { repositoryRoot } from '../../proto/repository-root.js';
 import { freePort } from '../support/free-port.js';
 import { collectorMain, startNode } from '../support/node-processes.js';
 import { startRedisServer } from '../support/redis-server.js';
+import { WARM_UP_MS } from './load-window.js';
 import { cpuSeconds, percentile, rssMiB } from './process-stats.js';
 
 const generator = join(repositoryRoot, 'dist/test/bench/simulated-agents.js');
@@ -14,6 +15,8 @@ const AGENTS_PER_GENERATOR = 250;
 interface Load {
   acked: number;
   latenciesMs: number[];
+  /** Batches answered RESOURCE_EXHAUSTED with a wait: backpressure. */
+  waits: number;
   errors: string[];
 }
 
@@ -40,36 +43,39 @@ export async function ingestBench(quick: boolean): Promise<void> {
     ]);
     await untilReady(metricsPort);
     const pid = collector.child.pid!;
+    const admin = new Redis(redisServer.url);
     try {
       await new Promise((resolve) => setTimeout(resolve, 500));
       const baselineRss = rssMiB(pid);
       let first = 0;
       const phases: Array<[number, 'live' | 'power']> = [[10, 'live'], [100, 'live'], [1000, 'live'], [1000, 'power']];
       for (const [agents, mode] of phases) {
-        const cpuBefore = cpuSeconds(pid);
+        const meter = windowMeter(pid, admin);
         let peakRss = rssMiB(pid);
         const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(pid))), 250);
-        const load = await generate(`127.0.0.1:${grpcPort}`, first, agents, mode, seconds);
+        const load = await generate(`127.0.0.1:${grpcPort}`, first, agents, mode, seconds, meter);
         clearInterval(sampler);
         first += agents;
-        const cpu = cpuSeconds(pid) - cpuBefore;
+        const { collector: cpu, redis } = await meter.result();
         process.stdout.write(
           `${mode === 'live' ? 'live agents (1 Hz power, 10 Hz counters)' : 'agents at 1 Hz (power only)    '} ${String(agents).padStart(4)}: ${Math.round(load.acked / seconds)} records/s acked, ack p50 ${percentile(load.latenciesMs, 50).toFixed(1)} ms, ` +
-            `p99 ${percentile(load.latenciesMs, 99).toFixed(1)} ms, collector CPU ${((cpu / load.acked) * 1e6).toFixed(1)} s per million records, ` +
+            `p99 ${percentile(load.latenciesMs, 99).toFixed(1)} ms, collector CPU ${((cpu / load.acked) * 1e6).toFixed(1)} s per million records (Redis ${((redis / load.acked) * 1e6).toFixed(1)} s), ` +
             `RSS ${peakRss.toFixed(0)} MiB (${(((peakRss - baselineRss) * 1024) / agents).toFixed(0)} KiB per agent)${describeErrors(load)}\n`,
         );
       }
-      const cpuBefore = cpuSeconds(pid);
-      const saturation = await generate(`127.0.0.1:${grpcPort}`, first, 40, 'saturate', seconds);
-      const cpu = cpuSeconds(pid) - cpuBefore;
+      const meter = windowMeter(pid, admin);
+      const saturation = await generate(`127.0.0.1:${grpcPort}`, first, 40, 'saturate', seconds, meter);
+      const { collector: cpu, redis } = await meter.result();
       const rate = saturation.acked / seconds;
       process.stdout.write(
         `saturation (40 agents draining spools, 8 x 500 records in flight each): ack p99 ${percentile(saturation.latenciesMs, 99).toFixed(0)} ms, ` +
-          `collector CPU ${((cpu / saturation.acked) * 1e6).toFixed(1)} s per million records${describeErrors(saturation)}\n`,
+          `collector CPU ${((cpu / saturation.acked) * 1e6).toFixed(1)} s per million records, Redis CPU ${((redis / saturation.acked) * 1e6).toFixed(1)} s (the exactly-once script: ` +
+          `one core of Redis alone would top out near ${Math.round(saturation.acked / redis / 1000)}k records/s)${describeErrors(saturation)}\n`,
       );
       process.stdout.write(`ingest: ${Math.round(rate)} records/s sustained end to end (acked), ratio ${(rate / raw).toFixed(2)} of raw XADD (${Math.round(raw)} records/s)\n`);
       await backpressure(redisServer.url, `127.0.0.1:${grpcPort}`, metricsPort, pid, first + 40, seconds);
     } finally {
+      admin.disconnect();
       await collector.stop('SIGTERM');
     }
   } finally {
@@ -109,6 +115,31 @@ async function backpressure(redisUrl: string, address: string, metricsPort: numb
   }
 }
 
+interface WindowMeter {
+  start(): void;
+  stop(): void;
+  /** CPU seconds over the window: the collector process's, and Redis's (INFO cpu). */
+  result(): Promise<{ collector: number; redis: number }>;
+}
+
+function windowMeter(pid: number, admin: Redis): WindowMeter {
+  const read = async (): Promise<[number, number]> => {
+    const collector = cpuSeconds(pid); // read now, not after the round trip to Redis
+    const info = await admin.info('cpu');
+    return [collector, Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0)];
+  };
+  let begin: Promise<[number, number]> | undefined;
+  let end: Promise<[number, number]> | undefined;
+  return {
+    start: () => void (begin = read()),
+    stop: () => void (end = read()),
+    result: async () => {
+      const [[collectorBefore, redisBefore], [collectorAfter, redisAfter]] = await Promise.all([begin!, end!]);
+      return { collector: collectorAfter - collectorBefore, redis: redisAfter - redisBefore };
+    },
+  };
+}
+
 /** The collector logs at warn here (1,000 hellos would be noise): its /readyz says when it serves. */
 async function untilReady(metricsPort: number): Promise<void> {
   const deadline = Date.now() + 15_000;
@@ -128,7 +159,8 @@ function redisBenchmarkXadd(port: number, requests: number): number | undefined 
 }
 
 function describeErrors(load: Load): string {
-  return load.errors.length === 0 ? '' : `; errors: ${load.errors.slice(0, 2).join('; ')}`;
+  const waits = load.waits === 0 ? '' : `; ${load.waits} batches answered RESOURCE_EXHAUSTED with a wait (backpressure)`;
+  return waits + (load.errors.length === 0 ? '' : `; errors: ${load.errors.slice(0, 2).join('; ')}`);
 }
 
 /**
@@ -136,7 +168,7 @@ function describeErrors(load: Load): string {
  * every generator has its agents connected, starts them together, and
  * merges what they report.
  */
-async function generate(address: string, first: number, agents: number, mode: 'live' | 'power' | 'saturate', seconds: number): Promise<Load> {
+async function generate(address: string, first: number, agents: number, mode: 'live' | 'power' | 'saturate', seconds: number, meter?: WindowMeter): Promise<Load> {
   const generators = Math.ceil(agents / AGENTS_PER_GENERATOR);
   const ready: Promise<void>[] = [];
   const children: ChildProcess[] = [];
@@ -163,8 +195,17 @@ async function generate(address: string, first: number, agents: number, mode: 'l
   );
   await Promise.all(ready);
   for (const child of children) child.stdin!.end('go\n');
+  if (meter !== undefined) {
+    setTimeout(meter.start, WARM_UP_MS);
+    setTimeout(meter.stop, WARM_UP_MS + seconds * 1000);
+  }
   const loads = await results;
-  return { acked: loads.reduce((sum, r) => sum + r.acked, 0), latenciesMs: loads.flatMap((r) => r.latenciesMs), errors: loads.flatMap((r) => r.errors) };
+  return {
+    acked: loads.reduce((sum, r) => sum + r.acked, 0),
+    latenciesMs: loads.flatMap((r) => r.latenciesMs),
+    waits: loads.reduce((sum, r) => sum + r.waits, 0),
+    errors: loads.flatMap((r) => r.errors),
+  };
 }
 
 /** The same records, as the collector writes them (kind and JSON per entry), XADDed from Node in pipelines of 1,000. */

@@ -6,6 +6,7 @@ import type { Record as RecordInput } from '../../proto/generated/powerprof/v1/R
 import type { Ack } from '../../proto/records.js';
 import { loadRecordCodec } from '../../proto/record-codec.js';
 import { sampleNodeInfo } from '../proto/sample-records.js';
+import { WARM_UP_MS } from './load-window.js';
 
 /**
  * A load generator, run as its own process by the ingest benchmark: many
@@ -25,7 +26,8 @@ import { sampleNodeInfo } from '../proto/sample-records.js';
  * `ready` and waits for `go` on stdin, so that the benchmark starts all its
  * generators together once the whole fleet is connected. Then 2 s of
  * warm-up, then SECONDS measured: only batches sent inside that window are
- * counted. Prints one JSON line: records acked, ack latencies (ms), errors.
+ * counted. Prints one JSON line: records acked, ack latencies (ms), batches
+ * refused with a wait (RESOURCE_EXHAUSTED: backpressure, not an error), errors.
  *   node simulated-agents.js ADDRESS FIRST_AGENT AGENTS MODE SECONDS
  */
 const [address, first, count, mode, seconds] = process.argv.slice(2) as [string, string, string, 'live' | 'power' | 'saturate', string];
@@ -49,10 +51,10 @@ function counterInterval(runId: string, timeS: number): RecordInput {
 interface Result {
   acked: number;
   latenciesMs: number[];
+  waits: number;
   errors: string[];
 }
 
-const WARM_UP_MS = 2_000;
 const window = { from: 0, until: 0 };
 
 async function simulate(index: number, connected: () => void, go: Promise<void>, result: Result): Promise<void> {
@@ -77,7 +79,8 @@ async function simulate(index: number, connected: () => void, go: Promise<void>,
         result.acked += sent.records;
         result.latenciesMs.push(performance.now() - sent.at);
       }
-    } else if (result.errors.length < 5) result.errors.push(`${ack.code}: ${ack.message}`);
+    } else if (ack.code === grpc.status.RESOURCE_EXHAUSTED) result.waits++;
+    else if (result.errors.length < 5) result.errors.push(`${ack.code}: ${ack.message}`);
     wake?.();
   });
   stream.on('error', (error) => result.errors.length < 5 && result.errors.push(String(error)));
@@ -186,7 +189,7 @@ function encodeBatch(node: string, firstSeq: number, count: number, produced: nu
   return buf.subarray(0, pos);
 }
 
-const result: Result = { acked: 0, latenciesMs: [], errors: [] };
+const result: Result = { acked: 0, latenciesMs: [], waits: 0, errors: [] };
 const agents = Number(count);
 let waiting = agents;
 let allConnected!: () => void;

@@ -34,7 +34,7 @@ it('keeps the raw count and marks the scaled estimate of a multiplexed counter',
 
 it('derived ratios of multiplexed counters use the scaled estimates', () => {
   const outcome: WorkloadOutcome = {
-    status: 'ok', startedTimeUnixMs: 1, endedTimeUnixMs: 2, durationMs: 1, exitCode: 0, signal: '', error: '', userCpuS: 0, systemCpuS: 0, perfUsed: true,
+    status: 'ok', startedTimeUnixMs: 1, endedTimeUnixMs: 2, durationMs: 1, exitCode: 0, signal: '', error: '', userCpuS: 0, systemCpuS: 0, perfUsed: true, agentCpuS: 0,
     workloadMetrics: new Map([['items', 10]]),
     counters: [
       { event: 'cycles', value: 1000, unit: '', status: 'counted', running_percent: 50 },
