@@ -171,13 +171,16 @@ function spawnAndWait(
     let timedOut = false;
     let interrupted = false;
     let killDeadline: number | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
 
     // TERM now, KILL once the grace is over: whoever ignores TERM (the workload, its
-    // children) still goes, even after perf, the group's leader, has exited.
+    // children) still goes, even after perf, the group's leader, has exited. (A timer
+    // armed only then: a run that is not stopped costs no wake-ups.)
     const stopGroup = (): void => {
       if (killDeadline !== undefined) return;
       killDeadline = Date.now() + killGraceMs;
       signalGroup(child.pid, 'SIGTERM');
+      killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), killGraceMs);
     };
     const timeout = timeoutMs > 0 ? setTimeout(() => ((timedOut = true), stopGroup()), timeoutMs) : undefined;
     const onInterrupt = (): void => {
@@ -205,13 +208,10 @@ function spawnAndWait(
       if (killDeadline !== undefined) await reapGroup(child.pid, killDeadline, GROUP_POLL_MS);
       resolve({ ...ended, timedOut, interrupted, stderrTail });
     };
-    // While the group's leader runs, the grace is enforced here.
-    const killWatch = setInterval(() => {
-      if (killDeadline !== undefined && Date.now() >= killDeadline) signalGroup(child.pid, 'SIGKILL');
-    }, GROUP_POLL_MS);
-    child.once('exit', () => clearInterval(killWatch));
+    // While the group's leader runs, the grace is enforced by killTimer; after it exits, by reapGroup.
+    child.once('exit', () => clearTimeout(killTimer));
     child.once('error', (error: NodeJS.ErrnoException) => {
-      clearInterval(killWatch);
+      clearTimeout(killTimer);
       void finish({ code: null, signal: null, spawnError: error.code ?? error.message });
     });
     // 'exit', not 'close': a workload's leftover background child may keep stderr open.
