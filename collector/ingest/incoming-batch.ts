@@ -2,7 +2,8 @@ import type { JobStatus, NodeInfo, PowerSample, PowerSourceStatus, RunRecord } f
 import { ByteWriter } from '../queue/byte-writer.js';
 import { RecordPack } from '../queue/record-pack.js';
 import type { BatchLimits } from './record-rules.js';
-import { FieldError, readRecordHeader, transcodeMessage, WireError, WireReader, type RecordKind, type RecordSchema } from './record-transcoder.js';
+import { FieldError, readRecordHeader, transcodeMessage, type RecordKind, type RecordSchema } from './record-transcoder.js';
+import { WireError, WireReader } from './wire-reader.js';
 
 /**
  * A Push batch as the collector receives it: the envelope is read when the

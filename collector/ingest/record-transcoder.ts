@@ -5,7 +5,7 @@ import type { Record } from '../../proto/records.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
 import type { ByteWriter } from '../queue/byte-writer.js';
 import { DAY_MS, fieldRules, MAX_MAP_ENTRIES, MAX_MAP_NAME_LENGTH, type BatchLimits, type FieldRule } from './record-rules.js';
-import { WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT, WireError, WireReader } from './wire-reader.js';
+import { WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT, type WireReader } from './wire-reader.js';
 
 /**
  * A record from its protobuf bytes straight to the JSON the collector
@@ -446,4 +446,3 @@ function formatSpan(ms: number): string {
   return ms % DAY_MS === 0 ? `${ms / DAY_MS} day${ms === DAY_MS ? '' : 's'}` : `${Math.round(ms / 1000)} s`;
 }
 
-export { WireError, WireReader };

@@ -27,8 +27,6 @@ const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 3 : 7;
 // About 4 s a run (12 s in the full bench), so that a second of power sampling and pushing is measured in full.
 const workload = [process.execPath, join(repositoryRoot, 'deploy/workloads/synthetic-mlp.js'), quick ? '2500' : '8000'];
-// A quarter as long: with runs of two lengths, what the agent costs per experiment and per second of workload come apart.
-const shortWorkload = [...workload.slice(0, -1), quick ? '625' : '2000'];
 
 function timeCommand(file: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -52,13 +50,13 @@ interface AgentRound {
 }
 
 /** One `powerprof-agent run` of the workload with perf, power sampling (hwmon, 1 Hz) and delivery. */
-function agentRound(collectorPort: number, spool: string, sysfs: string, command: string[] = workload): Promise<AgentRound> {
+function agentRound(collectorPort: number, spool: string, sysfs: string): Promise<AgentRound> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [
       agentMain, 'run', '--log-level', 'info', '--collector', `127.0.0.1:${collectorPort}`, '--node-id', 'bench', '--spool', spool,
       '--power', 'hwmon', '--sysfs-root', sysfs, '--idle-s', '0', '--events', 'task-clock,context-switches,page-faults',
-      '--', ...command,
+      '--', ...workload,
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -85,7 +83,6 @@ async function agentOverhead(): Promise<void> {
   const sysfs = occHwmonTree();
   const timings = { bare: [] as number[], perf: [] as number[], agentRun: [] as number[], agentProcess: [] as number[] };
   const costs: AgentRound['cost'][] = [];
-  const shortCosts: AgentRound['cost'][] = [];
   try {
     const [command, ...args] = workload as [string, ...string[]];
     for (let round = 1; round <= ROUNDS; round++) {
@@ -95,29 +92,24 @@ async function agentOverhead(): Promise<void> {
       timings.agentRun.push(agent.runS);
       timings.agentProcess.push(agent.processS);
       costs.push(agent.cost);
-      shortCosts.push((await agentRound(collector.grpcPort, spoolDir, sysfs, shortWorkload)).cost);
     }
   } finally {
     await collector.shutdown();
     await redis.stop();
   }
   const bare = median(timings.bare);
-  // The agent's CPU while the workload ran, beside the workload's own; and, from runs of two lengths, what of it
-  // comes once per experiment (start-up's compiled code warming up, the first full GC) and what per second of workload.
-  const beside = (c: AgentRound['cost']): number => c.agentCpuWhileWorkloadRanS;
-  const cpuShare = median(costs.map((c) => beside(c) / c.workloadCpuS));
-  const [longCpu, shortCpu] = [median(costs.map(beside)), median(shortCosts.map(beside))];
-  const [longWork, shortWork] = [median(costs.map((c) => c.workloadCpuS)), median(shortCosts.map((c) => c.workloadCpuS))];
-  const perSecond = Math.max(0, (longCpu - shortCpu) / (longWork - shortWork));
-  const fixed = Math.max(0, shortCpu - perSecond * shortWork);
-  process.stdout.write(`workload: ${workload.slice(1).map((a) => a.replace(repositoryRoot, '')).join(' ')}, ${ROUNDS} interleaved rounds, medians\n`);
+  // The agent's own CPU from the workload's start to its exit, beside the workload's: what profiling takes from it.
+  const cpuShare = median(costs.map((c) => c.agentCpuWhileWorkloadRanS / c.workloadCpuS));
+  process.stdout.write(`workload: ${workload.slice(1).map((a) => a.replace(repositoryRoot, '')).join(' ')}, ${ROUNDS} interleaved rounds, medians (ratios: of each round's runs)\n`);
   process.stdout.write(`bare: ${bare.toFixed(3)} s   under perf stat: ${median(timings.perf).toFixed(3)} s   the run under the agent: ${median(timings.agentRun).toFixed(3)} s   the agent process: ${median(timings.agentProcess).toFixed(3)} s\n`);
-  process.stdout.write(`perf overhead: wall ratio ${(median(timings.perf) / bare).toFixed(3)}\n`);
+  // Ratios are taken round by round, each run against the bare run just before it, then the median: this
+  // VM's speed drifts (the same run has taken 1.6 s and 3.0 s minutes apart), and neighbours drift alike.
+  const paired = (runs: number[]): number => median(runs.map((value, i) => value / timings.bare[i]!));
+  process.stdout.write(`perf overhead: wall ratio ${paired(timings.perf).toFixed(3)}\n`);
   process.stdout.write(
-    `agent overhead: wall ratio ${(median(timings.agentRun) / bare).toFixed(3)} (the run; ${(median(timings.agentProcess) / bare).toFixed(3)} with the agent's start-up and delivery), ` +
-      `agent CPU ${(cpuShare * 100).toFixed(2)} % of the workload's while it runs (${longCpu.toFixed(3)} s beside ${longWork.toFixed(1)} s): ` +
-      `${(perSecond * 100).toFixed(2)} % per second of workload plus ${fixed.toFixed(3)} s once per experiment (runs of ${shortWork.toFixed(1)} s and ${longWork.toFixed(1)} s); ` +
-      `${median(costs.map((c) => c.agentCpuS)).toFixed(2)} s in all with start-up and delivery, ` +
+    `agent overhead: wall ratio ${paired(timings.agentRun).toFixed(3)} (the run; ${paired(timings.agentProcess).toFixed(3)} with the agent's start-up and delivery), ` +
+      `agent CPU ${(cpuShare * 100).toFixed(2)} % of the workload's while it runs (${median(costs.map((c) => c.agentCpuWhileWorkloadRanS)).toFixed(3)} s beside ${median(costs.map((c) => c.workloadCpuS)).toFixed(1)} s; ` +
+      `${median(costs.map((c) => c.agentCpuS)).toFixed(2)} s in all with start-up and delivery), ` +
       `agent RSS ${median(costs.map((c) => c.agentMaxRssMiB))} MiB peak\n`,
   );
 }
