@@ -135,12 +135,12 @@ export class PowerSampler {
       return;
     }
     const startedMs = Date.now();
+    const read = this.readDeadline();
     try {
-      const timeout = AbortSignal.timeout(this.options.timeoutMs);
       // The signal kills a read's process; the race abandons a read that ignores it.
       const readings = await Promise.race([
-        state.source.sample(AbortSignal.any([this.stopping.signal, timeout])),
-        new Promise<never>((_, reject) => timeout.addEventListener('abort', () => reject(new Error(`read timed out after ${this.options.timeoutMs / 1000} s`)), { once: true })),
+        state.source.sample(read.signal),
+        new Promise<never>((_, reject) => read.signal.addEventListener('abort', () => reject(new Error(`read timed out after ${this.options.timeoutMs / 1000} s`)), { once: true })),
       ]);
       if (this.stopping.signal.aborted) return;
       const endedMs = Date.now();
@@ -158,7 +158,29 @@ export class PowerSampler {
       state.failures++;
       this.setUp(state, false, message);
       this.schedule(state, this.backoffMs(state));
+    } finally {
+      read.clear();
     }
+  }
+
+  /**
+   * A read's signal: aborted after the read timeout, or when the sampler
+   * stops. One controller and one timer, cleared after the read: cheaper,
+   * once a second for the agent's whole life, than AbortSignal.any over
+   * AbortSignal.timeout, whose signals linger until their timers fire.
+   */
+  private readDeadline(): { signal: AbortSignal; clear(): void } {
+    const controller = new AbortController();
+    const stop = (): void => controller.abort(this.stopping.signal.reason);
+    const timer = setTimeout(() => controller.abort(new Error('timed out')), this.options.timeoutMs);
+    this.stopping.signal.addEventListener('abort', stop, { once: true });
+    return {
+      signal: controller.signal,
+      clear: () => {
+        clearTimeout(timer);
+        this.stopping.signal.removeEventListener('abort', stop);
+      },
+    };
   }
 
   private accept(state: SourceState, readings: SensorReading[], startedMs: number, endedMs: number): void {
