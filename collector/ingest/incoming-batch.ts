@@ -2,7 +2,8 @@ import type { JobStatus, NodeInfo, PowerSample, PowerSourceStatus, RunRecord } f
 import { ByteWriter } from '../queue/byte-writer.js';
 import { RecordPack } from '../queue/record-pack.js';
 import type { BatchLimits } from './record-rules.js';
-import { FieldError, readRecordHeader, transcodeMessage, type RecordKind, type RecordSchema } from './record-transcoder.js';
+import type { RecordKind } from '../queue/record-store.js';
+import { FieldError, readRecordHeader, transcodeMessage, type RecordSchema } from './record-transcoder.js';
 import { WireError, WireReader } from './wire-reader.js';
 
 /**
@@ -108,7 +109,7 @@ export function readRecords(batch: IncomingBatch, schema: RecordSchema, limits: 
       reader.end = batch.recordOffsets[2 * index + 1]!;
       const header = readRecordHeader(schema, reader);
       const record: IngestRecord = { seq: header.seq, kind: header.kind };
-      pack.begin(header.seq > 0 ? header.seq : batch.seq, header.kind);
+      pack.begin(header.seq, batch.seq, header.kind);
       reader.pos = header.start;
       reader.end = header.end;
       try {

@@ -29,9 +29,13 @@ export class RecordPack {
     return this.count;
   }
 
-  /** Starts a record; its JSON is what is written to `out` until end(). */
-  begin(seq: number, kind: string): void {
-    this.fixstr(String(seq));
+  /**
+   * Starts a record; its JSON is what is written to `out` until end(). A
+   * record numbered 0 (from an agent that numbers batches only) is stored
+   * under its batch's seq.
+   */
+  begin(recordSeq: number, batchSeq: number, kind: string): void {
+    this.fixstr(String(recordSeq > 0 ? recordSeq : batchSeq));
     this.fixstr(kind);
     this.out.byte(STR32);
     this.out.pos += 4; // the JSON's length, written by end()
@@ -48,8 +52,8 @@ export class RecordPack {
     return { start: jsonStart, end: out.pos };
   }
 
-  add(seq: number, kind: string, json: string): void {
-    this.begin(seq, kind);
+  add(recordSeq: number, batchSeq: number, kind: string, json: string): void {
+    this.begin(recordSeq, batchSeq, kind);
     this.out.utf8(json);
     this.end();
   }
@@ -73,6 +77,6 @@ export class RecordPack {
 /** Records held as objects (the loader's shape), packed as the collector stores them. */
 export function packRecords(records: readonly Record[], batchSeq: number): RecordPack {
   const pack = new RecordPack();
-  for (const record of records) pack.add(record.seq > 0 ? record.seq : batchSeq, record.kind!, JSON.stringify(record[record.kind!]));
+  for (const record of records) pack.add(record.seq, batchSeq, record.kind!, JSON.stringify(record[record.kind!]));
   return pack;
 }

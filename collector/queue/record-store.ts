@@ -42,7 +42,7 @@ const READ_PAGE = 1_000;
 
 /**
  * Nodes' records in Redis Streams: one stream per node, each entry a record
- * (seq, kind, data as JSON). Appends are exactly once per batch seq.
+ * (seq, kind, data as JSON). Each record is appended exactly once, by its seq.
  */
 export class RecordStore {
   private readonly knownNodes = new Set<string>();
