@@ -93,6 +93,7 @@ async function agentOverhead(): Promise<void> {
       timings.agentProcess.push(agent.processS);
       costs.push(agent.cost);
     }
+    timings.bare.push(await timeCommand(command, args)); // closes the last round's bracket (below)
   } finally {
     await collector.shutdown();
     await redis.stop();
@@ -102,9 +103,10 @@ async function agentOverhead(): Promise<void> {
   const cpuShare = median(costs.map((c) => c.agentCpuWhileWorkloadRanS / c.workloadCpuS));
   process.stdout.write(`workload: ${workload.slice(1).map((a) => a.replace(repositoryRoot, '')).join(' ')}, ${ROUNDS} interleaved rounds, medians (ratios: of each round's runs)\n`);
   process.stdout.write(`bare: ${bare.toFixed(3)} s   under perf stat: ${median(timings.perf).toFixed(3)} s   the run under the agent: ${median(timings.agentRun).toFixed(3)} s   the agent process: ${median(timings.agentProcess).toFixed(3)} s\n`);
-  // Ratios are taken round by round, each run against the bare run just before it, then the median: this
-  // VM's speed drifts (the same run has taken 1.6 s and 3.0 s minutes apart), and neighbours drift alike.
-  const paired = (runs: number[]): number => median(runs.map((value, i) => value / timings.bare[i]!));
+  // Ratios are taken round by round, then the median: each run against the mean of the bare runs that
+  // bracket it (its round's and the next). This VM's speed drifts (the same run has taken 1.6 s and
+  // 3.0 s minutes apart); bracketing cancels a drift that is steady over a round.
+  const paired = (runs: number[]): number => median(runs.map((value, i) => value / ((timings.bare[i]! + timings.bare[i + 1]!) / 2)));
   process.stdout.write(`perf overhead: wall ratio ${paired(timings.perf).toFixed(3)}\n`);
   process.stdout.write(
     `agent overhead: wall ratio ${paired(timings.agentRun).toFixed(3)} (the run; ${paired(timings.agentProcess).toFixed(3)} with the agent's start-up and delivery), ` +
