@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
+import { SHIP_LINGER_MS } from '../../agent/transport/delivery.js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
 import type { Record as RecordInput } from '../../proto/generated/powerprof/v1/Record.js';
@@ -14,7 +15,7 @@ import { WARM_UP_MS } from './load-window.js';
  * a Hello and one Push stream, numbering records as a spool does.
  *
  *   live MODE:     power samples at 1 Hz and counter intervals at 10 Hz per
- *                  agent, sent every 200 ms (the agent's linger), as a live agent does;
+ *                  agent, sent once the agent's linger (SHIP_LINGER_MS) has passed, as a live agent does;
  *   power MODE:    power samples at 1 Hz only, each sent as it comes;
  *   saturate MODE: 8 batches of 500 records in flight per agent, as an agent
  *                  draining its spool after an outage does. The batches are put
@@ -107,12 +108,13 @@ async function simulate(index: number, connected: () => void, go: Promise<void>,
     // Power-only agents wake once a second, as the agent's sampler does; live ones at 10 Hz.
     const tickMs = mode === 'power' ? 1000 : 100;
     const ticksPerSecond = 1000 / tickMs;
+    const ticksPerLinger = Math.max(1, Math.round(SHIP_LINGER_MS / tickMs));
     let tick = 0;
     let waiting: RecordInput[] = [];
     while (performance.now() < until) {
       if (tick % ticksPerSecond === 0) waiting.push(powerSample(Date.now()));
       if (mode === 'live') waiting.push(counterInterval(runId, tick / 10));
-      if (waiting.length > 0 && (mode === 'power' || tick % 2 === 1)) {
+      if (waiting.length > 0 && (mode === 'power' || tick % ticksPerLinger === ticksPerLinger - 1)) {
         send(waiting);
         waiting = [];
       }

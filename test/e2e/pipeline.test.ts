@@ -125,7 +125,8 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
   });
 
   it('--interval-ms: counter intervals reach Redis while the run goes, and counters.csv has them', async () => {
-    const busy = busyFor(600);
+    // Longer than the agent's linger (SHIP_LINGER_MS, 1 s), so that a batch of intervals goes while it runs.
+    const busy = busyFor(1_800);
     const agent = await runNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', 'e2e-interval', '--interval-ms', '100', '--events', 'task-clock,page-faults', '--', ...busy], { env });
     assert.equal(agent.code, 0, agent.stderr);
     const entries = await redis.xrange(`${keyPrefix}:{e2e-interval}:records`, '-', '+');
