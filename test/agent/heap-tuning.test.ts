@@ -17,7 +17,7 @@ it('V8 does not shrink the agent\'s heap beside a run in its first minutes (heap
   const spool = mkdtempSync(join(tmpdir(), 'powerprof-heap-'));
   t.after(() => rmSync(spool, { recursive: true, force: true }));
   // Without the tuning, V8's memory reducer runs its "(reduce)" collections about 8.5 s after start-up.
-  const { stdout } = await promisify(execFile)(
+  const { stdout, stderr } = await promisify(execFile)(
     process.execPath,
     ['--trace-gc', agentMain, 'run', '--collector', `127.0.0.1:${collector.grpcPort}`, '--node-id', 'heap', '--spool', spool,
       '--power', 'none', '--idle-s', '0', '--events', 'task-clock', '--', 'sleep', '11'],
@@ -25,4 +25,5 @@ it('V8 does not shrink the agent\'s heap beside a run in its first minutes (heap
   );
   assert.match(stdout, /Mark-Compact/, 'trace-gc prints the collections');
   assert.doesNotMatch(stdout, /\(reduce\)/);
+  assert.doesNotMatch(stderr, /unrecognized flag/);
 });
