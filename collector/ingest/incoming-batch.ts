@@ -43,7 +43,7 @@ export interface IngestRecord {
   job_status?: JobStatus;
 }
 
-export type RejectReason = 'bad_node_id' | 'bad_seq' | 'empty_batch' | 'too_many_records' | 'invalid_record' | 'bad_timestamp' | 'unknown_kind';
+export type RejectReason = 'bad_node_id' | 'bad_seq' | 'empty_batch' | 'too_many_records' | 'too_large' | 'invalid_record' | 'bad_timestamp' | 'unknown_kind';
 
 export type ReadRecords = { ok: true; records: IngestRecord[]; pack: RecordPack } | { ok: false; reason: RejectReason; message: string };
 
@@ -118,6 +118,9 @@ export function readRecords(batch: IncomingBatch, schema: RecordSchema, limits: 
         throw error instanceof FieldError ? error.within(header.kind) : error;
       }
       const json = pack.end();
+      if (json.end > limits.maxStoredBatchBytes) {
+        return refuse('too_large', `${name}: record ${index}: the batch would take more than ${limits.maxStoredBatchBytes} bytes stored as JSON (from ${batch.wireBytes} on the wire); send fewer records a batch`);
+      }
       if (record.kind !== 'counter_interval') record[record.kind] = JSON.parse(pack.out.buf.toString('utf8', json.start, json.end)) as never;
       if (record.node_info !== undefined && record.node_info.node_id !== batch.node_id) {
         throw new FieldError('node_info.node_id', `"${truncate(record.node_info.node_id)}" is not the batch's node "${batch.node_id}"`);

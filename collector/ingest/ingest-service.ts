@@ -34,6 +34,8 @@ export interface IngestDependencies {
 /** What one stream may have waiting before it is paused: HTTP/2 flow control then holds the sender. */
 const MAX_WAITING_BATCHES_PER_STREAM = 8;
 const MAX_WAITING_RECORDS_PER_STREAM = 2_000;
+// An agent's 8 batches in flight, at most 1 MiB each; a sender of larger ones waits sooner.
+const MAX_WAITING_BYTES_PER_STREAM = 8 * 1024 * 1024;
 /** What an overloaded collector asks agents to wait. */
 const OVERLOAD_RETRY_MS = 1_000;
 
@@ -139,7 +141,7 @@ function openPush(call: grpc.ServerDuplexStream<IncomingBatch, Ack>, deps: Inges
   if (!caller.ok) fail(refusal(deps, caller.reason, caller.code, caller.message));
   // On one stream a node's seqs only grow; a lower one is not a retry but a broken or hostile sender.
   const previous = new Map<string, number>();
-  const waiting = { batches: 0, records: 0 };
+  const waiting = { batches: 0, records: 0, bytes: 0 };
   let paused = false;
   call.on('data', (batch: IncomingBatch) => {
     const overloaded = load.inflightRecords > deps.maxInflightRecords;
@@ -147,7 +149,8 @@ function openPush(call: grpc.ServerDuplexStream<IncomingBatch, Ack>, deps: Inges
     load.inflightRecords += records;
     waiting.batches++;
     waiting.records += batch.recordCount;
-    if (!paused && (waiting.batches >= MAX_WAITING_BATCHES_PER_STREAM || waiting.records >= MAX_WAITING_RECORDS_PER_STREAM)) {
+    waiting.bytes += batch.wireBytes;
+    if (!paused && (waiting.batches >= MAX_WAITING_BATCHES_PER_STREAM || waiting.records >= MAX_WAITING_RECORDS_PER_STREAM || waiting.bytes >= MAX_WAITING_BYTES_PER_STREAM)) {
       paused = true;
       call.pause();
     }
@@ -165,7 +168,9 @@ function openPush(call: grpc.ServerDuplexStream<IncomingBatch, Ack>, deps: Inges
         load.inflightRecords -= records;
         waiting.batches--;
         waiting.records -= batch.recordCount;
-        if (paused && waiting.batches <= MAX_WAITING_BATCHES_PER_STREAM / 2 && waiting.records <= MAX_WAITING_RECORDS_PER_STREAM / 2) {
+        waiting.bytes -= batch.wireBytes;
+        const drained = waiting.batches <= MAX_WAITING_BATCHES_PER_STREAM / 2 && waiting.records <= MAX_WAITING_RECORDS_PER_STREAM / 2 && waiting.bytes <= MAX_WAITING_BYTES_PER_STREAM / 2;
+        if (paused && drained) {
           paused = false;
           call.resume();
         }

@@ -18,6 +18,12 @@ export interface BatchLimits {
   maxFutureMs: number;
   /** Timestamps older than this are refused. */
   maxAgeMs: number;
+  /**
+   * A batch's records as the JSON that is stored, at most: what bounds the
+   * memory one batch takes, since a record of a few bytes on the wire can
+   * take some 20 times that written out (every field, by name).
+   */
+  maxStoredBatchBytes: number;
 }
 
 export const DAY_MS = 86_400_000;
@@ -28,6 +34,8 @@ export const defaultBatchLimits: BatchLimits = {
   maxStringLength: 1_024,
   maxFutureMs: DAY_MS,
   maxAgeMs: 400 * DAY_MS,
+  // An agent's batch (at most 1 MiB on the wire) takes 2-3 MiB; a 16 MiB batch of real records fits.
+  maxStoredBatchBytes: 64 * 1024 * 1024,
 };
 
 export const MAX_MAP_ENTRIES = 64;

@@ -37,6 +37,22 @@ describe('reading a Push batch', () => {
     assert.deepEqual(big, { ok: false, reason: 'too_many_records', message: 'batch 3: 3 records, more than the limit of 2' });
   });
 
+  it('bounds what a batch takes stored: records that grow from a few bytes on the wire to JSON are refused past the limit', () => {
+    // Counters with only an event and a status: 7 bytes each on the wire, about 19 times that written out.
+    const sparse = { seq: 0, kind: 'counter_interval', counter_interval: { run_id: 'r', time_s: 0.1, counters: Array.from({ length: 1_024 }, () => ({ event: 'x', status: 'COUNTER_STATUS_COUNTED' })) } };
+    const batch = { node_id: 'n', seq: 4, records: Array.from({ length: 20 }, () => sparse), produced_records: 0, dropped_records: 0 };
+    const wireBytes = encodeBatch(batch).length;
+    const accepted = readBatch(batch);
+    assert.ok(accepted.ok);
+    const storedBytes = accepted.pack.finish().length;
+    assert.ok(storedBytes > 15 * wireBytes, `${storedBytes} bytes stored from ${wireBytes} on the wire`);
+    const limit = Math.floor(storedBytes / 2);
+    const refused = validateBatch(batch, { ...defaultBatchLimits, maxStoredBatchBytes: limit });
+    assert.equal(refused.ok, false);
+    assert.equal(refused.ok ? '' : refused.reason, 'too_large');
+    assert.match(refused.ok ? '' : refused.message, new RegExp(`^batch 4: record 9: the batch would take more than ${limit} bytes stored as JSON \\(from ${wireBytes} on the wire\\); send fewer records a batch$`));
+  });
+
   it('refuses records without a kind, negative durations, unknown statuses and long strings', () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ kind: undefined }, /record 0: has no known record kind/],

@@ -267,6 +267,34 @@ describe('backpressure: Redis slower than the agents', () => {
     }
   });
 
+  it('a stream of large batches is paused by the bytes it has waiting, not only by their number', async () => {
+    const collector = await startTestCollector(shared.server.url);
+    const ingest = client(collector.grpcPort);
+    try {
+      // Three records of about 1 MiB each (1,000 counters with 1,000-character event names): 3 MiB a batch.
+      const counters = Array.from({ length: 1_000 }, () => sampleCounter('e'.repeat(1_000), 1));
+      const record = { seq: 0, kind: 'counter_interval' as const, counter_interval: { run_id: 'r', time_s: 1, counters } };
+      await shared.client.call('CLIENT', 'PAUSE', '1500', 'WRITE');
+      const stream = ingest.Push();
+      const acks: Ack[] = [];
+      const done = new Promise<void>((resolve) => stream.on('data', (ack: Ack) => acks.push(ack) === 8 && resolve()));
+      for (let seq = 1; seq <= 8; seq++) stream.write({ node_id: 'large', seq, records: [record, record, record], produced_records: 0, dropped_records: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const during = metricValue(await scrape(collector.metricsPort), 'powerprof_collector_inflight_records')!;
+      // Paused once 8 MiB wait (the third batch); by their number alone it would take all eight (24 records).
+      assert.ok(during >= 3 && during <= 9, `${during} records held while Redis is paused`);
+      await done;
+      const closed = new Promise((resolve) => stream.on('end', resolve));
+      stream.end();
+      await closed;
+      assert.deepEqual(acks.map((ack) => ack.code), Array(8).fill(grpc.status.OK));
+      assert.equal(await stored(collector.config.key_prefix, 'large'), 24);
+    } finally {
+      ingest.close();
+      await collector.shutdown();
+    }
+  });
+
   async function stored(prefix: string, node: string): Promise<number> {
     return shared.client.xlen(redisKeys(prefix).records(node));
   }
