@@ -254,7 +254,9 @@ export class Spool {
    * ahead of everything this spool has numbered means the spool is newer
    * than the node's history there (recreated, or a clock set back): its
    * records are renumbered above the collector's seq, or they would be taken
-   * for ones already written.
+   * for ones already written. A collector behind what this spool had acked
+   * lost data; behind a new spool's first seq (which starts at the clock), it
+   * has simply not seen these records yet.
    */
   reconcile(collectorLastSeq: number): void {
     const lastNumbered = this.nextSeq - 1 + this.state.seq_offset;
@@ -265,7 +267,7 @@ export class Spool {
         "the collector has this node's records beyond everything in this spool (a new spool, or the clock was set back); renumbering",
       );
       this.persistState();
-    } else if (collectorLastSeq < this.ackedThrough) {
+    } else if (collectorLastSeq < this.ackedThrough && this.state.acked_through > this.state.seq_base) {
       this.options.logger.warn(
         { collectorLastSeq, ackedThrough: this.ackedThrough },
         'the collector is behind records it acked before: its Redis lost acked data (restored from an older copy?)',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
+import pino from 'pino';
 import { encodeEntry } from '../../../agent/spool/spool-entry.js';
 import { Spool, type SpoolOptions } from '../../../agent/spool/spool.js';
 import type { Record as RecordInput } from '../../../proto/generated/powerprof/v1/Record.js';
@@ -228,6 +229,20 @@ describe('Spool: a durable, segmented log of records', () => {
     const [one, two] = spool.read(2, 1 << 20);
     spool.reconcile(one!.seq);
     assert.deepEqual(readAll(spool).map((r) => r.seq), [two!.seq, two!.seq + 1]);
+    spool.close();
+  });
+
+  it('warns that the collector lost acked data only when it did: not at a new spool\'s first connect', () => {
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push((JSON.parse(line) as { msg: string }).msg) });
+    const spool = open(spoolDir(), { logger });
+    spool.append([sample(1), sample(2)]);
+    spool.reconcile(0); // a node the collector has not seen yet
+    assert.deepEqual(warnings, []);
+    const [one, two] = spool.read(2, 1 << 20);
+    spool.acknowledge(two!.seq);
+    spool.reconcile(one!.seq); // Redis restored from before the second record's ack
+    assert.deepEqual(warnings, ['the collector is behind records it acked before: its Redis lost acked data (restored from an older copy?)']);
     spool.close();
   });
 
