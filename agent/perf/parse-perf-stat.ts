@@ -21,6 +21,8 @@ export interface PerfStatRow {
   time_s?: number;
   scope?: string;
   variance_percent?: number;
+  /** With -G: the cgroup the row counted. */
+  cgroup?: string;
   metric_value?: number;
   metric_unit?: string;
 }
@@ -74,6 +76,15 @@ function describeFailure(lines: string[]): string {
 }
 
 // ---------------------------------------------------------------- CSV
+//
+// perf's CSV printer (tools/perf/util/stat-display.c) writes a counter row as
+//   [time,] [scope,[cpus,]] value, unit, event, [cgroup,] [variance%,] run_ns, running%, metric, metric_unit
+// where time comes with -I (or "summary" for --summary totals), the scope with
+// an aggregation (CPU3 with -A; S0-D0-C1,2 with --per-core; S0,8 per socket;
+// S0-D0,8 per die; N0,8 per node; comm-tid with --per-thread; S0-D0-L3-ID0,4
+// per cache), the value is a count or "<not counted>"/"<not supported>" (with
+// the event's unit on newer perf, an empty unit on older), the cgroup with -G,
+// the variance with -r, and the metric columns only on newer perf.
 
 /** perf's CSV rows never contain runs of spaces outside a right-aligned leading timestamp. */
 function isCsvLine(line: string): boolean {
@@ -83,22 +94,48 @@ function isCsvLine(line: string): boolean {
 
 function parseCsvLine(line: string): PerfStatRow | undefined {
   const fields = line.trim().split(',');
-  // Find where value, unit and event start: the prefix (time, scope, cpus) varies.
-  for (let valueIndex = 0; valueIndex + 2 < fields.length; valueIndex++) {
+  // Find where value, unit and event start: the prefix (time, scope, cpus) varies, and must read as one.
+  for (let valueIndex = 0; valueIndex + 2 < fields.length && valueIndex <= MAX_CSV_PREFIX; valueIndex++) {
     const value = fields[valueIndex]!.trim();
     const unit = fields[valueIndex + 1]!.trim();
     const eventStart = fields[valueIndex + 2]!.trim();
-    if (!isCsvValue(value) || isNumber(unit) || !isEventName(eventStart)) continue;
-    const { event, next } = joinEventFields(fields, valueIndex + 2);
+    if (!isCsvValue(value) || !isCsvUnit(unit) || !isEventName(eventStart)) continue;
     const prefix = fields.slice(0, valueIndex).map((f) => f.trim());
+    if (!isCsvPrefix(prefix)) continue;
+    const { event, next } = joinEventFields(fields, valueIndex + 2);
     const rest = fields.slice(next).map((f) => f.trim());
     return buildCsvRow(value, unit, event, prefix, rest);
   }
   return undefined; // metric-only rows (",,,,,0.04,stalled cycles per insn") and non-perf lines
 }
 
+/** Time, scope and the scope's CPU count: at most three fields before the value. */
+const MAX_CSV_PREFIX = 3;
+
 function isCsvValue(field: string): boolean {
   return field === NOT_COUNTED || field === NOT_SUPPORTED || /^-?\d+(\.\d+)?$/.test(field);
+}
+
+/** A unit is a word ("msec", "Joules", "MiB", "%"), or empty; never a number nor perf's markers. */
+function isCsvUnit(field: string): boolean {
+  return field === '' || (!isNumber(field) && !field.startsWith('<') && /^[^\s,]+$/.test(field));
+}
+
+/** [time | "summary"] [scope [cpus]], each as perf writes it. */
+function isCsvPrefix(prefix: readonly string[]): boolean {
+  let index = 0;
+  if (prefix[index] !== undefined && (/^\d+\.\d+$/.test(prefix[index]!) || prefix[index] === 'summary')) index++;
+  if (prefix[index] !== undefined) {
+    if (!isScope(prefix[index]!)) return false;
+    index++;
+    if (prefix[index] !== undefined && /^\d+$/.test(prefix[index]!)) index++;
+  }
+  return index === prefix.length;
+}
+
+/** CPU3, S0, S0-D0, S0-D0-C1, S0-C1, S0-D0-L3-ID0, S0-D0-CLS1, N0, or a thread's comm-tid. */
+function isScope(token: string): boolean {
+  return /^(CPU\d+|N\d+|S\d+(-D\d+)?(-C\d+|-CLS\d+|-L\d+-ID\d+)?)$/.test(token) || /^[^\s,]+-\d+$/.test(token);
 }
 
 /** Event names may contain commas inside a PMU's slashes: `hv_24x7/pm_pb_cyc,chip=0/`. */
@@ -120,8 +157,12 @@ function buildCsvRow(value: string, unit: string, event: string, prefix: string[
   const row: PerfStatRow = { event, value: null, unit, status: statusOf(value), running_percent: 0 };
   if (row.status === 'counted') row.value = Number(value);
   applyPrefix(row, prefix);
-  // With -r, a variance ("0.43%") comes right after the event.
-  if (rest[0]?.endsWith('%')) {
+  // With -G, the cgroup comes right after the event: the one field there that is not a figure.
+  if (rest[0] !== undefined && rest[0] !== '' && !isNumber(rest[0]) && !isPercent(rest[0])) {
+    row.cgroup = rest.shift()!;
+  }
+  // With -r, a variance ("0.43%") comes next.
+  if (rest[0] !== undefined && isPercent(rest[0])) {
     row.variance_percent = Number(rest.shift()!.slice(0, -1));
   }
   const [, runningPercent, metricValue, metricUnit] = rest;
@@ -131,6 +172,10 @@ function buildCsvRow(value: string, unit: string, event: string, prefix: string[
     row.metric_unit = metricUnit ?? '';
   }
   return row;
+}
+
+function isPercent(field: string): boolean {
+  return /^-?\d+(\.\d+)?%$/.test(field);
 }
 
 // ---------------------------------------------------------------- human
@@ -183,7 +228,7 @@ function isHumanCount(token: string): boolean {
 }
 
 function isPrefixToken(token: string): boolean {
-  return isTimestamp(token) || /^(CPU\d+|S\d+(-D\d+)?(-C\d+)?|N\d+|\d+|[\w.-]+-\d+)$/.test(token);
+  return isTimestamp(token) || isScope(token) || /^\d+$/.test(token);
 }
 
 function isTimestamp(token: string): boolean {
@@ -269,8 +314,10 @@ function applyPrefix(row: PerfStatRow, prefix: string[]): void {
   if (prefix[index] !== undefined && /^\d+\.\d+$/.test(prefix[index]!)) {
     row.time_s = Number(prefix[index]);
     index++;
+  } else if (prefix[index] === 'summary') {
+    index++;
   }
-  if (prefix[index] !== undefined && prefix[index] !== 'summary' && prefix[index] !== '') {
+  if (prefix[index] !== undefined && prefix[index] !== '') {
     row.scope = prefix[index]!;
   }
 }

@@ -3,13 +3,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Writable } from 'node:stream';
 import { IntervalTail, type IntervalRows } from '../perf/interval-tail.js';
 import { parsePerfStat, type PerfStatRow } from '../perf/parse-perf-stat.js';
 import { reapedChildrenCpuTime } from './children-cpu-time.js';
+import { attachedPerfArgs, attachPerf, gatedCommand, openGate, type AttachedPerf } from './attached-perf.js';
+import { findExecutable } from './command-path.js';
 import { reapGroup, signalGroup } from './process-group.js';
 import { signalFromPerfStderr } from './signal-names.js';
 import { WorkloadMetricsCollector } from './workload-metrics.js';
-import { WorkloadCpuWatch } from './workload-cpu-watch.js';
 import { asUser, userEnvironment, type WorkloadUser } from './workload-user.js';
 
 export type RunStatusWord = 'ok' | 'failed' | 'killed' | 'timed_out' | 'interrupted' | 'error';
@@ -56,22 +58,41 @@ const STDERR_TAIL_BYTES = 4_096;
 const STDERR_DRAIN_MS = 1_000;
 const GROUP_POLL_MS = 50;
 
+/** How long perf may take to open its counters on the workload before the run is an error. */
+const ATTACH_TIMEOUT_MS = 10_000;
+/** After the workload exits, perf notices at its next interval; past this much more it is stopped. */
+const PERF_EXIT_GRACE_MS = 5_000;
+
 /**
- * Runs the workload once, under `perf stat -x, -o FILE` when perf is given.
- * The workload's stdin and stdout are the agent's; its stderr passes through
- * the agent byte for byte (perf reports a killing signal only there). The
- * workload runs in its own process group so a timeout or an interrupt can
- * stop it and everything it started.
+ * Runs the workload once: alone, under `perf stat -x, -o FILE` (perf starts
+ * it and reports how it ended), or with --interval-ms gated and counted by
+ * a perf attached to it (attached-perf.ts), since perf -I loses the exit
+ * status. The workload's stdin and stdout are the agent's; its stderr
+ * passes through the agent byte for byte. The workload runs in its own
+ * process group so a timeout or an interrupt can stop it and everything it
+ * started.
  */
 export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined, interrupt: AbortSignal): Promise<WorkloadOutcome> {
+  // perf prints "3202,39" in a decimal-comma locale, which CSV cannot tell from two fields.
+  const base = spec.user === undefined ? process.env : userEnvironment(spec.user, process.env);
+  const environment = perf === undefined ? base : { ...base, LC_NUMERIC: 'C' };
+  const startedTimeUnixMs = Date.now();
+  const found = findExecutable(spec.command, environment);
+  if (!found.ok) return notStarted(spec, perf, startedTimeUnixMs, found.error);
+
   const outputDir = perf === undefined ? undefined : await mkdtemp(join(tmpdir(), 'powerprof-perf-'));
   const perfOutput = outputDir === undefined ? undefined : join(outputDir, 'perf-stat.csv');
   const workload = spec.user === undefined ? { command: spec.command, args: spec.args } : asUser(spec.user, spec.command, spec.args);
-  const [file, args] =
-    perf === undefined || perfOutput === undefined ? [workload.command, workload.args] : [perf.perfPath, [...perfStatArgs(perf, perfOutput), '--', workload.command, ...workload.args]];
+  const attached = perf !== undefined && perf.intervalMs > 0;
+  const { command: file, args } =
+    perf === undefined || perfOutput === undefined
+      ? workload
+      : attached
+        ? gatedCommand(workload.command, workload.args)
+        : { command: perf.perfPath, args: [...perfStatArgs(perf, perfOutput), '--', workload.command, ...workload.args] };
   const intervals: IntervalRows[] = [];
   const tail =
-    perf !== undefined && perfOutput !== undefined && perf.intervalMs > 0
+    attached && perfOutput !== undefined
       ? new IntervalTail(perfOutput, Math.max(10, Math.min(100, perf.intervalMs / 2)), (interval) => {
           intervals.push(interval);
           perf.onInterval?.(interval);
@@ -80,18 +101,22 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
 
   const metrics = new WorkloadMetricsCollector();
   const cpuBefore = reapedChildrenCpuTime();
-  const startedTimeUnixMs = Date.now();
   const startedAt = performance.now();
   const agentCpuBefore = process.cpuUsage();
-  tail?.start();
-  // perf prints "3202,39" in a decimal-comma locale, which CSV cannot tell from two fields.
-  const base = spec.user === undefined ? process.env : userEnvironment(spec.user, process.env);
-  const environment = perf === undefined ? base : { ...base, LC_NUMERIC: 'C' };
-  let cpuWatch: WorkloadCpuWatch | undefined;
-  const ended = await spawnAndWait(file, args, environment, spec, interrupt, (chunk) => metrics.push(chunk), (pid) => {
-    if (tail !== undefined) cpuWatch = new WorkloadCpuWatch(pid); // perf -I does not reap the workload
-  });
-  const watched = cpuWatch?.stop() ?? { user: 0, system: 0 };
+  let attachedPerf: AttachedPerf | undefined;
+  const release =
+    attached && perfOutput !== undefined
+      ? async (pid: number, gate: Writable): Promise<string | undefined> => {
+          const result = await attachPerf(perf.perfPath, attachedPerfArgs(perf.events, perf.intervalMs, pid, perfOutput), environment, ATTACH_TIMEOUT_MS);
+          if (!result.ok) return result.error;
+          attachedPerf = result.perf;
+          tail?.start();
+          openGate(gate);
+          return undefined;
+        }
+      : undefined;
+  const ended = await spawnAndWait(file, args, environment, spec, interrupt, (chunk) => metrics.push(chunk), release);
+  if (attachedPerf !== undefined) await stopWhenDone(attachedPerf, perf!.intervalMs);
   const agentCpu = process.cpuUsage(agentCpuBefore);
   const durationMs = performance.now() - startedAt;
   const endedTimeUnixMs = Date.now();
@@ -107,17 +132,46 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
   }
   if (outputDir !== undefined) await rm(outputDir, { recursive: true, force: true });
   return {
-    ...classify(ended, spec, perf !== undefined),
+    ...classify(ended, spec, perf !== undefined && !attached),
     startedTimeUnixMs,
     endedTimeUnixMs,
     durationMs,
     counters,
     workloadMetrics: metrics.end(),
-    userCpuS: round(cpuAfter.user - cpuBefore.user + watched.user),
-    systemCpuS: round(cpuAfter.system - cpuBefore.system + watched.system),
+    userCpuS: round(cpuAfter.user - cpuBefore.user),
+    systemCpuS: round(cpuAfter.system - cpuBefore.system),
     perfUsed: perf !== undefined,
     agentCpuS: (agentCpu.user + agentCpu.system) / 1e6,
   };
+}
+
+/** A run whose command cannot be started: an error, said before anything is spawned. */
+function notStarted(spec: WorkloadSpec, perf: PerfSpec | undefined, atUnixMs: number, why: string): WorkloadOutcome {
+  const commandText = [spec.command, ...spec.args].join(' ');
+  return {
+    status: 'error',
+    exitCode: null,
+    signal: '',
+    error: `failed to start "${commandText}": ${why}`,
+    startedTimeUnixMs: atUnixMs,
+    endedTimeUnixMs: atUnixMs,
+    durationMs: 0,
+    counters: [],
+    workloadMetrics: new Map(),
+    userCpuS: 0,
+    systemCpuS: 0,
+    perfUsed: perf !== undefined,
+    agentCpuS: 0,
+  };
+}
+
+/** perf stops by itself within an interval of the workload's end; one that does not is stopped (SIGINT prints its totals). */
+async function stopWhenDone(perf: AttachedPerf, intervalMs: number): Promise<void> {
+  const interruptTimer = setTimeout(() => perf.process.kill('SIGINT'), intervalMs + PERF_EXIT_GRACE_MS);
+  const killTimer = setTimeout(() => perf.process.kill('SIGKILL'), intervalMs + 2 * PERF_EXIT_GRACE_MS);
+  await perf.exited;
+  clearTimeout(interruptTimer);
+  clearTimeout(killTimer);
 }
 
 interface Ended {
@@ -129,10 +183,9 @@ interface Ended {
   stderrTail: string;
 }
 
-/** --no-scale: values are raw counts; the scaled estimate is computed where a counter was multiplexed. */
+/** perf starting the workload, run totals only. --no-scale: values are raw counts; the scaled estimate is computed where a counter was multiplexed. */
 export function perfStatArgs(perf: PerfSpec, outputFile: string): string[] {
-  const interval = perf.intervalMs > 0 ? ['-I', String(perf.intervalMs), '--summary'] : [];
-  return ['stat', '-x,', '--no-scale', '-o', outputFile, '-e', perf.events.join(','), ...interval];
+  return ['stat', '-x,', '--no-scale', '-o', outputFile, '-e', perf.events.join(',')];
 }
 
 /** Totals for a perf too old for --summary: counted values summed over the intervals. */
@@ -161,12 +214,22 @@ function spawnAndWait(
   spec: WorkloadSpec,
   interrupt: AbortSignal,
   onStdout: (chunk: string) => void,
-  onSpawn: (pid: number) => void,
+  /** For a gated workload: attaches what counts it and opens the gate, or says why it could not. */
+  release?: (pid: number, gate: Writable) => Promise<string | undefined>,
 ): Promise<Ended> {
   const { timeoutMs, killGraceMs } = spec;
   return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: ['inherit', 'pipe', 'pipe'], detached: true, env });
-    if (child.pid !== undefined) onSpawn(child.pid);
+    const child = spawn(file, args, { stdio: release === undefined ? ['inherit', 'pipe', 'pipe'] : ['inherit', 'pipe', 'pipe', 'pipe'], detached: true, env });
+    let releaseError: string | undefined;
+    if (release !== undefined && child.pid !== undefined) {
+      const gate = child.stdio[3] as Writable;
+      gate.on('error', () => undefined); // the gate gone: its exit says how
+      void release(child.pid, gate).then((error) => {
+        if (error === undefined) return;
+        releaseError = error;
+        signalGroup(child.pid, 'SIGKILL');
+      });
+    }
     let stderrTail = '';
     let timedOut = false;
     let interrupted = false;
@@ -191,11 +254,11 @@ function spawnAndWait(
     if (interrupt.aborted) onInterrupt();
 
     // stdout passes through byte for byte; the workload's own numbers are read on the way.
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
       onStdout(chunk.toString('utf8'));
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
       process.stderr.write(chunk);
       stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
     });
@@ -212,26 +275,27 @@ function spawnAndWait(
     child.once('exit', () => clearTimeout(killTimer));
     child.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(killTimer);
-      void finish({ code: null, signal: null, spawnError: error.code ?? error.message });
+      void finish({ code: null, signal: null, spawnError: error.code === 'ENOENT' ? 'command not found' : (error.code ?? error.message) });
     });
     // 'exit', not 'close': a workload's leftover background child may keep stderr open.
     // perf's last words may still be in the pipe, so give stderr a moment to drain.
-    const stderrEnded = new Promise<void>((resolveEnd) => child.stderr.once('end', resolveEnd));
+    const stderrEnded = new Promise<void>((resolveEnd) => child.stderr!.once('end', resolveEnd));
     child.once('exit', (code, signal) => {
-      const drained = setTimeout(() => void finish({ code, signal }), STDERR_DRAIN_MS);
+      const ended = releaseError === undefined ? { code, signal } : { code: null, signal: null, spawnError: releaseError };
+      const drained = setTimeout(() => void finish(ended), STDERR_DRAIN_MS);
       void stderrEnded.then(() => {
         clearTimeout(drained);
-        void finish({ code, signal });
+        void finish(ended);
       });
     });
   });
 }
 
+/** underPerf: perf started the workload and speaks for how it ended. */
 function classify(ended: Ended, spec: WorkloadSpec, underPerf: boolean): Pick<WorkloadOutcome, 'status' | 'exitCode' | 'signal' | 'error'> {
   const commandText = [spec.command, ...spec.args].join(' ');
   if (ended.spawnError !== undefined) {
-    const what = ended.spawnError === 'ENOENT' ? 'command not found' : ended.spawnError;
-    return { status: 'error', exitCode: null, signal: '', error: `failed to start "${commandText}": ${what}` };
+    return { status: 'error', exitCode: null, signal: '', error: `failed to start "${commandText}": ${ended.spawnError}` };
   }
   if (ended.timedOut) {
     return { status: 'timed_out', exitCode: null, signal: 'SIGTERM', error: `killed after the ${spec.timeoutMs / 1000} s timeout` };

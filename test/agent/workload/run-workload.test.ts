@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -70,7 +70,7 @@ describe('runWorkload under real perf stat', () => {
   it('records a command that cannot start as an error', async () => {
     const outcome = await runWorkload(spec(['/nonexistent/workload']), perf, never);
     assert.equal(outcome.status, 'error');
-    assert.match(outcome.error, /failed to start "\/nonexistent\/workload": No such file or directory/);
+    assert.equal(outcome.error, 'failed to start "/nonexistent/workload": command not found (no such file)');
   });
 
   it('marks a run stopped by the agent as interrupted', async () => {
@@ -94,7 +94,9 @@ describe('runWorkload without perf', () => {
     const killed = await runWorkload(spec(['sh', '-c', 'kill -KILL $$']), undefined, never);
     assert.deepEqual([killed.status, killed.signal], ['killed', 'SIGKILL']);
     const missing = await runWorkload(spec(['/nonexistent/workload']), undefined, never);
-    assert.deepEqual([missing.status, missing.error], ['error', 'failed to start "/nonexistent/workload": command not found']);
+    assert.deepEqual([missing.status, missing.error], ['error', 'failed to start "/nonexistent/workload": command not found (no such file)']);
+    const offPath = await runWorkload(spec(['powerprof-no-such-command']), undefined, never);
+    assert.deepEqual([offPath.status, offPath.error], ['error', 'failed to start "powerprof-no-such-command": command not found (not on PATH)']);
   });
 });
 
@@ -132,9 +134,53 @@ describe('runWorkload: timeouts and intervals', () => {
     const total = outcome.counters.find((c) => c.event === 'task-clock')!;
     assert.equal(total.time_s, undefined, 'run totals are the --summary rows');
     assert.ok(Math.abs(total.value! - arrivals.reduce((sum, a) => sum + (a.taskClock ?? 0), 0)) < 5, 'the summary is the sum of the intervals');
-    // perf -I never reaps its workload: its CPU time is read from /proc instead, and must not read 0.
+    // The agent reaps the workload itself in interval mode: its CPU time is what perf's task-clock saw.
     const cpuS = outcome.userCpuS + outcome.systemCpuS;
-    assert.ok(cpuS > 0.25 && cpuS < 2, `workload CPU ${cpuS} s for a 0.6 s busy loop (task-clock says ${(total.value! / 1000).toFixed(2)} s)`);
+    const taskClockS = total.value! / 1000;
+    assert.ok(cpuS >= taskClockS * 0.8 && cpuS < taskClockS + 0.3, `workload CPU ${cpuS} s, task-clock ${taskClockS.toFixed(3)} s`);
+  });
+});
+
+describe('runWorkload with --interval-ms records how the workload really ended', () => {
+  const intervalPerf: PerfSpec = { ...perf, events: ['task-clock'], intervalMs: 100 };
+
+  it('a non-zero exit code is failed, with that code (perf -I itself exits 0)', async () => {
+    const outcome = await runWorkload(spec(['sh', '-c', 'sleep 0.3; exit 3']), intervalPerf, never);
+    assert.deepEqual([outcome.status, outcome.exitCode, outcome.error], ['failed', 3, 'exited with code 3']);
+    assert.ok(outcome.counters.some((c) => c.event === 'task-clock' && c.status === 'counted'), JSON.stringify(outcome.counters));
+  });
+
+  it('a workload killed by a signal is killed, with that signal', async () => {
+    const outcome = await runWorkload(spec(['sh', '-c', 'sleep 0.2; kill -SEGV $$']), intervalPerf, never);
+    assert.deepEqual([outcome.status, outcome.signal, outcome.exitCode], ['killed', 'SIGSEGV', null]);
+  });
+
+  it('a successful run is ok, and perf counted it from its first instruction to its exit', async () => {
+    const outcome = await runWorkload(spec(busyFor(300)), intervalPerf, never);
+    assert.deepEqual([outcome.status, outcome.exitCode], ['ok', 0]);
+    const taskClockS = outcome.counters.find((c) => c.event === 'task-clock')!.value! / 1000;
+    const cpuS = outcome.userCpuS + outcome.systemCpuS;
+    assert.ok(taskClockS >= cpuS * 0.8 - 0.02, `task-clock ${taskClockS} s against the CPU the workload got, ${cpuS} s`);
+  });
+
+  it('a command that does not exist is an error that says so, and never starts perf', async () => {
+    const outcome = await runWorkload(spec(['powerprof-no-such-command', '--flag']), intervalPerf, never);
+    assert.deepEqual([outcome.status, outcome.error], ['error', 'failed to start "powerprof-no-such-command --flag": command not found (not on PATH)']);
+  });
+
+  it('a timeout stops the workload and perf with it', async () => {
+    const started = Date.now();
+    const outcome = await runWorkload(spec(['sh', '-c', 'sleep 30 & sleep 30'], 300), intervalPerf, never);
+    assert.equal(outcome.status, 'timed_out');
+    assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+  });
+
+  it('a perf that cannot count is an error in perf\'s own words, and the workload never runs', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'powerprof-gate-')), 'ran');
+    const outcome = await runWorkload(spec(['sh', '-c', `touch ${marker}`]), { ...intervalPerf, events: ['no-such-event-xyz'] }, never);
+    assert.equal(outcome.status, 'error');
+    assert.match(outcome.error, /perf could not attach to the workload: event syntax error: 'no-such-event-xyz'/);
+    assert.equal(existsSync(marker), false, 'the gate stayed shut');
   });
 });
 
