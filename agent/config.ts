@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { eventPresets } from './perf/event-presets.js';
+import { findExecutable } from './workload/command-path.js';
 
 /**
  * The agent's configuration: defaults < YAML file (--config) < environment
@@ -228,6 +229,8 @@ export function loadRunConfig(argv: readonly string[], env: NodeJS.ProcessEnv): 
   const command = separator === -1 ? [] : argv.slice(separator + 1);
   const problems: string[] = [];
   if (command.length === 0) problems.push('no workload: give the command after "--", e.g. powerprof-agent run -- python3 resnet50.py');
+  const found = command.length === 0 ? undefined : findExecutable(command[0]!, env);
+  if (found?.ok === false) problems.push(`the workload "${command[0]}": ${found.error}`);
   const loaded = loadLayered(separator === -1 ? argv : argv.slice(0, separator), env, runFlags, runSchema, problems, 'put the workload after "--"');
   if (loaded.help) return loaded;
   return { help: false, config: Object.freeze({ ...loaded.config, spool: loaded.config.spool ?? defaultSpool(env), command: Object.freeze([...command]) }) };

@@ -46,6 +46,7 @@ export function progressLine(run: RunRecord, plannedRuns: string): string {
   if (ipc !== undefined) parts.push(`IPC ${ipc.toFixed(2)}`);
   if (run.items !== undefined) parts.push(`${formatNumber(run.items / (run.duration_ms / 1000), 1)} items/s`);
   if (run.energy_joules !== undefined) parts.push(`${formatNumber(run.energy_joules, 1)} J`);
+  if (run.status !== 'RUN_STATUS_OK' && run.error !== '') parts.push(run.error);
   return `${parts.join('  ')}\n`;
 }
 

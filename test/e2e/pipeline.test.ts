@@ -84,23 +84,27 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
     assert.equal(local, readFileSync(join(outDir, 'runs.csv'), 'utf8'), "the agent's --csv copy is the export's runs.csv");
   });
 
-  it('a failing, a killed and a missing workload are runs with a status, not agent crashes', async () => {
+  it('a failing and a killed workload are runs with a status, not agent crashes; a missing one is a usage error that says so', async () => {
     const node = 'e2e-failures';
-    const run = (command: string[]): Promise<{ code: number | null }> =>
+    const run = (command: string[]): Promise<{ code: number | null; stderr: string }> =>
       runNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', node, '--workload', 'bad', '--', ...command], { env });
     assert.equal((await run(['sh', '-c', 'exit 7'])).code, 0);
     assert.equal((await run(['sh', '-c', 'kill -KILL $$'])).code, 0);
-    assert.equal((await run(['/nonexistent/bin'])).code, 0);
+    // In interval mode too (perf -I itself exits 0 whatever the workload did).
+    assert.equal((await runNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', node, '--workload', 'bad', '--interval-ms', '100', '--', 'sh', '-c', 'sleep 0.3; exit 3'], { env })).code, 0);
+    const missing = await run(['/nonexistent/bin']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /the workload "\/nonexistent\/bin": command not found \(no such file\)/);
     const entries = await redis.xrange(`${keyPrefix}:{${node}}:records`, '-', '+');
     const runs = entries.filter(([, f]) => f.includes('run')).map(([, f]) => JSON.parse(f[f.indexOf('data') + 1]!));
     assert.deepEqual(
       runs.map((r) => [r.status, r.exit_code, r.signal]),
-      [['RUN_STATUS_FAILED', 7, ''], ['RUN_STATUS_KILLED', 0, 'SIGKILL'], ['RUN_STATUS_ERROR', 0, '']],
+      [['RUN_STATUS_FAILED', 7, ''], ['RUN_STATUS_KILLED', 0, 'SIGKILL'], ['RUN_STATUS_FAILED', 3, '']],
       JSON.stringify(runs.map((r) => ({ command: r.command, status: r.status, exit: r.exit_code, error: r.error, ms: r.duration_ms })), null, 1),
     );
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    for (const status of ['failed', 'killed', 'error']) {
-      assert.equal(metricValue(metrics, `powerprof_runs_total{node="${node}",workload="bad",status="${status}"}`), 1);
+    for (const [status, count] of [['failed', 2], ['killed', 1]] as const) {
+      assert.equal(metricValue(metrics, `powerprof_runs_total{node="${node}",workload="bad",status="${status}"}`), count);
     }
   });
 
