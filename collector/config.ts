@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { hostOfAddress, isLoopbackHost } from '../proto/loopback.js';
 
 /**
  * The collector's configuration: defaults < YAML file (--config) < environment
@@ -52,7 +52,7 @@ const serveSchema = z
     const problem = (path: string, message: string): void => context.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
     if ((config.tls_cert === undefined) !== (config.tls_key === undefined)) problem('tls_cert', 'needs --tls-key with it (and --tls-key needs --tls-cert)');
     if (config.tls_ca !== undefined && config.tls_cert === undefined) problem('tls_ca', 'requires client certificates over TLS: give --tls-cert and --tls-key too');
-    if (!isLoopback(hostOf(config.grpc_listen)) && config.tls_cert === undefined && !config.insecure) {
+    if (!isLoopbackHost(hostOfAddress(config.grpc_listen)) && config.tls_cert === undefined && !config.insecure) {
       problem(
         'grpc_listen',
         `${config.grpc_listen} is not a loopback address, and plaintext from the network is refused. ` +
@@ -250,17 +250,6 @@ function describeIssue(issue: z.ZodIssue): string {
   return `${issue.path.join('.').replaceAll('_', '-')}: ${issue.message}`;
 }
 
-export function hostOf(hostPort: string): string {
-  const host = hostPort.slice(0, hostPort.lastIndexOf(':'));
-  return host.startsWith('[') ? host.slice(1, -1) : host;
-}
-
 export function portOf(hostPort: string): number {
   return Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
-}
-
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
 }

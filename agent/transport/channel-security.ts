@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { UsageError } from '../config.js';
 import { readSecretFile } from '../secret-file.js';
+import { hostOfAddress, isLoopbackHost } from '../../proto/loopback.js';
 
 export interface TransportSettings {
   collector: string;
@@ -31,7 +32,7 @@ export function channelSecurity(settings: TransportSettings): ChannelSecurity {
   if ((settings.tls_cert === undefined) !== (settings.tls_key === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   const tls = settings.tls_ca !== undefined || settings.tls_cert !== undefined;
   const token = settings.token_file === undefined ? settings.token : readSecretFile(settings.token_file, '--token-file');
-  if (token !== undefined && !tls && !isLoopback(settings.collector)) {
+  if (token !== undefined && !tls && !isLoopbackHost(hostOfAddress(settings.collector))) {
     throw new UsageError(`a bearer token sent in plaintext to ${settings.collector} could be read on the wire: use TLS (--tls-ca FILE, the CA of the collector's certificate)`);
   }
   const credentials = tls
@@ -59,9 +60,4 @@ function readFile(path: string, flag: string): Buffer {
   } catch (error) {
     throw new UsageError(`cannot read ${flag} "${path}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-}
-
-function isLoopback(address: string): boolean {
-  const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

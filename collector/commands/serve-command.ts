@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import { defaultBatchLimits } from '../ingest/record-rules.js';
 import { collectorVersion } from '../collector-version.js';
-import { hostOf, isLoopback, portOf, type ServeConfig } from '../config.js';
+import { portOf, type ServeConfig } from '../config.js';
+import { hostOfAddress, isLoopbackHost } from '../../proto/loopback.js';
 import { addIngestService } from '../ingest/ingest-service.js';
 import { CollectorMetrics } from '../metrics/collector-metrics.js';
 import { startMetricsServer } from '../metrics/metrics-server.js';
@@ -111,13 +112,13 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
       error ? reject(new Error(`cannot listen for gRPC on ${config.grpc_listen}: ${error.message}`)) : resolve(port),
     );
   });
-  const metricsServer = await startMetricsServer(hostOf(config.metrics_listen), portOf(config.metrics_listen), metrics.registry, () => redis.status === 'ready', webConfig).catch(
+  const metricsServer = await startMetricsServer(hostOfAddress(config.metrics_listen), portOf(config.metrics_listen), metrics.registry, () => redis.status === 'ready', webConfig).catch(
     (error: Error) => {
       server.forceShutdown();
       throw new Error(`cannot listen for metrics on ${config.metrics_listen}: ${error.message}`);
     },
   );
-  logger.info({ grpc: `${hostOf(config.grpc_listen)}:${grpcPort}`, metrics: `${hostOf(config.metrics_listen)}:${metricsServer.port}`, redis: config.redis }, 'collector serving');
+  logger.info({ grpc: `${hostOfAddress(config.grpc_listen)}:${grpcPort}`, metrics: `${hostOfAddress(config.metrics_listen)}:${metricsServer.port}`, redis: config.redis }, 'collector serving');
 
   let shuttingDown: Promise<void> | undefined;
   return {
@@ -148,7 +149,7 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
 
 /** Says at start what an operator must know about who can write. */
 function warnAboutExposure(config: ServeConfig, logger: Logger): void {
-  if (isLoopback(hostOf(config.grpc_listen))) return;
+  if (isLoopbackHost(hostOfAddress(config.grpc_listen))) return;
   if (config.tls_cert === undefined) {
     logger.warn({ grpc: config.grpc_listen }, 'plaintext gRPC on a network address (--insecure): anyone who can reach it can write as any node, and read tokens off the wire');
   } else if (config.tls_ca === undefined && config.tokens_file === undefined) {

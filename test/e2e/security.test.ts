@@ -103,6 +103,10 @@ describe('secure by default: refusals at start', () => {
     const agent = await runNode(agentMain, ['run', '--collector', '192.0.2.1:50051', '--no-perf', '--', 'true'], { env: { ...process.env, POWERPROF_TOKEN: 'y'.repeat(32) } });
     assert.equal(agent.code, 2);
     assert.match(agent.stderr, /a bearer token sent in plaintext to 192\.0\.2\.1:50051 could be read on the wire: use TLS/);
+    // A name that starts like a loopback address resolves wherever its owner likes.
+    const lookalike = await runNode(agentMain, ['run', '--collector', '127.evil.example:50051', '--no-perf', '--', 'true'], { env: { ...process.env, POWERPROF_TOKEN: 'y'.repeat(32) } });
+    assert.equal(lookalike.code, 2);
+    assert.match(lookalike.stderr, /a bearer token sent in plaintext to 127\.evil\.example:50051 could be read on the wire: use TLS/);
   });
 
   it('the BMC password never appears in the logs, even at trace level', async () => {
