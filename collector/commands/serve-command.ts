@@ -107,16 +107,22 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
   redis.on('end', () => setServing(false));
   redis.on('close', () => setServing(false));
   health.addToServer(server);
+  // A port that is taken (or not ours to take) ends the start: nothing half-serving stays up for systemd to take for healthy.
+  const abandon = (error: Error): never => {
+    server.forceShutdown();
+    clearInterval(expiry);
+    jobBoard.stop();
+    jobWatch.disconnect();
+    redis.disconnect();
+    throw error;
+  };
   const grpcPort = await new Promise<number>((resolve, reject) => {
     server.bindAsync(config.grpc_listen, credentials, (error, port) =>
-      error ? reject(new Error(`cannot listen for gRPC on ${config.grpc_listen}: ${error.message}`)) : resolve(port),
+      error ? reject(new Error(`cannot listen for gRPC on ${config.grpc_listen}: ${describeListenError(error)}`)) : resolve(port),
     );
-  });
+  }).catch(abandon);
   const metricsServer = await startMetricsServer(hostOfAddress(config.metrics_listen), portOf(config.metrics_listen), metrics.registry, () => redis.status === 'ready', webConfig).catch(
-    (error: Error) => {
-      server.forceShutdown();
-      throw new Error(`cannot listen for metrics on ${config.metrics_listen}: ${error.message}`);
-    },
+    (error: Error) => abandon(new Error(`cannot listen for metrics on ${config.metrics_listen}: ${describeListenError(error)}`)),
   );
   logger.info({ grpc: `${hostOfAddress(config.grpc_listen)}:${grpcPort}`, metrics: `${hostOfAddress(config.metrics_listen)}:${metricsServer.port}`, redis: config.redis }, 'collector serving');
 
@@ -145,6 +151,15 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
         redis.disconnect();
       })()),
   };
+}
+
+/** grpc-js words a taken port as "No address added out of total 1 resolved errors: [listen EADDRINUSE ...]": say it plainly. */
+function describeListenError(error: Error): string {
+  const errno = /\b(EADDRINUSE|EACCES|EADDRNOTAVAIL)\b/.exec(error.message)?.[1];
+  if (errno === 'EADDRINUSE') return 'the port is in use by another process (is another collector running? ss -ltnp shows who holds it)';
+  if (errno === 'EACCES') return 'permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)';
+  if (errno === 'EADDRNOTAVAIL') return 'no interface of this machine has that address';
+  return error.message;
 }
 
 /** Says at start what an operator must know about who can write. */

@@ -4,6 +4,8 @@ import type { Job, JobsRequest } from '../../proto/records.js';
 import type { RedisClient } from '../queue/redis-connection.js';
 import { nodeMatches, type JobStore } from './job-store.js';
 
+const NOT_READY_POLL_MS = 200;
+
 /**
  * The agents connected to this collector for jobs, and the loop that hands
  * them new jobs: every collector watches the jobs stream in Redis and sends
@@ -31,6 +33,11 @@ export class JobBoard {
   async watch(redis: RedisClient): Promise<void> {
     let last = '$';
     while (!this.stopped) {
+      // Its own connection may still be connecting (at start, or Redis away): wait, quietly; the main connection reports Redis trouble.
+      if (redis.status !== 'ready') {
+        await new Promise((resolve) => setTimeout(resolve, NOT_READY_POLL_MS));
+        continue;
+      }
       let reply: Array<[string, Array<[string, string[]]>]> | null;
       try {
         reply = (await redis.xread('BLOCK', 1000, 'STREAMS', this.store.announcements, last)) as typeof reply;

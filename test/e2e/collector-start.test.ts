@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:net';
+import { describe, it } from 'node:test';
+import { freePort } from '../support/free-port.js';
+import { collectorMain, runNode, startNode } from '../support/node-processes.js';
+import { useRedisServer } from '../support/redis-server.js';
+
+/** Holds a loopback port, as another program would. */
+async function holdPort(): Promise<{ port: number; server: Server }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as { port: number }).port, server };
+}
+
+describe('powerprof-collector serve: starting', () => {
+  const redis = useRedisServer();
+
+  for (const which of ['gRPC', 'metrics'] as const) {
+    it(`exits 1 at once, saying so, when the ${which} port is taken (systemd then restarts it and shows why)`, async () => {
+      const taken = await holdPort();
+      try {
+        const other = String(await freePort());
+        const [grpc, metrics] = which === 'gRPC' ? [String(taken.port), other] : [other, String(taken.port)];
+        const started = Date.now();
+        const collector = await runNode(collectorMain, ['serve', '--grpc-listen', `127.0.0.1:${grpc}`, '--metrics-listen', `127.0.0.1:${metrics}`, '--redis', redis.server.url], { timeoutMs: 20_000 });
+        assert.equal(collector.code, 1, collector.stderr);
+        assert.match(collector.stderr, new RegExp(`cannot listen for ${which} on 127\\.0\\.0\\.1:${taken.port}: the port is in use by another process`));
+        assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms to give up`);
+      } finally {
+        taken.server.close();
+      }
+    });
+  }
+
+  it('starts without warnings when Redis is there', async () => {
+    const collector = startNode(collectorMain, ['serve', '--grpc-listen', `127.0.0.1:${await freePort()}`, '--metrics-listen', `127.0.0.1:${await freePort()}`, '--redis', redis.server.url, '--log-level', 'info']);
+    try {
+      await collector.waitFor(/collector serving/);
+      await new Promise((resolve) => setTimeout(resolve, 1_500)); // the jobs watch has connected and read once
+      const warnings = collector.output().split('\n').filter((line) => /"level":(40|50)/.test(line));
+      assert.deepEqual(warnings, []);
+    } finally {
+      await collector.stop();
+    }
+  });
+});
