@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
-import { defaultBatchLimits } from '../ingest/record-rules.js';
+import { defaultBatchLimits } from '../../proto/record-rules.js';
 import { collectorVersion } from '../collector-version.js';
 import { portOf, type ServeConfig } from '../config.js';
 import { hostOfAddress, isLoopbackHost } from '../../proto/loopback.js';

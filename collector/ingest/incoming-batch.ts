@@ -1,10 +1,10 @@
 import type { JobStatus, NodeInfo, PowerSample, PowerSourceStatus, RunRecord } from '../../proto/records.js';
-import { ByteWriter } from '../queue/byte-writer.js';
+import { ByteWriter } from '../../proto/byte-writer.js';
 import { RecordPack } from '../queue/record-pack.js';
-import type { BatchLimits } from './record-rules.js';
-import type { RecordKind } from '../queue/record-store.js';
-import { FieldError, readRecordHeader, transcodeMessage, type RecordSchema } from './record-transcoder.js';
-import { WireError, WireReader } from './wire-reader.js';
+import type { BatchLimits } from '../../proto/record-rules.js';
+import type { RecordKind } from '../../proto/records.js';
+import { FieldError, readRecordHeader, transcodeMessage, type RecordSchema } from '../../proto/record-transcoder.js';
+import { WireError, WireReader } from '../../proto/wire-reader.js';
 
 /**
  * A Push batch as the collector receives it: the envelope is read when the

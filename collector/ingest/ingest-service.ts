@@ -8,8 +8,8 @@ import type { JobStore } from '../jobs/job-store.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { RecordStore } from '../queue/record-store.js';
 import { decodeBatchEnvelope, readNodeInfo, readRecords, type IncomingBatch } from './incoming-batch.js';
-import type { BatchLimits } from './record-rules.js';
-import { loadRecordSchema, type RecordSchema } from './record-transcoder.js';
+import type { BatchLimits } from '../../proto/record-rules.js';
+import { loadRecordSchema, type RecordSchema } from '../../proto/record-transcoder.js';
 import type { LabelBudget } from './label-budget.js';
 import type { NodeRateLimiter } from './node-rate-limiter.js';
 

@@ -1,5 +1,5 @@
 import type { Record } from '../../proto/records.js';
-import { ByteWriter } from './byte-writer.js';
+import { ByteWriter } from '../../proto/byte-writer.js';
 
 /**
  * The records of one append as the Lua script reads them: one MessagePack

@@ -2,11 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RedisClient } from './redis-connection.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
-import type { Record } from '../../proto/records.js';
+import type { RecordKind } from '../../proto/records.js';
 import type { RecordPack } from './record-pack.js';
 import type { RedisKeys } from './redis-keys.js';
-
-export type RecordKind = NonNullable<Record['kind']>;
 
 export interface AppendResult {
   /** True when at least one record was new. */

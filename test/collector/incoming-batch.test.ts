@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readNodeInfo } from '../../collector/ingest/incoming-batch.js';
-import { defaultBatchLimits } from '../../collector/ingest/record-rules.js';
-import { loadRecordSchema } from '../../collector/ingest/record-transcoder.js';
+import { defaultBatchLimits } from '../../proto/record-rules.js';
+import { loadRecordSchema } from '../../proto/record-transcoder.js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import type { ReadRecords } from '../../collector/ingest/incoming-batch.js';
 import { SAMPLE_TIME_MS, sampleBatch, sampleCounter, sampleNodeInfo, sampleRun } from '../proto/sample-records.js';

@@ -1,6 +1,6 @@
 import { decodeBatchEnvelope, readRecords, type ReadRecords } from '../../collector/ingest/incoming-batch.js';
-import { defaultBatchLimits, type BatchLimits } from '../../collector/ingest/record-rules.js';
-import { loadRecordSchema } from '../../collector/ingest/record-transcoder.js';
+import { defaultBatchLimits, type BatchLimits } from '../../proto/record-rules.js';
+import { loadRecordSchema } from '../../proto/record-transcoder.js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import type { Batch } from '../../proto/records.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ByteWriter } from '../../collector/queue/byte-writer.js';
+import { ByteWriter } from '../../proto/byte-writer.js';
 
 describe('ByteWriter', () => {
   it('writes numbers exactly as JSON.stringify does', () => {

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
-import { ingestProtoPath } from '../../proto/loader-options.js';
-import { repositoryRoot } from '../../proto/repository-root.js';
-import type { ByteWriter } from '../queue/byte-writer.js';
-import type { RecordKind } from '../queue/record-store.js';
+import { ingestProtoPath } from './loader-options.js';
+import { repositoryRoot } from './repository-root.js';
+import type { ByteWriter } from './byte-writer.js';
+import type { RecordKind } from './records.js';
 import { DAY_MS, fieldRules, MAX_MAP_ENTRIES, MAX_MAP_NAME_LENGTH, type BatchLimits, type FieldRule } from './record-rules.js';
 import { WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT, type WireReader } from './wire-reader.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
-import { WireError, WireReader } from '../../collector/ingest/wire-reader.js';
+import { WireError, WireReader } from '../../proto/wire-reader.js';
 
 /** protobufjs writes; the reader must read back what it wrote. */
 function written(write: (writer: protobuf.Writer) => void): WireReader {
