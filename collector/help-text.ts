@@ -41,8 +41,11 @@ Options (config file key / environment variable in brackets):
                              --node-burst (default 200000); beyond, batches are
                              answered RESOURCE_EXHAUSTED with a wait; default 20000
   --max-label-values N       distinct values per node of each metric label (event,
-                             sensor, workload, ...); batches bringing more are
-                             refused; default 1000
+                             sensor, workload, ...); a series bringing more is not
+                             made (counted; the record is stored); default 1000
+  --max-series-per-node N    Prometheus series per node at most, whatever the
+                             label values combine to; past it, new series are
+                             not made (counted; records stored); default 5000
   --max-inflight-records N   unwritten records held at most (Redis slower than the
                              agents); past it, RESOURCE_EXHAUSTED with a wait; default 20000
   --node-expiry-s S          remove the series of a node silent this long; default 86400

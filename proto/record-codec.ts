@@ -1,9 +1,7 @@
-import { join } from 'node:path';
-import protobuf from 'protobufjs';
 import type { Record as RecordInput } from './generated/powerprof/v1/Record.js';
-import { ingestProtoPath, loaderOptions } from './loader-options.js';
+import { ingestProtoRoot } from './ingest-proto-root.js';
+import { loaderOptions } from './loader-options.js';
 import type { Record } from './records.js';
-import { repositoryRoot } from './repository-root.js';
 
 /**
  * A Record as protobuf bytes and back, the way it travels on the wire: the
@@ -16,9 +14,7 @@ export interface RecordCodec {
 }
 
 export function loadRecordCodec(): RecordCodec {
-  const root = new protobuf.Root();
-  root.loadSync(join(repositoryRoot, ingestProtoPath), { keepCase: true });
-  const type = root.lookupType('powerprof.v1.Record');
+  const type = ingestProtoRoot().lookupType('powerprof.v1.Record');
   const toObject = { longs: Number, enums: String, defaults: loaderOptions.defaults, oneofs: loaderOptions.oneofs };
   return {
     encode: (record) => type.encode(type.fromObject(record)).finish(),

@@ -55,6 +55,15 @@ export interface FieldRule {
 const required: FieldRule = { required: true };
 const nonNegative: FieldRule = { min: 0 };
 const timestamp: FieldRule = { timestamp: true };
+/**
+ * Upper bounds for what is summed into counters (events over runs, energy,
+ * items): far above anything real (a perf count is a 64-bit integer; 1e15 J
+ * is a megawatt for thirty years), low enough that no number of such values
+ * adds up to infinity.
+ */
+const count: FieldRule = { min: 0, max: 2 ** 64 };
+const summed: FieldRule = { min: 0, max: 1e15 };
+const watts: FieldRule = { min: 0, max: 1e9 };
 
 /** By message, then field, as named in proto/powerprof/v1/ingest.proto. */
 export const fieldRules: { [message: string]: { [field: string]: FieldRule } } = {
@@ -67,23 +76,24 @@ export const fieldRules: { [message: string]: { [field: string]: FieldRule } } =
     duration_ms: nonNegative,
     user_cpu_s: nonNegative,
     system_cpu_s: nonNegative,
-    energy_joules: nonNegative,
-    items: nonNegative,
-    avg_watts: nonNegative,
-    idle_watts: nonNegative,
+    energy_joules: summed,
+    items: summed,
+    avg_watts: watts,
+    idle_watts: watts,
     joules_per_item: nonNegative,
     energy_uncertainty_joules: nonNegative,
+    dynamic_energy_joules: { min: -1e15, max: 1e15 },
   },
-  SourceEnergy: { source: required, sensor: required, energy_joules: nonNegative, avg_watts: nonNegative, uncertainty_joules: nonNegative },
-  CounterValue: { event: required, running_percent: { min: 0, max: 100 } },
+  SourceEnergy: { source: required, sensor: required, energy_joules: summed, avg_watts: watts, uncertainty_joules: nonNegative },
+  CounterValue: { event: required, value: count, scaled_value: { min: 0, max: 2 ** 64 * 100 }, running_percent: { min: 0, max: 100 } },
   PowerSample: {
     source: required,
     sensor: required,
     time_unix_ms: timestamp,
-    watts: nonNegative,
-    min_watts: nonNegative,
-    max_watts: nonNegative,
-    avg_watts: nonNegative,
+    watts,
+    min_watts: watts,
+    max_watts: watts,
+    avg_watts: watts,
     energy_joules: nonNegative,
   },
   PowerSourceStatus: { source: required, time_unix_ms: timestamp },

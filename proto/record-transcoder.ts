@@ -1,11 +1,11 @@
-import { join } from 'node:path';
 import protobuf from 'protobufjs';
-import { ingestProtoPath } from './loader-options.js';
-import { repositoryRoot } from './repository-root.js';
+import { canonicalMessage } from './canonical-message.js';
+import { FieldError, NonCanonicalEncoding } from './field-error.js';
+import { ingestProtoRoot } from './ingest-proto-root.js';
 import type { ByteWriter } from './byte-writer.js';
 import type { RecordKind } from './records.js';
 import { DAY_MS, fieldRules, MAX_MAP_ENTRIES, MAX_MAP_NAME_LENGTH, type BatchLimits, type FieldRule } from './record-rules.js';
-import { WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT, type WireReader } from './wire-reader.js';
+import { WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT, WireReader } from './wire-reader.js';
 
 /**
  * A record from its protobuf bytes straight to the JSON the collector
@@ -17,32 +17,14 @@ import { WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT, type WireReader } fro
  * The JSON parses to what the gRPC loader's objects are (every field
  * present, enums as names, 64-bit integers as numbers, `"_x":"x"` beside a
  * present proto3 optional x); keys come in wire order, then the absent
- * fields' defaults. Protobuf allows a repeated field's entries to be spread
- * between other fields; encoders write them together, and a record whose
- * entries are spread is refused rather than reordered.
+ * fields' defaults. A record not in the form encoders usually write (a
+ * field twice, entries spread) is read by protobuf's rules once put in that
+ * form (NonCanonicalEncoding, canonical-message.ts).
  */
 
 export interface TranscodeContext {
   limits: BatchLimits;
   nowMs: number;
-}
-
-/** A record that breaks a rule: the field's path, what is wrong with it, and the reason it is counted under. */
-export class FieldError extends Error {
-  constructor(
-    public path: string,
-    readonly detail: string,
-    readonly reason: 'invalid_record' | 'bad_timestamp' | 'unknown_kind' = 'invalid_record',
-  ) {
-    super(path === '' ? detail : `${path} ${detail}`);
-  }
-
-  /** Puts the enclosing field in front of the path, as the error travels out. */
-  within(segment: string): this {
-    this.path = this.path === '' ? segment : this.path.startsWith('[') ? `${segment}${this.path}` : `${segment}.${this.path}`;
-    this.message = `${this.path} ${this.detail}`;
-    return this;
-  }
 }
 
 type FieldKind = 'string' | 'double' | 'int64' | 'uint64' | 'int32' | 'uint32' | 'bool' | 'enum' | 'message' | 'map';
@@ -92,6 +74,8 @@ export interface RecordHeader {
   plan: MessagePlan;
   start: number;
   end: number;
+  /** When the member came in more than one part (protobuf merges them): each part's start and end. */
+  parts?: Array<[number, number]>;
 }
 
 const ascii = (text: string): Uint8Array => Buffer.from(text, 'latin1');
@@ -101,9 +85,7 @@ const MAX_TAILS_PER_MESSAGE = 256;
 
 /** Reads the contract and plans how each message is read. */
 export function loadRecordSchema(): RecordSchema {
-  const root = new protobuf.Root();
-  root.loadSync(join(repositoryRoot, ingestProtoPath), { keepCase: true });
-  root.resolveAll();
+  const root = ingestProtoRoot();
   const messages = new Map<string, MessagePlan>();
   const planning = new Set<string>();
   const plan = (type: protobuf.Type): MessagePlan => {
@@ -199,15 +181,19 @@ export function readRecordHeader(schema: RecordSchema, reader: WireReader): Reco
   let member: { kind: RecordKind; plan: MessagePlan } | undefined;
   let start = 0;
   let end = 0;
+  let parts: Array<[number, number]> | undefined;
   while (!reader.atEnd()) {
     const tag = reader.uint32();
     const number = tag >>> 3;
     const kind = schema.kinds.get(number);
     if (kind !== undefined && (tag & 7) === WIRE_LENGTH_DELIMITED) {
-      // Of a oneof's members on the wire, the last is the one that counts.
+      // Of a oneof's members on the wire, the last is the one that counts; the same member again merges into it.
+      const partEnd = reader.delimited();
+      if (member === kind) (parts ??= [[start, end]]).push([reader.pos, partEnd]);
+      else parts = undefined;
       member = kind;
-      end = reader.delimited();
       start = reader.pos;
+      end = partEnd;
       reader.pos = end;
     } else if (number === schema.seqField && (tag & 7) === WIRE_VARINT) {
       reader.varint();
@@ -217,7 +203,30 @@ export function readRecordHeader(schema: RecordSchema, reader: WireReader): Reco
     }
   }
   if (member === undefined) throw new FieldError('', 'has no known record kind (node_info, run, power_sample, counter_interval, power_source_status, job_status)', 'unknown_kind');
-  return { seq, kind: member.kind, plan: member.plan, start, end };
+  return parts === undefined ? { seq, kind: member.kind, plan: member.plan, start, end } : { seq, kind: member.kind, plan: member.plan, start, end, parts };
+}
+
+/**
+ * A record's message (where its header says it lies in buf) as JSON into
+ * `out`: read in one pass, or, when it is not in the usual form, by
+ * protobuf's rules once put in that form. A rule broken throws FieldError,
+ * its path starting at the record's kind.
+ */
+export function transcodeRecord(header: RecordHeader, buf: Buffer, out: ByteWriter, context: TranscodeContext): void {
+  const message = header.parts === undefined ? buf.subarray(header.start, header.end) : Buffer.concat(header.parts.map(([start, end]) => buf.subarray(start, end)));
+  const mark = out.pos;
+  try {
+    try {
+      transcodeMessage(header.plan, new WireReader(message, 0, message.length), out, context);
+    } catch (error) {
+      if (!(error instanceof NonCanonicalEncoding)) throw error;
+      out.pos = mark;
+      const canonical = canonicalMessage(header.plan, message, 0, message.length);
+      transcodeMessage(header.plan, new WireReader(canonical, 0, canonical.length), out, context);
+    }
+  } catch (error) {
+    throw error instanceof FieldError ? error.within(header.kind) : error;
+  }
 }
 
 /** A record's message as JSON into `out`; the reader stands on the message's first byte and ends at its last. */
@@ -238,7 +247,7 @@ export function transcodeMessage(plan: MessagePlan, reader: WireReader, out: Byt
     if ((tag & 7) !== field.wireType) throw new FieldError(field.name, `has wire type ${tag & 7}, where a ${field.kind} field has ${field.wireType}`);
     const index = plan.indexOf[number]!;
     const seen = index < 31 ? (low >>> index) & 1 : (high >>> (index - 31)) & 1;
-    if (seen === 1 && (field.repeated || field.kind === 'map')) throw new FieldError(field.name, 'has its entries spread between other fields on the wire');
+    if (seen === 1) throw new NonCanonicalEncoding(field.name);
     if (index < 31) low |= 1 << index;
     else high |= 1 << (index - 31);
     out.bytes(first ? field.key : field.commaKey);
@@ -345,6 +354,7 @@ function writeRepeated(field: FieldPlan, tag: number, reader: WireReader, out: B
 function writeMap(field: FieldPlan, tag: number, reader: WireReader, out: ByteWriter): void {
   out.byte(0x7b);
   let count = 0;
+  const keys = new Set<string>();
   for (;;) {
     const end = reader.delimited();
     const outer = reader.end;
@@ -368,6 +378,8 @@ function writeMap(field: FieldPlan, tag: number, reader: WireReader, out: ByteWr
     if (count > MAX_MAP_ENTRIES) throw new FieldError(field.name, `has more than ${MAX_MAP_ENTRIES} entries`);
     if (key === '' || key.length > MAX_MAP_NAME_LENGTH) throw new FieldError(field.name, `has a name of ${key.length} characters; names are 1-${MAX_MAP_NAME_LENGTH}`);
     if (!Number.isFinite(value)) throw new FieldError(`${field.name}[${JSON.stringify(key)}]`, `is ${value}, not a finite number`);
+    if (keys.has(key)) throw new NonCanonicalEncoding(field.name);
+    keys.add(key);
     if (count > 1) out.byte(0x2c);
     out.utf8(JSON.stringify(key));
     out.byte(0x3a); // :
@@ -435,10 +447,17 @@ function checkTimestamp(path: string, value: number, context: TranscodeContext):
   const { limits, nowMs } = context;
   if (!Number.isSafeInteger(value) || value <= 0) throw new FieldError(path, `is ${value}, not a Unix time in milliseconds`);
   if (value > nowMs + limits.maxFutureMs) {
-    throw new FieldError(path, `is ${new Date(value).toISOString()}, more than ${formatSpan(limits.maxFutureMs)} ahead of the collector's clock (is the node's clock right?)`, 'bad_timestamp');
+    throw new FieldError(path, `is ${formatUnixMs(value)}, more than ${formatSpan(limits.maxFutureMs)} ahead of the collector's clock (is the node's clock right?)`, 'bad_timestamp');
   }
-  if (value < nowMs - limits.maxAgeMs) throw new FieldError(path, `is ${new Date(value).toISOString()}, more than ${formatSpan(limits.maxAgeMs)} in the past`, 'bad_timestamp');
+  if (value < nowMs - limits.maxAgeMs) throw new FieldError(path, `is ${formatUnixMs(value)}, more than ${formatSpan(limits.maxAgeMs)} in the past`, 'bad_timestamp');
 }
+
+/** A date for a sentence; one past what a JavaScript Date holds (±8.64e15 ms) as its number. */
+function formatUnixMs(value: number): string {
+  return Math.abs(value) <= MAX_DATE_MS ? new Date(value).toISOString() : `${value} ms after 1970 (past the year 275760)`;
+}
+
+const MAX_DATE_MS = 8.64e15;
 
 function formatSpan(ms: number): string {
   return ms % DAY_MS === 0 ? `${ms / DAY_MS} day${ms === DAY_MS ? '' : 's'}` : `${Math.round(ms / 1000)} s`;

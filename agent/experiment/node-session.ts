@@ -67,7 +67,7 @@ export class NodeSession {
     const journal = new RunJournal(spool.directory);
     const recovered = journal.recover(spool.lastWriteBeforeOpenUnixMs, (runId) => spool.holdsRun(runId));
     const csv = config.csv === undefined ? undefined : new LocalCsvWriter(config.csv);
-    spool.append([{ node_info: nodeInfo }]);
+    spool.append([{ node_info: { ...nodeInfo, spool_epoch: spool.epoch } }]);
     if (recovered !== undefined) {
       logger.warn({ runId: recovered.run_id, workload: recovered.workload, repetition: recovered.repetition }, 'the previous agent stopped during a run; recording it as interrupted');
       spool.append([{ run: recovered }]);

@@ -29,6 +29,7 @@ export async function collectNodeInfo(nodeId: string, perfVersion: string, logge
     perf_version: perfVersion,
     agent_version: agentVersion,
     time_unix_ms: Date.now(),
+    spool_epoch: 0, // the spool's, once it is open (NodeSession)
   };
 }
 

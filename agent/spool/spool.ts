@@ -7,7 +7,8 @@ import type { Record } from '../../proto/records.js';
 import { encodeEntry, type EntryClass } from './spool-entry.js';
 import { lockSpool, type SpoolLock } from './spool-lock.js';
 import { emptySegment, listSegmentNames, readSegment, replaySegment, segmentName, type Segment } from './spool-segment.js';
-import { freshState, readState, syncDirectory, syncFile, writeState, type SpoolState } from './spool-state.js';
+import { freshState, newEpoch, readState, syncDirectory, syncFile, writeState, type SpoolState } from './spool-state.js';
+import type { RecordCheck } from '../../proto/record-check.js';
 
 export interface SpoolOptions {
   /** This node's spool directory (created when missing). */
@@ -20,6 +21,8 @@ export interface SpoolOptions {
   /** The longest an appended sample waits for its fsync. */
   syncIntervalMs: number;
   codec: RecordCodec;
+  /** The record rules the collector stores by: a record that breaks one is refused here, alone, and counted. */
+  check: RecordCheck;
   logger: Logger;
   now?: () => number;
 }
@@ -36,8 +39,9 @@ const DROP_WARNING_INTERVAL_MS = 10_000;
  * policy: the oldest samples first, run records last). Reopening replays
  * the segments, cuts a torn tail off, and carries seq on.
  *
- * Seqs on the wire are the spool's own plus seq_offset (zero unless the
- * collector turned out to be ahead of this spool; see reconcile()).
+ * Seqs are scoped to the spool's epoch (see reconcile()); on the wire they
+ * are the spool's own plus seq_offset (zero but in spools from before
+ * epochs that found the collector ahead of them).
  */
 export class Spool {
   private readonly segments: Segment[] = [];
@@ -56,6 +60,7 @@ export class Spool {
   private totalBytes = 0;
   private droppedSinceWarning = 0;
   private lastDropWarning = 0;
+  private lastRefusalWarning = 0;
   private readonly syncTimer: NodeJS.Timeout;
   private closed = false;
   private previousWriteUnixMs = 0;
@@ -103,6 +108,21 @@ export class Spool {
   /** Records the drop policy removed unsent, since the spool was created. */
   get dropped(): number {
     return this.state.dropped;
+  }
+
+  /** Records refused by the record rules before they were numbered, since the spool was created. */
+  get refused(): number {
+    return this.state.refused;
+  }
+
+  /** The spool instance its seqs belong to; 0 for a spool from before epochs, until it needs one. */
+  get epoch(): number {
+    return this.state.epoch;
+  }
+
+  /** The wire seq of the last record numbered. */
+  get lastNumberedSeq(): number {
+    return this.nextSeq - 1 + this.state.seq_offset;
   }
 
   /** Bytes cut off torn tails at start, since the spool was created. */
@@ -166,38 +186,48 @@ export class Spool {
     this.appendListeners.push(listener);
   }
 
-  /** Numbers and writes records; run records and node info are on disk when this returns. */
+  /**
+   * Numbers and writes records; run records and node info are on disk when
+   * this returns. A record that breaks the record rules is refused alone
+   * (logged, counted, never numbered): the collector would refuse it too.
+   */
   append(records: readonly RecordInput[]): void {
     if (this.closed) throw new Error('the spool is closed');
-    if (records.length === 0) return;
     const entries: Buffer[] = [];
     let keep = false;
     let samples = 0;
     const firstSeq = this.nextSeq;
     for (const record of records) {
+      const payload = this.options.codec.encode(record);
+      const problem = this.options.check(payload);
+      if (problem !== undefined) {
+        this.refuse(problem.message);
+        continue;
+      }
       const entryClass = classOf(record);
       if (entryClass === 'keep') keep = true;
       else samples++;
-      entries.push(encodeEntry(this.nextSeq++, entryClass, this.options.codec.encode(record)));
+      entries.push(encodeEntry(this.nextSeq++, entryClass, payload));
     }
+    if (entries.length === 0) return;
     const bytes = entries.reduce((sum, entry) => sum + entry.length, 0);
     if (!this.makeRoom(bytes)) {
-      this.countDropped(records.length);
+      this.countDropped(entries.length);
       this.persistState();
-      this.options.logger.error({ records: records.length, bytes, maxBytes: this.options.maxBytes }, 'records larger than the whole spool: dropped and counted');
+      this.options.logger.error({ records: entries.length, bytes, maxBytes: this.options.maxBytes }, 'records larger than the whole spool: dropped and counted');
       return;
     }
     if (this.active.bytes > 0 && this.active.bytes + bytes > this.segmentBytes) this.rotate(firstSeq);
     writeAll(this.fd, Buffer.concat(entries, bytes));
     const active = this.active;
     active.bytes += bytes;
-    active.records += records.length;
+    active.records += entries.length;
     active.samples += samples;
     active.lastSeq = this.nextSeq - 1;
     this.totalBytes += bytes;
     this.dirty = true;
     if (keep || this.options.fsync === 'always') this.syncIfDirty();
-    for (const listener of this.appendListeners) listener(records.length);
+    for (const listener of this.appendListeners) listener(entries.length);
   }
 
   /**
@@ -249,25 +279,21 @@ export class Spool {
   }
 
   /**
-   * After a (re)connect: the collector's last applied seq for this node.
-   * Records up to it are acked; reading starts again after it. A collector
-   * ahead of everything this spool has numbered means the spool is newer
-   * than the node's history there (recreated, or a clock set back): its
-   * records are renumbered above the collector's seq, or they would be taken
-   * for ones already written. A collector behind what this spool had acked
-   * lost data; behind a new spool's first seq (which starts at the clock), it
-   * has simply not seen these records yet.
+   * After a (re)connect: the collector's last applied seq for this node and
+   * epoch. Records up to it are acked; reading starts again after it. A
+   * collector ahead of everything this spool has numbered did not get that
+   * mark from this spool (a forged or buggy batch, a spool restored from an
+   * old copy, or one from before epochs): the spool starts a new epoch, and
+   * its records go afresh there instead of being taken for ones already
+   * written. A collector behind what this spool had acked lost data; behind
+   * a new spool's first seq (which starts at the clock), it has simply not
+   * seen these records yet.
    */
   reconcile(collectorLastSeq: number): void {
-    const lastNumbered = this.nextSeq - 1 + this.state.seq_offset;
+    const lastNumbered = this.lastNumberedSeq;
     if (collectorLastSeq > lastNumbered) {
-      this.state.seq_offset = collectorLastSeq - this.state.acked_through;
-      this.options.logger.warn(
-        { collectorLastSeq, spoolLastSeq: lastNumbered, seqOffset: this.state.seq_offset },
-        "the collector has this node's records beyond everything in this spool (a new spool, or the clock was set back); renumbering",
-      );
-      this.persistState();
-    } else if (collectorLastSeq < this.ackedThrough && this.state.acked_through > this.state.seq_base) {
+      this.startNewEpoch(collectorLastSeq);
+    } else if (collectorLastSeq < this.ackedThrough && this.state.acked_through > Math.max(this.state.seq_base, this.state.epoch_began_after)) {
       this.options.logger.warn(
         { collectorLastSeq, ackedThrough: this.ackedThrough },
         'the collector is behind records it acked before: its Redis lost acked data (restored from an older copy?)',
@@ -276,6 +302,25 @@ export class Spool {
       this.acknowledge(collectorLastSeq);
     }
     this.rewind();
+  }
+
+  /**
+   * Scopes this spool's seqs afresh: the collector's mark for the old epoch
+   * is beyond anything this spool numbered, so the old scope cannot tell
+   * this spool's new records from ones written before. (A batch that was
+   * in flight when that happened may be written once more.)
+   */
+  startNewEpoch(collectorLastSeq: number): void {
+    const previous = this.state.epoch;
+    this.state.epoch = newEpoch();
+    this.state.epoch_began_after = this.state.acked_through;
+    this.state.seq_offset = 0;
+    this.persistState();
+    this.rewind();
+    this.options.logger.warn(
+      { collectorLastSeq, spoolLastSeq: this.nextSeq - 1, previousEpoch: previous, epoch: this.state.epoch },
+      "the collector's mark for this spool is beyond anything it numbered (a forged or buggy batch, a spool restored from a copy, or one from before epochs): starting a new epoch",
+    );
   }
 
   /** Forget what was read and not acked: read() starts again after the last ack. */
@@ -436,6 +481,15 @@ export class Spool {
     this.removeSegment(segment);
     this.cursorHint = undefined;
     if (dropped > 0) this.options.logger.error({ segment: segment.path, dropped }, 'spool full of run records: dropped its oldest segment, run records included');
+  }
+
+  private refuse(message: string): void {
+    this.state.refused++;
+    this.persistState();
+    const now = Date.now();
+    if (now - this.lastRefusalWarning < DROP_WARNING_INTERVAL_MS) return;
+    this.lastRefusalWarning = now;
+    this.options.logger.error({ err: message, refusedTotal: this.state.refused }, 'a record breaks the record rules: refused before spooling (the collector would refuse it too); counted');
   }
 
   private countDropped(count: number): void {

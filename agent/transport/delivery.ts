@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { IngestPackage } from '../../proto/load-ingest-proto.js';
+import { loadRecordCheck } from '../../proto/record-check.js';
 import { loadRecordCodec } from '../../proto/record-codec.js';
 import type { NodeInfo } from '../../proto/records.js';
 import { UsageError } from '../config.js';
@@ -73,6 +74,7 @@ function openSpool(settings: DeliverySettings, nodeId: string, logger: Logger): 
       fsync: settings.spool_fsync,
       syncIntervalMs: 1_000,
       codec: loadRecordCodec(),
+      check: loadRecordCheck(),
       logger: logger.child({ component: 'spool' }),
     });
   } catch (error) {

@@ -28,7 +28,7 @@ export interface ShipperOptions {
 
 export interface ShipperStats {
   ackedRecords: number;
-  /** Refused as invalid (INVALID_ARGUMENT): retrying the same bytes cannot succeed. */
+  /** Refused by the collector (one by one in an ack, or a whole batch INVALID_ARGUMENT): sending them again cannot succeed. */
   rejectedRecords: number;
   /** Batches the collector had already written (a retry after a lost ack). */
   duplicateBatches: number;
@@ -41,10 +41,14 @@ interface InFlight {
 
 /**
  * Ships the spool to the collector over one Push stream. Each batch takes
- * the seq of its last record; a record leaves the spool only when its batch
- * is acked. A lost stream is reopened with capped exponential backoff and
- * jitter; Hello then says which records the collector already has, and
- * sending starts again after them, so a retry is never written twice.
+ * the seq of its last record and the spool's epoch; a record leaves the
+ * spool only when its batch is acked (stored, or refused alone by the
+ * record rules: sending it again cannot help). A lost stream is reopened
+ * with capped exponential backoff and jitter; Hello then says which
+ * records the collector already has, and sending starts again after them,
+ * so a retry is never written twice. An ack whose mark is beyond anything
+ * the spool numbered means someone else wrote in this epoch: the batch is
+ * kept, and the spool starts a new epoch.
  */
 export class RecordShipper {
   readonly stats: ShipperStats = { ackedRecords: 0, rejectedRecords: 0, duplicateBatches: 0 };
@@ -131,7 +135,15 @@ export class RecordShipper {
       const records = this.spool.read(this.maxRecords, this.maxBytes);
       if (records.length === 0) return;
       const seq = records.at(-1)!.seq;
-      this.stream.write({ node_id: this.options.nodeInfo.node_id, seq, records, produced_records: this.spool.produced, dropped_records: this.spool.dropped });
+      this.stream.write({
+        node_id: this.options.nodeInfo.node_id,
+        seq,
+        records,
+        produced_records: this.spool.produced,
+        dropped_records: this.spool.dropped,
+        spool_epoch: this.spool.epoch,
+        refused_records: this.spool.refused,
+      });
       this.inFlight.push({ seq, records: records.length });
     }
   }
@@ -162,7 +174,7 @@ export class RecordShipper {
   private hello(): Promise<HelloReply> {
     return new Promise((resolve, reject) => {
       const deadline = new Date(Date.now() + this.options.helloTimeoutMs);
-      this.client.Hello(this.options.nodeInfo, this.options.security.metadata(), { deadline }, (error, reply) => {
+      this.client.Hello({ ...this.options.nodeInfo, spool_epoch: this.spool.epoch }, this.options.security.metadata(), { deadline }, (error, reply) => {
         if (error !== null || reply === undefined) reject(error ?? new Error('empty Hello reply'));
         else resolve(reply);
       });
@@ -186,12 +198,24 @@ export class RecordShipper {
       this.loseStream(stream, new Error(`unexpected ack ${ack.seq}`));
       return;
     }
+    if (ack.code === grpc.status.OK && ack.last_seq > this.spool.lastNumberedSeq) {
+      // Not a mark this spool made: its records here would be taken for ones written before.
+      this.options.logger.error({ seq: ack.seq, collectorLastSeq: ack.last_seq, spoolLastSeq: this.spool.lastNumberedSeq }, "the collector's mark for this spool's epoch is beyond anything it numbered; keeping the batch, starting a new epoch");
+      this.spool.startNewEpoch(ack.last_seq);
+      this.loseStream(stream, new Error(`collector mark ${ack.last_seq} beyond this spool's ${this.spool.lastNumberedSeq}`));
+      return;
+    }
     if (ack.code === grpc.status.OK) {
-      this.stats.ackedRecords += head.records;
+      const refused = ack.refused.length;
+      this.stats.ackedRecords += head.records - refused;
+      this.stats.rejectedRecords += refused;
       if (ack.duplicate) this.stats.duplicateBatches++;
+      if (refused > 0) {
+        this.options.logger.error({ seq: ack.seq, refused, records: head.records, first: ack.refused[0]!.message, reason: ack.refused[0]!.reason }, 'collector refused records of a batch by its rules; the others are stored');
+      }
     } else if (ack.code === grpc.status.INVALID_ARGUMENT) {
       this.stats.rejectedRecords += head.records;
-      this.options.logger.error({ seq: ack.seq, records: head.records, reason: ack.message }, 'collector refused a batch as invalid; its records are dropped');
+      this.options.logger.error({ seq: ack.seq, records: head.records, reason: ack.message }, 'collector refused a whole batch as invalid; its records are dropped');
     } else {
       // Refused for now (rate limit, storage trouble): keep the records and send them again later.
       if (ack.code === grpc.status.RESOURCE_EXHAUSTED) this.retryAfterMs = ack.retry_after_ms;

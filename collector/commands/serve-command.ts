@@ -14,7 +14,8 @@ import { RecordStore } from '../queue/record-store.js';
 import { createRedisClient, type RedisClient } from '../queue/redis-connection.js';
 import { loadTokenFile } from '../auth/token-file.js';
 import { serverCredentials } from '../auth/server-credentials.js';
-import { LabelBudget } from '../ingest/label-budget.js';
+import { SeriesBudget } from '../metrics/series-budget.js';
+import { refusedCallsInterceptor } from '../ingest/refused-calls.js';
 import { JobBoard } from '../jobs/job-board.js';
 import { JobStore } from '../jobs/job-store.js';
 import { NodeRateLimiter } from '../ingest/node-rate-limiter.js';
@@ -61,8 +62,8 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
     logger.warn({ redis: config.redis }, 'serving without Redis: batches are answered UNAVAILABLE until it is reachable');
   }
 
-  const metrics = new CollectorMetrics();
-  const labelBudget = new LabelBudget(config.max_label_values);
+  const seriesBudget = new SeriesBudget(config.max_label_values, config.max_series_per_node);
+  const metrics = new CollectorMetrics(seriesBudget);
   // Fleet experiments: new jobs are announced in Redis; this collector hands them to its agents.
   const jobStore = new JobStore(redis, config.key_prefix);
   const jobBoard = new JobBoard(jobStore, logger.child({ component: 'jobs' }));
@@ -72,7 +73,7 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
   // Series of nodes silent past --node-expiry-s are removed, so a changing fleet does not grow them for ever.
   const expiry = setInterval(() => {
     void metrics.forgetSilentNodes(config.node_expiry_s * 1000).then((nodes) => {
-      for (const node of nodes) labelBudget.forget(node);
+      for (const node of nodes) seriesBudget.forget(node);
       if (nodes.length > 0) logger.info({ nodes, silentS: config.node_expiry_s }, 'removed the metric series of silent nodes');
     });
   }, Math.min(60_000, (config.node_expiry_s * 1000) / 4));
@@ -80,7 +81,10 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
   const store = new RecordStore(redis, redisKeys(config.key_prefix), config.retention_maxlen);
   redis.on('ready', () => store.forgetKnownNodes());
   // gRPC itself cuts off at twice the limit (memory); between the two, a batch is refused politely and counted.
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 2 * config.max_message_bytes });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 2 * config.max_message_bytes,
+    interceptors: [refusedCallsInterceptor(metrics, logger.child({ component: 'ingest' }))],
+  });
   const ingest = addIngestService(server, {
     proto: loadIngestProto(),
     store,
@@ -90,7 +94,6 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
     maxBatchBytes: config.max_message_bytes,
     access: { clientCertificates: config.tls_ca !== undefined, tokens },
     rateLimiter: new NodeRateLimiter(config.node_rate_limit, config.node_burst),
-    labelBudget,
     maxInflightRecords: config.max_inflight_records,
     jobBoard,
     jobStore,

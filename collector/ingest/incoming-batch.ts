@@ -3,7 +3,9 @@ import { ByteWriter } from '../../proto/byte-writer.js';
 import { RecordPack } from '../queue/record-pack.js';
 import type { BatchLimits } from '../../proto/record-rules.js';
 import type { RecordKind } from '../../proto/records.js';
-import { FieldError, readRecordHeader, transcodeMessage, type RecordSchema } from '../../proto/record-transcoder.js';
+import { canonicalMessage } from '../../proto/canonical-message.js';
+import { FieldError, NonCanonicalEncoding } from '../../proto/field-error.js';
+import { readRecordHeader, transcodeMessage, transcodeRecord, type RecordHeader, type RecordSchema, type TranscodeContext } from '../../proto/record-transcoder.js';
 import { WireError, WireReader } from '../../proto/wire-reader.js';
 
 /**
@@ -18,6 +20,9 @@ export interface IncomingBatch {
   seq: number;
   produced_records: number;
   dropped_records: number;
+  /** The agent's spool instance its seqs belong to; 0: not said (one scope per node). */
+  spool_epoch: number;
+  refused_records: number;
   /** The whole message. */
   bytes: Buffer;
   /** Where each record lies in it, unread: start and end, one pair per record. */
@@ -25,12 +30,14 @@ export interface IncomingBatch {
   recordCount: number;
   /** The batch's size on the wire. */
   wireBytes: number;
+  /** Set when the message is not a protobuf Batch at all: what is wrong with it. */
+  malformed?: string;
 }
 
 /**
- * A record ready to store. The kinds that the metrics, the label cap and
- * the job store read are also parsed into their message; counter intervals,
- * most of what arrives, are not.
+ * A record ready to store. The kinds that the metrics and the job store
+ * read are also parsed into their message; counter intervals, most of what
+ * arrives, are not.
  */
 export interface IngestRecord {
   /** The record's own seq; 0 from an agent that numbers batches only. */
@@ -43,9 +50,25 @@ export interface IngestRecord {
   job_status?: JobStatus;
 }
 
-export type RejectReason = 'bad_node_id' | 'bad_seq' | 'empty_batch' | 'too_many_records' | 'too_large' | 'invalid_record' | 'bad_timestamp' | 'unknown_kind';
+/** Why a batch as a whole is refused. */
+export type BatchRejectReason = 'bad_node_id' | 'bad_seq' | 'empty_batch' | 'too_many_records' | 'too_large' | 'invalid_record';
 
-export type ReadRecords = { ok: true; records: IngestRecord[]; pack: RecordPack } | { ok: false; reason: RejectReason; message: string };
+/** Why one record of a batch is refused; its neighbours are stored. */
+export type RecordRejectReason = 'invalid_record' | 'bad_timestamp' | 'unknown_kind' | 'bad_seq';
+
+export interface RecordRefusal {
+  index: number;
+  /** The record's seq, 0 when it could not be read. */
+  seq: number;
+  reason: RecordRejectReason;
+  message: string;
+  /** The collector failed reading it (a defect of ours, not the sender's): logged as an error. */
+  internal?: true;
+}
+
+export type ReadRecords =
+  | { ok: true; records: IngestRecord[]; pack: RecordPack; refused: RecordRefusal[] }
+  | { ok: false; reason: BatchRejectReason; message: string };
 
 /** Node ids become Redis key parts and label values: no braces, spaces or colons. */
 export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -55,113 +78,149 @@ const BATCH_SEQ = 2 << 3;
 const BATCH_RECORD = (3 << 3) | 2;
 const BATCH_PRODUCED = 4 << 3;
 const BATCH_DROPPED = 5 << 3;
+const BATCH_EPOCH = 6 << 3;
+const BATCH_REFUSED = 7 << 3;
 
-/** The gRPC deserializer of Push: throws on bytes that are not a Batch, as the loader's would. */
+/**
+ * The gRPC deserializer of Push. Bytes that are not a Batch do not throw
+ * (grpc-js would end the stream INTERNAL, unlogged and uncounted): the batch
+ * comes back marked malformed, to be refused and counted like any other.
+ */
 export function decodeBatchEnvelope(bytes: Buffer): IncomingBatch {
   const reader = new WireReader(bytes, 0, bytes.length);
-  const batch: IncomingBatch = { node_id: '', seq: 0, produced_records: 0, dropped_records: 0, bytes, recordOffsets: [], recordCount: 0, wireBytes: bytes.length };
-  while (!reader.atEnd()) {
-    const tag = reader.uint32();
-    if (tag === BATCH_RECORD) {
-      const end = reader.delimited();
-      batch.recordOffsets.push(reader.pos, end);
-      batch.recordCount++;
-      reader.pos = end;
-    } else if (tag === BATCH_NODE_ID) {
-      const end = reader.delimited();
-      batch.node_id = bytes.toString('utf8', reader.pos, end);
-      reader.pos = end;
-    } else if (tag === BATCH_SEQ || tag === BATCH_PRODUCED || tag === BATCH_DROPPED) {
-      reader.varint();
-      const value = reader.unsigned64();
-      if (tag === BATCH_SEQ) batch.seq = value;
-      else if (tag === BATCH_PRODUCED) batch.produced_records = value;
-      else batch.dropped_records = value;
-    } else {
-      reader.skip(tag & 7);
+  const batch: IncomingBatch = {
+    node_id: '',
+    seq: 0,
+    produced_records: 0,
+    dropped_records: 0,
+    spool_epoch: 0,
+    refused_records: 0,
+    bytes,
+    recordOffsets: [],
+    recordCount: 0,
+    wireBytes: bytes.length,
+  };
+  try {
+    while (!reader.atEnd()) {
+      const tag = reader.uint32();
+      if (tag === BATCH_RECORD) {
+        const end = reader.delimited();
+        batch.recordOffsets.push(reader.pos, end);
+        batch.recordCount++;
+        reader.pos = end;
+      } else if (tag === BATCH_NODE_ID) {
+        const end = reader.delimited();
+        batch.node_id = bytes.toString('utf8', reader.pos, end);
+        reader.pos = end;
+      } else if (tag === BATCH_SEQ || tag === BATCH_PRODUCED || tag === BATCH_DROPPED || tag === BATCH_EPOCH || tag === BATCH_REFUSED) {
+        reader.varint();
+        const value = reader.unsigned64();
+        if (tag === BATCH_SEQ) batch.seq = value;
+        else if (tag === BATCH_PRODUCED) batch.produced_records = value;
+        else if (tag === BATCH_DROPPED) batch.dropped_records = value;
+        else if (tag === BATCH_EPOCH) batch.spool_epoch = value;
+        else batch.refused_records = value;
+      } else {
+        reader.skip(tag & 7);
+      }
     }
+  } catch (error) {
+    if (!(error instanceof WireError)) throw error;
+    batch.malformed = error.message;
   }
   return batch;
 }
 
-/** Checks the batch and reads its records; nowMs is the collector's clock, for the timestamp window. */
+/**
+ * Checks the batch and reads its records; nowMs is the collector's clock,
+ * for the timestamp window. Each record that breaks a rule is refused alone,
+ * with its index and reason; the others are packed for storing.
+ */
 export function readRecords(batch: IncomingBatch, schema: RecordSchema, limits: BatchLimits, nowMs = Date.now()): ReadRecords {
   const name = `batch ${batch.seq}`;
+  if (batch.malformed !== undefined) return refuse('invalid_record', `${name}: is not a valid protobuf Batch (${batch.malformed})`);
   if (!NODE_ID_PATTERN.test(batch.node_id)) {
     return refuse('bad_node_id', `${name}: node_id "${truncate(batch.node_id)}" must be 1-128 letters, digits, ".", "_" or "-"`);
   }
-  if (!Number.isSafeInteger(batch.seq) || batch.seq < 1) return refuse('bad_seq', `${name}: seq must be a positive integer`);
+  if (!Number.isSafeInteger(batch.seq) || batch.seq < 1) return refuse('bad_seq', `${name}: seq must be a positive integer below 2^53`);
   if (batch.recordCount === 0) return refuse('empty_batch', `${name}: has no records`);
   if (batch.recordCount > limits.maxRecordsPerBatch) {
     return refuse('too_many_records', `${name}: ${batch.recordCount} records, more than the limit of ${limits.maxRecordsPerBatch}`);
   }
-  for (const field of ['produced_records', 'dropped_records'] as const) {
+  for (const field of ['produced_records', 'dropped_records', 'refused_records', 'spool_epoch'] as const) {
     if (!Number.isSafeInteger(batch[field])) return refuse('bad_seq', `${name}: ${field} must be an integer below 2^53`);
   }
   const context = { limits, nowMs };
   const records: IngestRecord[] = [];
+  const refused: RecordRefusal[] = [];
   // JSON is three to four times the wire size: names and defaults are written out, numbers as text.
   const pack = new RecordPack(batch.wireBytes * 4);
-  const reader = new WireReader(batch.bytes, 0, 0);
+  let numbered: boolean | undefined;
+  let previousSeq = 0;
   for (let index = 0; index < batch.recordCount; index++) {
+    let seq = 0;
     try {
-      reader.pos = batch.recordOffsets[2 * index]!;
-      reader.end = batch.recordOffsets[2 * index + 1]!;
-      const header = readRecordHeader(schema, reader);
-      const record: IngestRecord = { seq: header.seq, kind: header.kind };
-      pack.begin(header.seq, batch.seq, header.kind);
-      reader.pos = header.start;
-      reader.end = header.end;
-      try {
-        transcodeMessage(header.plan, reader, pack.out, context);
-      } catch (error) {
-        throw error instanceof FieldError ? error.within(header.kind) : error;
+      const header = readRecordHeader(schema, new WireReader(batch.bytes, batch.recordOffsets[2 * index]!, batch.recordOffsets[2 * index + 1]!));
+      seq = header.seq;
+      // Numbered records go up, to the batch's seq; or none is numbered (an agent that numbers batches only).
+      numbered ??= seq !== 0;
+      if (numbered !== (seq !== 0)) throw new FieldError('seq', `is ${seq}, but ${numbered ? 'the records before it have seqs' : 'the records before it have none'}`, 'bad_seq');
+      if (numbered && (!Number.isSafeInteger(seq) || seq <= previousSeq || seq > batch.seq)) {
+        throw new FieldError('seq', `${seq} is not above the record before (${previousSeq}) and at most the batch's seq`, 'bad_seq');
       }
-      const json = pack.end();
-      if (json.end > limits.maxStoredBatchBytes) {
+      if (numbered) previousSeq = seq;
+      const record = readOneRecord(header, batch, pack, context);
+      if (pack.out.pos > limits.maxStoredBatchBytes) {
         return refuse('too_large', `${name}: record ${index}: the batch would take more than ${limits.maxStoredBatchBytes} bytes stored as JSON (from ${batch.wireBytes} on the wire); send fewer records a batch`);
-      }
-      if (record.kind !== 'counter_interval') record[record.kind] = JSON.parse(pack.out.buf.toString('utf8', json.start, json.end)) as never;
-      if (record.node_info !== undefined && record.node_info.node_id !== batch.node_id) {
-        throw new FieldError('node_info.node_id', `"${truncate(record.node_info.node_id)}" is not the batch's node "${batch.node_id}"`);
       }
       records.push(record);
     } catch (error) {
-      if (error instanceof FieldError) return refuse(error.reason, `${name}: record ${index}: ${error.message}`);
-      if (error instanceof WireError) return refuse('invalid_record', `${name}: record ${index}: is not a valid protobuf Record (${error.message})`);
-      throw error;
+      pack.abandon();
+      refused.push(recordRefusal(index, seq, error));
     }
   }
-  const seqProblem = checkRecordSeqs(records, batch.seq);
-  if (seqProblem !== undefined) return refuse('bad_seq', `${name}: ${seqProblem}`);
-  return { ok: true, records, pack };
+  if (numbered === true && refused.length === 0 && previousSeq !== batch.seq) return refuse('bad_seq', `${name}: seq must be its last record's seq (${previousSeq})`);
+  return { ok: true, records, pack, refused };
 }
 
-/**
- * Records carry their own seqs, strictly increasing, the last one the
- * batch's; or none at all (0), from an agent that numbers batches only.
- */
-function checkRecordSeqs(records: readonly IngestRecord[], batchSeq: number): string | undefined {
-  let numbered = 0;
-  for (const record of records) if (record.seq !== 0) numbered++;
-  if (numbered === 0) return undefined;
-  if (numbered !== records.length) return 'some records have a seq and some do not';
-  let previous = 0;
-  for (const [index, record] of records.entries()) {
-    if (!Number.isSafeInteger(record.seq) || record.seq <= previous) return `record ${index}: seq ${record.seq} is not above the one before (${previous})`;
-    previous = record.seq;
+/** One record into the pack, checked; parsed too where the metrics or the job store read it. */
+function readOneRecord(header: RecordHeader, batch: IncomingBatch, pack: RecordPack, context: TranscodeContext): IngestRecord {
+  const record: IngestRecord = { seq: header.seq, kind: header.kind };
+  pack.begin(header.seq, batch.seq, header.kind);
+  transcodeRecord(header, batch.bytes, pack.out, context);
+  const json = pack.current();
+  if (record.kind !== 'counter_interval') record[record.kind] = JSON.parse(pack.out.buf.toString('utf8', json.start, json.end)) as never;
+  if (record.node_info !== undefined && record.node_info.node_id !== batch.node_id) {
+    throw new FieldError('node_info.node_id', `"${truncate(record.node_info.node_id)}" is not the batch's node "${batch.node_id}"`);
   }
-  if (previous !== batchSeq) return `seq must be its last record's seq (${previous})`;
-  return undefined;
+  pack.end();
+  return record;
+}
+
+function recordRefusal(index: number, seq: number, error: unknown): RecordRefusal {
+  if (error instanceof FieldError) return { index, seq, reason: error.reason, message: `record ${index}: ${error.message}` };
+  if (error instanceof WireError) return { index, seq, reason: 'invalid_record', message: `record ${index}: is not a valid protobuf Record (${error.message})` };
+  // Not the sender's fault, and never a storage failure: refused, and logged as the collector's defect.
+  const detail = error instanceof Error ? error.message : String(error);
+  return { index, seq, reason: 'invalid_record', message: `record ${index}: could not be read (a collector error: ${detail})`, internal: true };
 }
 
 /** A Hello's NodeInfo: the node as an object, or one sentence on what is wrong with it. */
 export function readNodeInfo(bytes: Buffer, schema: RecordSchema, limits: BatchLimits, nowMs = Date.now()): { ok: true; info: NodeInfo } | { ok: false; message: string } {
   let info: NodeInfo;
+  const plan = schema.messages.get('NodeInfo')!;
+  const read = (message: Buffer): NodeInfo => {
+    const out = new ByteWriter(2 * message.length + 512);
+    transcodeMessage(plan, new WireReader(message, 0, message.length), out, { limits, nowMs });
+    return JSON.parse(out.written().toString('utf8')) as NodeInfo;
+  };
   try {
-    const out = new ByteWriter(2 * bytes.length + 512);
-    transcodeMessage(schema.messages.get('NodeInfo')!, new WireReader(bytes, 0, bytes.length), out, { limits, nowMs });
-    info = JSON.parse(out.written().toString('utf8')) as NodeInfo;
+    try {
+      info = read(bytes);
+    } catch (error) {
+      if (!(error instanceof NonCanonicalEncoding)) throw error;
+      info = read(canonicalMessage(plan, bytes, 0, bytes.length));
+    }
   } catch (error) {
     if (error instanceof FieldError) return { ok: false, message: error.within('node_info').message };
     if (error instanceof WireError) return { ok: false, message: `not a valid protobuf NodeInfo (${error.message})` };
@@ -173,7 +232,7 @@ export function readNodeInfo(bytes: Buffer, schema: RecordSchema, limits: BatchL
   return { ok: true, info };
 }
 
-function refuse(reason: RejectReason, message: string): ReadRecords {
+function refuse(reason: BatchRejectReason, message: string): ReadRecords {
   return { ok: false, reason, message };
 }
 

@@ -7,10 +7,9 @@ import type { JobBoard } from '../jobs/job-board.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { RecordStore } from '../queue/record-store.js';
-import { decodeBatchEnvelope, readNodeInfo, readRecords, type IncomingBatch } from './incoming-batch.js';
+import { decodeBatchEnvelope, readNodeInfo, readRecords, type IncomingBatch, type RecordRefusal } from './incoming-batch.js';
 import type { BatchLimits } from '../../proto/record-rules.js';
 import { loadRecordSchema, type RecordSchema } from '../../proto/record-transcoder.js';
-import type { LabelBudget } from './label-budget.js';
 import type { NodeRateLimiter } from './node-rate-limiter.js';
 
 export interface IngestDependencies {
@@ -23,7 +22,6 @@ export interface IngestDependencies {
   maxBatchBytes: number;
   access: AccessPolicy;
   rateLimiter: NodeRateLimiter;
-  labelBudget: LabelBudget;
   /** Records received and not yet acked, over all streams, past which new batches are refused for a while. */
   maxInflightRecords: number;
   jobBoard: JobBoard;
@@ -42,9 +40,10 @@ const OVERLOAD_RETRY_MS = 1_000;
 /**
  * The Ingest service: Hello and Push. Batches of one stream are handled one
  * after another, in order, and each gets exactly one ack, written only after
- * Redis has the batch. A refused batch is answered on its ack (a sentence,
- * and INVALID_ARGUMENT, or RESOURCE_EXHAUSTED with a wait) and counted by
- * reason, and the stream goes on. A caller who may not write as the batch's
+ * Redis has the batch's valid records; the ack lists the records refused
+ * (index, seq, reason), each counted. A batch refused whole is answered on
+ * its ack (a sentence, and INVALID_ARGUMENT, or RESOURCE_EXHAUSTED with a
+ * wait) and counted by reason, and the stream goes on. A caller who may not write as the batch's
  * node gets PERMISSION_DENIED and the stream ends; when Redis fails, the
  * stream ends UNAVAILABLE. Nothing unwritten is acked.
  */
@@ -105,12 +104,12 @@ async function hello(call: grpc.ServerUnaryCall<HelloRequest, HelloReply>, deps:
   if (denied !== undefined) throw refusal(deps, 'permission_denied', grpc.status.PERMISSION_DENIED, `Hello: ${denied}`);
   let lastSeq: number;
   try {
-    lastSeq = await deps.store.lastSeq(info.node_id);
+    lastSeq = await deps.store.lastSeq(info.node_id, info.spool_epoch);
   } catch (error) {
     throw storageError(error, deps.logger);
   }
   deps.metrics.seen(info.node_id);
-  deps.logger.info({ node: info.node_id, arch: info.arch, agentVersion: info.agent_version, lastSeq }, 'agent said hello');
+  deps.logger.info({ node: info.node_id, arch: info.arch, agentVersion: info.agent_version, epoch: info.spool_epoch, lastSeq }, 'agent said hello');
   return { collector_version: deps.collectorVersion, last_seq: lastSeq, max_batch_bytes: deps.maxBatchBytes, max_records_per_batch: deps.limits.maxRecordsPerBatch };
 }
 
@@ -194,8 +193,9 @@ async function handleBatch(batch: IncomingBatch, caller: Extract<Caller, { ok: t
   const refuse = (reason: string, code: grpc.status, message: string, retryAfterMs = 0): Ack => {
     deps.metrics.rejected(reason);
     deps.logger.warn({ node: batch.node_id, seq: batch.seq, reason, err: message }, 'batch refused');
-    return { seq: batch.seq, code, message, duplicate: false, retry_after_ms: retryAfterMs };
+    return { seq: batch.seq, code, message, duplicate: false, retry_after_ms: retryAfterMs, refused: [], last_seq: 0 };
   };
+  if (batch.malformed !== undefined) return refuse('invalid_record', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: is not a valid protobuf Batch (${batch.malformed})`);
   const denied = caller.mayWriteAs(batch.node_id);
   if (denied !== undefined) throw new StreamRefusal(refusal(deps, 'permission_denied', grpc.status.PERMISSION_DENIED, `batch ${batch.seq}: ${denied}; nothing written`));
   if (batch.wireBytes > deps.maxBatchBytes) {
@@ -207,30 +207,53 @@ async function handleBatch(batch: IncomingBatch, caller: Extract<Caller, { ok: t
   }
   const read = readRecords(batch, schema, deps.limits);
   if (!read.ok) return refuse(read.reason, grpc.status.INVALID_ARGUMENT, read.message);
-  const { records } = read;
-  const before = previous.get(batch.node_id) ?? 0;
+  const { records, refused } = read;
+  const previousKey = `${batch.node_id}\u0000${batch.spool_epoch}`;
+  const before = previous.get(previousKey) ?? 0;
   if (batch.seq <= before) {
     return refuse('seq_regression', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: seq is not above node "${batch.node_id}"'s previous batch on this stream (${before})`);
   }
-  previous.set(batch.node_id, batch.seq);
-  const overCap = deps.labelBudget.check(batch.node_id, records);
-  if (overCap !== undefined) return refuse('too_many_label_values', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: ${overCap}`);
+  previous.set(previousKey, batch.seq);
+  reportRefusals(batch, refused, deps);
 
-  const result = await deps.store.append(batch.node_id, read.pack, { produced: batch.produced_records, dropped: batch.dropped_records });
+  const result = await deps.store.append(batch.node_id, read.pack, {
+    epoch: batch.spool_epoch,
+    batchSeq: batch.seq,
+    refused: refused.length,
+    produced: batch.produced_records,
+    dropped: batch.dropped_records,
+    agentRefused: batch.refused_records,
+  });
   deps.metrics.seen(batch.node_id);
-  deps.labelBudget.commit(batch.node_id, records);
   const written = records.slice(result.skipped);
   for (const record of written) if (record.kind === 'job_status') await deps.jobStore.recordStatus(batch.node_id, record.job_status!);
-  if (result.applied) deps.metrics.recordsWritten(batch.node_id, written, result.trimmed);
-  else deps.metrics.duplicate();
+  if (result.written > 0) deps.metrics.recordsWritten(batch.node_id, written, result.trimmed);
+  if (result.retry) deps.metrics.duplicate();
   deps.metrics.completeness(batch.node_id, result.completeness);
-  return { seq: batch.seq, code: grpc.status.OK, message: '', duplicate: !result.applied, retry_after_ms: 0 };
+  return {
+    seq: batch.seq,
+    code: grpc.status.OK,
+    message: refused.length === 0 ? '' : `batch ${batch.seq}: ${refused.length} of ${batch.recordCount} records refused, the others stored; first: ${refused[0]!.message}`,
+    duplicate: result.retry,
+    retry_after_ms: 0,
+    refused: refused.map(({ index, seq, reason, message }) => ({ index, seq, reason, message })),
+    last_seq: result.lastSeq,
+  };
+}
+
+/** Each refused record counted by its reason; one log line a batch, an error where the collector itself failed to read one. */
+function reportRefusals(batch: IncomingBatch, refused: readonly RecordRefusal[], deps: IngestDependencies): void {
+  if (refused.length === 0) return;
+  for (const refusal of refused) deps.metrics.rejected(refusal.reason);
+  const internal = refused.find((refusal) => refusal.internal === true);
+  if (internal !== undefined) deps.logger.error({ node: batch.node_id, seq: batch.seq, err: internal.message }, 'could not read a record (a collector defect); refused it');
+  deps.logger.warn({ node: batch.node_id, seq: batch.seq, refused: refused.length, records: batch.recordCount, reason: refused[0]!.reason, err: refused[0]!.message }, 'records refused; their neighbours stored');
 }
 
 function overload(batch: IncomingBatch, deps: IngestDependencies): Ack {
   deps.metrics.rejected('overloaded');
   const message = `batch ${batch.seq}: the collector holds more than ${deps.maxInflightRecords} unwritten records (Redis is slower than the agents); send again in ${OVERLOAD_RETRY_MS} ms`;
-  return { seq: batch.seq, code: grpc.status.RESOURCE_EXHAUSTED, message, duplicate: false, retry_after_ms: OVERLOAD_RETRY_MS };
+  return { seq: batch.seq, code: grpc.status.RESOURCE_EXHAUSTED, message, duplicate: false, retry_after_ms: OVERLOAD_RETRY_MS, refused: [], last_seq: 0 };
 }
 
 /** A refusal that ends the stream, not just the batch. */

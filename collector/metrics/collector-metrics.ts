@@ -2,6 +2,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { Record } from '../../proto/records.js';
 import { statusWord } from '../../proto/csv-tables.js';
 import type { Completeness } from '../queue/record-store.js';
+import type { SeriesBudget } from './series-budget.js';
 
 /**
  * The collector's Prometheus metrics. Names and labels are a contract
@@ -72,7 +73,13 @@ export class CollectorMetrics {
   });
   private readonly rejectedTotal = new Counter({
     name: 'powerprof_collector_rejected_total',
-    help: 'Batches refused, by reason.',
+    help: 'Records refused one by one (their valid neighbours stored), batches refused whole, and refused calls, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly seriesSkippedTotal = new Counter({
+    name: 'powerprof_collector_series_skipped_total',
+    help: "Metric updates not made because the series would pass a node's cap (--max-label-values per label, --max-series-per-node); the records are stored.",
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -90,7 +97,7 @@ export class CollectorMetrics {
   private readonly completenessByNode = new Map<string, Completeness>();
   private readonly lastSeenMs = new Map<string, number>();
 
-  constructor() {
+  constructor(private readonly budget: SeriesBudget) {
     // Completeness: cumulative counts kept in Redis (they outlive this process), exposed as they are.
     const byNode = this.completenessByNode;
     const cumulative = (name: string, help: string, pick: (counts: Completeness) => number): void => {
@@ -109,12 +116,23 @@ export class CollectorMetrics {
     cumulative('powerprof_node_records_written_total', "A node's records written to Redis, each once (kept in Redis, so it outlives collector restarts).", (c) => c.written);
     cumulative(
       'powerprof_agent_spool_dropped_records_total',
-      "Records a node's agent dropped unsent because its spool was full, as the agent last reported; produced - written - dropped is what is in flight or lost.",
+      "Records a node's agent dropped unsent because its spool was full, as the agent last reported; produced - written - dropped - refused is what is in flight or lost.",
       (c) => c.dropped,
     );
+    cumulative('powerprof_node_records_refused_total', "A node's records the collector refused by its record rules (each once; not stored, and not worth sending again).", (c) => c.refused);
+    cumulative('powerprof_agent_refused_records_total', "Records a node's agent refused by the same rules before spooling them (never numbered), as the agent last reported.", (c) => c.agentRefused);
 
     // Series that should read 0 before anything happens, so rate() and alerts see them.
     for (const kind of ['node_info', 'run', 'power_sample', 'counter_interval', 'power_source_status', 'job_status']) this.recordsTotal.inc({ kind }, 0);
+    for (const reason of ['label_values', 'node_series']) this.seriesSkippedTotal.inc({ reason }, 0);
+  }
+
+  /** Whether a node's series may be made or updated; counted when it may not. */
+  private admits(metric: string, labels: { node: string; [label: string]: string }): boolean {
+    const verdict = this.budget.admit(labels.node, metric, labels);
+    if (verdict === 'ok') return true;
+    this.seriesSkippedTotal.inc({ reason: verdict });
+    return false;
   }
 
   /** Call only for records that were durably written, once. */
@@ -124,11 +142,13 @@ export class CollectorMetrics {
       if (record.kind === 'run') this.runWritten(node, record.run!);
       if (record.kind === 'power_sample') {
         const { source, sensor, watts } = record.power_sample!;
-        this.nodePowerWatts.set({ node, source, sensor }, watts);
+        const labels = { node, source, sensor };
+        if (this.admits('node_power_watts', labels)) this.nodePowerWatts.set(labels, watts);
       }
       if (record.kind === 'power_source_status') {
         const { source, up } = record.power_source_status!;
-        this.powerSourceUp.set({ node, source }, up ? 1 : 0);
+        const labels = { node, source };
+        if (this.admits('power_source_up', labels)) this.powerSourceUp.set(labels, up ? 1 : 0);
       }
     }
     if (trimmed > 0) this.trimmedRecordsTotal.inc(trimmed);
@@ -186,18 +206,23 @@ export class CollectorMetrics {
 
   private runWritten(node: string, run: NonNullable<Record['run']>): void {
     const { workload } = run;
-    this.runsTotal.inc({ node, workload, status: statusWord(run.status) });
-    this.lastRunDurationSeconds.set({ node, workload }, run.duration_ms / 1000);
+    const statusLabels = { node, workload, status: statusWord(run.status) };
+    if (this.admits('runs_total', statusLabels)) this.runsTotal.inc(statusLabels);
+    const workloadLabels = { node, workload };
+    if (this.admits('last_run_duration_seconds', workloadLabels)) this.lastRunDurationSeconds.set(workloadLabels, run.duration_ms / 1000);
     for (const counter of run.counters) {
-      if (counter.status === 'COUNTER_STATUS_COUNTED' && counter.value > 0) {
-        this.runPmuEventsTotal.inc({ node, workload, event: counter.event }, counter.value);
-      }
+      if (counter.status !== 'COUNTER_STATUS_COUNTED' || counter.value <= 0) continue;
+      const labels = { node, workload, event: counter.event };
+      if (this.admits('run_pmu_events_total', labels)) this.runPmuEventsTotal.inc(labels, counter.value);
     }
-    if (run.energy_joules !== undefined) this.runEnergyJoulesTotal.inc({ node, workload }, run.energy_joules);
+    if (run.energy_joules !== undefined && this.admits('run_energy_joules_total', workloadLabels)) this.runEnergyJoulesTotal.inc(workloadLabels, run.energy_joules);
     // Items only with energy, so that the two counters divide into joules per item.
-    if (run.energy_joules !== undefined && run.items !== undefined) this.runItemsTotal.inc({ node, workload }, run.items);
+    if (run.energy_joules !== undefined && run.items !== undefined && this.admits('run_items_total', workloadLabels)) this.runItemsTotal.inc(workloadLabels, run.items);
     if (!run.warmup) {
-      for (const [name, value] of Object.entries(run.workload_metrics)) this.workloadMetric.set({ node, workload, name }, value);
+      for (const [name, value] of Object.entries(run.workload_metrics)) {
+        const labels = { node, workload, name };
+        if (this.admits('workload_metric', labels)) this.workloadMetric.set(labels, value);
+      }
     }
   }
 }

@@ -19,6 +19,9 @@ export class RecordPack {
   readonly out: ByteWriter;
   private count = 0;
   private jsonStart = 0;
+  private recordStart = HEADER_BYTES;
+  private highestSeq = 0;
+  private pendingSeq = 0;
 
   constructor(expectedBytes = 16 * 1024) {
     this.out = new ByteWriter(expectedBytes + HEADER_BYTES);
@@ -29,18 +32,30 @@ export class RecordPack {
     return this.count;
   }
 
+  /** The highest seq a record was stored under. */
+  get lastSeq(): number {
+    return this.highestSeq;
+  }
+
   /**
    * Starts a record; its JSON is what is written to `out` until end(). A
    * record numbered 0 (from an agent that numbers batches only) is stored
    * under its batch's seq.
    */
   begin(recordSeq: number, batchSeq: number, kind: string): void {
-    this.fixstr(String(recordSeq > 0 ? recordSeq : batchSeq));
+    this.recordStart = this.out.pos;
+    this.pendingSeq = recordSeq > 0 ? recordSeq : batchSeq;
+    this.fixstr(String(this.pendingSeq));
     this.fixstr(kind);
     this.out.byte(STR32);
     this.out.pos += 4; // the JSON's length, written by end()
     this.out.ensure(0);
     this.jsonStart = this.out.pos;
+  }
+
+  /** Where the JSON of the record begun last lies in `out.buf`, so far. */
+  current(): { start: number; end: number } {
+    return { start: this.jsonStart, end: this.out.pos };
   }
 
   /** Ends the record begun last; returns where its JSON lies in `out.buf`. */
@@ -49,7 +64,14 @@ export class RecordPack {
     out.ensure(0);
     out.buf.writeUInt32BE(out.pos - jsonStart, jsonStart - 4);
     this.count++;
+    this.recordStart = out.pos;
+    this.highestSeq = Math.max(this.highestSeq, this.pendingSeq);
     return { start: jsonStart, end: out.pos };
+  }
+
+  /** Drops the record begun last, as if it had never been begun (a record refused half-way). */
+  abandon(): void {
+    this.out.pos = this.recordStart;
   }
 
   add(recordSeq: number, batchSeq: number, kind: string, json: string): void {

@@ -7,22 +7,40 @@ import type { RecordPack } from './record-pack.js';
 import type { RedisKeys } from './redis-keys.js';
 
 export interface AppendResult {
-  /** True when at least one record was new. */
-  applied: boolean;
+  /** The whole batch had been applied before (a retry after a lost ack). */
+  retry: boolean;
   /** New records, appended. */
   written: number;
   /** Records written before (a retry): the first `skipped` of the batch. */
   skipped: number;
+  /** The epoch's last applied seq after this batch. */
   lastSeq: number;
   trimmed: number;
   completeness: Completeness;
 }
 
-/** Per node, since its agent's spool was created: produced and dropped as the agent reports, written as stored. */
+/**
+ * Per node, since its agent's spool was created: produced, dropped and
+ * refused by the agent's own check as the agent reports; written and
+ * refused by the collector's rules as counted here.
+ */
 export interface Completeness {
   produced: number;
   written: number;
   dropped: number;
+  refused: number;
+  agentRefused: number;
+}
+
+/** What an append says of the batch beside its records. */
+export interface BatchFacts {
+  epoch: number;
+  batchSeq: number;
+  /** Records of the batch the collector refused. */
+  refused: number;
+  produced: number;
+  dropped: number;
+  agentRefused: number;
 }
 
 export interface StoredRecord {
@@ -33,10 +51,22 @@ export interface StoredRecord {
   data: unknown;
 }
 
-type AppendBatchCommand = (seqKey: string, streamKey: string, countsKey: string, ...args: (string | number | Buffer)[]) => Promise<[number, number, number, number, number, number, number]>;
+type AppendBatchCommand = (
+  epochsKey: string,
+  streamKey: string,
+  countsKey: string,
+  legacySeqKey: string,
+  ...args: (string | number | Buffer)[]
+) => Promise<[number, number, number, number, number, number, number, number, number, number]>;
 
 const appendBatchLua = readFileSync(join(repositoryRoot, 'collector/queue/append-batch.lua'), 'utf8');
 const READ_PAGE = 1_000;
+/**
+ * Epochs remembered per node: each new spool of a node (a reinstall, a lost
+ * disk) starts one; past this many the least recently used is forgotten, so
+ * that made-up epochs cannot grow a node's keys without bound.
+ */
+export const MAX_EPOCHS_PER_NODE = 32;
 
 /**
  * Nodes' records in Redis Streams: one stream per node, each entry a record
@@ -50,15 +80,16 @@ export class RecordStore {
     private readonly keys: RedisKeys,
     private readonly maxLen: number,
   ) {
-    redis.defineCommand('powerprofAppendBatch', { numberOfKeys: 3, lua: appendBatchLua });
+    redis.defineCommand('powerprofAppendBatch', { numberOfKeys: 4, lua: appendBatchLua });
   }
 
   /**
    * Appends the records that are new: each record's own seq (or, from an
-   * agent that does not number records, the batch's) must be above the
-   * node's last applied one.
+   * agent that does not number records, the batch's) must be above the last
+   * applied one of the node's spool epoch.
    */
-  async append(node: string, records: RecordPack, reported: { produced: number; dropped: number } = { produced: 0, dropped: 0 }): Promise<AppendResult> {
+  async append(node: string, records: RecordPack, given: Partial<BatchFacts> = {}, nowMs = Date.now()): Promise<AppendResult> {
+    const facts: BatchFacts = { epoch: 0, batchSeq: records.lastSeq, refused: 0, produced: 0, dropped: 0, agentRefused: 0, ...given };
     const appendBatch = (this.redis as unknown as { powerprofAppendBatch: AppendBatchCommand }).powerprofAppendBatch.bind(this.redis);
     // Known before its data exists; idempotent, so a retried batch is harmless. (Another slot: not in the
     // script.) Once per node and process is enough: the set only grows.
@@ -66,21 +97,34 @@ export class RecordStore {
       await this.redis.sadd(this.keys.nodes, node);
       this.knownNodes.add(node);
     }
-    const [written, skipped, lastSeq, trimmed, writtenTotal, produced, dropped] = await appendBatch(
-      this.keys.seq(node),
+    const [written, skipped, lastSeq, trimmed, writtenTotal, produced, dropped, refused, agentRefused, retry] = await appendBatch(
+      this.keys.epochs(node),
       this.keys.records(node),
       this.keys.counts(node),
+      this.keys.seq(node),
       this.maxLen,
-      reported.produced,
-      reported.dropped,
+      facts.produced,
+      facts.dropped,
+      facts.agentRefused,
+      String(facts.epoch),
+      String(facts.batchSeq),
+      facts.refused,
+      nowMs,
+      MAX_EPOCHS_PER_NODE,
       records.finish(),
     );
-    return { applied: written > 0, written, skipped, lastSeq, trimmed, completeness: { produced, written: writtenTotal, dropped } };
+    return { retry: retry === 1, written, skipped, lastSeq, trimmed, completeness: { produced, written: writtenTotal, dropped, refused, agentRefused } };
   }
 
   async completeness(node: string): Promise<Completeness> {
     const counts = await this.redis.hgetall(this.keys.counts(node));
-    return { produced: Number(counts.produced ?? 0), written: Number(counts.written ?? 0), dropped: Number(counts.dropped ?? 0) };
+    return {
+      produced: Number(counts.produced ?? 0),
+      written: Number(counts.written ?? 0),
+      dropped: Number(counts.dropped ?? 0),
+      refused: Number(counts.refused ?? 0),
+      agentRefused: Number(counts.agent_refused ?? 0),
+    };
   }
 
   /** After Redis comes back (perhaps empty), the node set is written again as batches arrive. */
@@ -88,8 +132,11 @@ export class RecordStore {
     this.knownNodes.clear();
   }
 
-  async lastSeq(node: string): Promise<number> {
-    return Number((await this.redis.get(this.keys.seq(node))) ?? 0);
+  /** The last applied seq of the node's spool epoch (0: agents that name none). */
+  async lastSeq(node: string, epoch = 0): Promise<number> {
+    const state = await this.redis.hget(this.keys.epochs(node), String(epoch));
+    if (state !== null) return Number(state.slice(0, state.indexOf(':')));
+    return epoch === 0 ? Number((await this.redis.get(this.keys.seq(node))) ?? 0) : 0;
   }
 
   async nodes(): Promise<string[]> {

@@ -5,6 +5,9 @@
  */
 export interface RedisKeys {
   records(node: string): string;
+  /** Last applied seq per spool epoch (a hash). */
+  epochs(node: string): string;
+  /** Last applied seq of agents that name no epoch, before epochs: read once, then moved into epochs. */
   seq(node: string): string;
   counts(node: string): string;
   readonly nodes: string;
@@ -13,6 +16,7 @@ export interface RedisKeys {
 export function redisKeys(prefix = 'powerprof'): RedisKeys {
   return {
     records: (node) => `${prefix}:{${node}}:records`,
+    epochs: (node) => `${prefix}:{${node}}:epochs`,
     seq: (node) => `${prefix}:{${node}}:seq`,
     counts: (node) => `${prefix}:{${node}}:counts`,
     nodes: `${prefix}:nodes`,

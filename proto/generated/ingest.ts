@@ -15,6 +15,7 @@ import type { NodeInfo as _powerprof_v1_NodeInfo, NodeInfo__Output as _powerprof
 import type { PowerSample as _powerprof_v1_PowerSample, PowerSample__Output as _powerprof_v1_PowerSample__Output } from './powerprof/v1/PowerSample';
 import type { PowerSourceStatus as _powerprof_v1_PowerSourceStatus, PowerSourceStatus__Output as _powerprof_v1_PowerSourceStatus__Output } from './powerprof/v1/PowerSourceStatus';
 import type { Record as _powerprof_v1_Record, Record__Output as _powerprof_v1_Record__Output } from './powerprof/v1/Record';
+import type { RecordRefusal as _powerprof_v1_RecordRefusal, RecordRefusal__Output as _powerprof_v1_RecordRefusal__Output } from './powerprof/v1/RecordRefusal';
 import type { RunRecord as _powerprof_v1_RunRecord, RunRecord__Output as _powerprof_v1_RunRecord__Output } from './powerprof/v1/RunRecord';
 import type { SourceEnergy as _powerprof_v1_SourceEnergy, SourceEnergy__Output as _powerprof_v1_SourceEnergy__Output } from './powerprof/v1/SourceEnergy';
 
@@ -41,6 +42,7 @@ export interface ProtoGrpcType {
       PowerSample: MessageTypeDefinition<_powerprof_v1_PowerSample, _powerprof_v1_PowerSample__Output>
       PowerSourceStatus: MessageTypeDefinition<_powerprof_v1_PowerSourceStatus, _powerprof_v1_PowerSourceStatus__Output>
       Record: MessageTypeDefinition<_powerprof_v1_Record, _powerprof_v1_Record__Output>
+      RecordRefusal: MessageTypeDefinition<_powerprof_v1_RecordRefusal, _powerprof_v1_RecordRefusal__Output>
       RunRecord: MessageTypeDefinition<_powerprof_v1_RunRecord, _powerprof_v1_RunRecord__Output>
       RunStatus: EnumTypeDefinition
       SourceEnergy: MessageTypeDefinition<_powerprof_v1_SourceEnergy, _powerprof_v1_SourceEnergy__Output>

@@ -3,13 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
 import { Spool } from '../../agent/spool/spool.js';
 import { channelSecurity } from '../../agent/transport/channel-security.js';
 import { RecordShipper } from '../../agent/transport/record-shipper.js';
 import { RecordStore } from '../../collector/queue/record-store.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
+import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
 import { loadRecordCodec } from '../../proto/record-codec.js';
+import { loadRecordCheck } from '../../proto/record-check.js';
 import { sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
 import { freePort } from '../support/free-port.js';
 import { startTestCollector } from '../support/in-process-collector.js';
@@ -18,11 +21,12 @@ import { testLogger } from '../support/silent-logger.js';
 
 const proto = loadIngestProto();
 const codec = loadRecordCodec();
+const check = loadRecordCheck();
 const root = mkdtempSync(join(tmpdir(), 'powerprof-shipper-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function openSpool(nodeId: string): Spool {
-  return Spool.open({ directory: join(root, nodeId), nodeId, maxBytes: 1 << 30, fsync: 'runs', syncIntervalMs: 1000, codec, logger: testLogger });
+  return Spool.open({ directory: join(root, nodeId), nodeId, maxBytes: 1 << 30, fsync: 'runs', syncIntervalMs: 1000, codec, check, logger: testLogger });
 }
 
 function shipper(port: number, spool: Spool, nodeId: string): RecordShipper {
@@ -111,7 +115,7 @@ describe('RecordShipper: ships the spool, nothing lost, nothing twice', () => {
       spool.append([{ run: sampleRun('x4') }]);
       assert.equal(await agent.flush(10_000), true);
       assert.deepEqual(await storedRunIds(collector.config.key_prefix, 'reborn-node'), ['x1', 'x2', 'x3', 'x4']);
-      assert.deepEqual(await new RecordStore(shared.client, redisKeys(collector.config.key_prefix), 0).completeness('reborn-node'), { produced: 4, written: 4, dropped: 0 });
+      assert.deepEqual(await new RecordStore(shared.client, redisKeys(collector.config.key_prefix), 0).completeness('reborn-node'), { produced: 4, written: 4, dropped: 0, refused: 0, agentRefused: 0 });
     } finally {
       agent.shutdown();
       spool.close();
@@ -119,20 +123,55 @@ describe('RecordShipper: ships the spool, nothing lost, nothing twice', () => {
     }
   });
 
-  it('drops a batch the collector refuses as invalid, counts it, and delivers the rest', async () => {
+  it('a record the collector refuses leaves the spool alone, counted; its neighbours in the same batch are stored', async () => {
     const collector = await startTestCollector(shared.server.url);
     const spool = openSpool('mixed-node');
     const agent = shipper(collector.grpcPort, spool, 'mixed-node');
     try {
-      spool.append([{ run: sampleRun('ok-1') }]);
-      await agent.flush(10_000);
-      spool.append([{ run: sampleRun('bad', { duration_ms: -5 }) }]);
-      await agent.flush(10_000);
-      spool.append([{ run: sampleRun('ok-2') }]);
+      // Two days ahead of the collector's clock: the agent cannot tell (its clock is all it has), the collector refuses it.
+      const future = Date.now() + 2 * 86_400_000;
+      spool.append([{ run: sampleRun('ok-1') }, { run: sampleRun('future', { started_time_unix_ms: future, ended_time_unix_ms: future }) }, { run: sampleRun('ok-2') }]);
       assert.equal(await agent.flush(10_000), true);
       assert.deepEqual(agent.stats, { ackedRecords: 2, rejectedRecords: 1, duplicateBatches: 0 });
       assert.deepEqual(await storedRunIds(collector.config.key_prefix, 'mixed-node'), ['ok-1', 'ok-2']);
+      const counts = await new RecordStore(shared.client, redisKeys(collector.config.key_prefix), 0).completeness('mixed-node');
+      assert.deepEqual([counts.produced, counts.written, counts.refused], [3, 2, 1], 'produced = written + refused: nothing unaccounted for');
     } finally {
+      agent.shutdown();
+      spool.close();
+      await collector.shutdown();
+    }
+  });
+
+  it("a forged mark in the agent's own epoch mid-stream: the agent keeps the batch, starts a new epoch, and every record lands once", async () => {
+    const collector = await startTestCollector(shared.server.url);
+    const spool = openSpool('forged-node');
+    const agent = shipper(collector.grpcPort, spool, 'forged-node');
+    const proto = loadIngestProto();
+    const forger = new proto.Ingest(`127.0.0.1:${collector.grpcPort}`, grpc.credentials.createInsecure()) as unknown as IngestClient;
+    try {
+      spool.append([{ run: sampleRun('before') }]);
+      assert.equal(await agent.flush(10_000), true);
+      const epoch = spool.epoch;
+      // Someone writes as this node, in its epoch, with the highest seq there is (a buggy agent is enough).
+      await new Promise<void>((resolve, reject) => {
+        const push = forger.Push();
+        push.on('data', () => {
+          push.end();
+          resolve();
+        });
+        push.on('error', reject);
+        push.write({ node_id: 'forged-node', seq: Number.MAX_SAFE_INTEGER, spool_epoch: epoch, records: [{ seq: Number.MAX_SAFE_INTEGER, run: sampleRun('forged') }] });
+      });
+      spool.append([{ run: sampleRun('after-1') }, { run: sampleRun('after-2') }]);
+      assert.equal(await agent.flush(15_000), true);
+      assert.notEqual(spool.epoch, epoch, 'a new epoch');
+      assert.deepEqual(await storedRunIds(collector.config.key_prefix, 'forged-node'), ['before', 'forged', 'after-1', 'after-2']);
+      spool.append([{ run: sampleRun('later') }]);
+      assert.equal(await agent.flush(10_000), true);
+      assert.deepEqual((await storedRunIds(collector.config.key_prefix, 'forged-node')).slice(-1), ['later']);
+    } finally {
+      forger.close();
       agent.shutdown();
       spool.close();
       await collector.shutdown();

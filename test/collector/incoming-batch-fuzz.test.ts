@@ -77,6 +77,8 @@ const batch: fc.Arbitrary<Batch> = fc
     records: numbered ? records.map((r, i) => ({ ...r, seq: i + 1 })) : records,
     produced_records: 0,
     dropped_records: 0,
+    spool_epoch: 0,
+    refused_records: 0,
   }));
 
 function assertClean(value: unknown, path: string): void {
@@ -92,29 +94,38 @@ function assertClean(value: unknown, path: string): void {
 }
 
 describe('reading Push batches, fuzzed (fast-check)', () => {
-  it('never throws; refuses with a reason and a sentence; accepts only clean records, stored as the loader decodes them', () => {
-    const outcomes = { accepted: 0, refused: 0 };
+  it('never throws; refuses with a reason and a sentence; stores every record it does not refuse, clean, as the loader decodes it', () => {
+    const outcomes = { accepted: 0, batchRefused: 0, recordsRefused: 0 };
     fc.assert(
       fc.property(batch, (candidate) => {
         const bytes = encodeBatch(candidate);
         const result = readBytes(bytes);
-        outcomes[result.ok ? 'accepted' : 'refused']++;
         const decoded = loaderDecodeBatch(bytes);
         if (!result.ok) {
+          outcomes.batchRefused++;
           assert.match(result.reason, /^[a-z_]+$/);
           assert.ok(result.message.startsWith(`batch ${decoded.seq}`), result.message);
-        } else {
-          const stored = unpackRecords(result.pack.finish());
-          assert.deepEqual(
-            stored.map((r) => r.data),
-            decoded.records.map((r) => JSON.parse(JSON.stringify(r[r.kind!]))),
-          );
-          for (const [i, r] of decoded.records.entries()) assertClean(r[r.kind!], `records[${i}].${r.kind}`);
+          return;
         }
+        if (result.refused.length > 0) outcomes.recordsRefused++;
+        else outcomes.accepted++;
+        const refusedIndexes = new Set(result.refused.map((refusal) => refusal.index));
+        for (const refusal of result.refused) {
+          assert.match(refusal.reason, /^[a-z_]+$/);
+          assert.ok(refusal.message.startsWith(`record ${refusal.index}: `), refusal.message);
+          assert.equal(refusal.internal, undefined, `the collector failed on its own: ${refusal.message}`);
+        }
+        const kept = decoded.records.filter((_, index) => !refusedIndexes.has(index));
+        const stored = unpackRecords(result.pack.finish());
+        assert.deepEqual(
+          stored.map((r) => r.data),
+          kept.map((r) => JSON.parse(JSON.stringify(r[r.kind!]))),
+        );
+        for (const [i, r] of kept.entries()) assertClean(r[r.kind!], `kept[${i}].${r.kind}`);
       }),
       { numRuns: RUNS },
     );
-    assert.ok(outcomes.accepted > 0 && outcomes.refused > 0, `both outcomes happen: ${JSON.stringify(outcomes)}`);
+    assert.ok(outcomes.accepted > 0 && outcomes.batchRefused > 0 && outcomes.recordsRefused > 0, `every outcome happens: ${JSON.stringify(outcomes)}`);
   });
 
   it('bytes off the wire: whatever decodes as a batch is answered without an exception', () => {
@@ -122,14 +133,12 @@ describe('reading Push batches, fuzzed (fast-check)', () => {
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 2000 }), batch.map((b) => new Uint8Array(encodeBatch(b)))), fc.integer({ min: 0, max: 50 }), (bytes, flip) => {
         const mutated = Buffer.from(bytes);
         if (mutated.length > 0) mutated[flip % mutated.length] = mutated[flip % mutated.length]! ^ 0xff;
-        try {
-          decodeBatchEnvelope(mutated);
-        } catch (error) {
-          assert.ok(error instanceof WireError, String(error));
-          return; // gRPC answers a message that does not decode itself; it never reaches the records
-        }
+        // Bytes that are not a Batch come back marked, to be refused and counted: the deserializer never throws.
+        const envelope = decodeBatchEnvelope(mutated);
         const result = readBytes(mutated);
         assert.equal(typeof result.ok, 'boolean');
+        if (envelope.malformed !== undefined) assert.ok(!result.ok && result.reason === 'invalid_record', JSON.stringify(result));
+        if (result.ok) for (const refusal of result.refused) assert.equal(refusal.internal, undefined, refusal.message);
       }),
       { numRuns: RUNS },
     );

@@ -8,10 +8,12 @@ import type { ReadRecords } from '../../collector/ingest/incoming-batch.js';
 import { SAMPLE_TIME_MS, sampleBatch, sampleCounter, sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
 import { encodeBatch, readBatch, readBytes, unpackRecords } from '../support/incoming-batches.js';
 
-/** A refusal as { ok, reason, message }, or { ok: true } for a batch accepted. */
-function validateBatch(batch: unknown, limits = defaultBatchLimits, nowMs = Date.now()): { ok: true } | Extract<ReadRecords, { ok: false }> {
+/** A batch's refusal, or its first record's, as { ok, reason, message }; { ok: true } for a batch stored whole. */
+function validateBatch(batch: unknown, limits = defaultBatchLimits, nowMs = Date.now()): { ok: true } | { ok: false; reason: string; message: string } {
   const result = readBatch(batch, limits, nowMs);
-  return result.ok ? { ok: true } : result;
+  if (!result.ok) return result;
+  const first = result.refused[0];
+  return first === undefined ? { ok: true } : { ok: false, reason: first.reason, message: first.message };
 }
 
 describe('reading a Push batch', () => {
@@ -26,12 +28,34 @@ describe('reading a Push batch', () => {
   it('names the batch, the record and the field of a non-finite number', () => {
     const batch = sampleBatch('p9-node1', 17, ['a', 'b', 'c', 'd']);
     batch.records[3] = { seq: 0, kind: 'run', run: sampleRun('d', { counters: [sampleCounter('cycles', 1), sampleCounter('instructions', 1), sampleCounter('branches', Number.NaN)] }) };
-    assert.deepEqual(validateBatch(batch), { ok: false, reason: 'invalid_record', message: 'batch 17: record 3: run.counters[2].value is NaN, not a finite number' });
+    assert.deepEqual(validateBatch(batch), { ok: false, reason: 'invalid_record', message: 'record 3: run.counters[2].value is NaN, not a finite number' });
+  });
+
+  it('refuses a bad record alone, with its index, seq and reason, and packs its neighbours', () => {
+    const batch = sampleBatch('n', 12, ['a', 'b', 'c']);
+    const numbered = { ...batch, records: batch.records.map((record, i) => ({ ...record, seq: 10 + i })) };
+    numbered.records[1] = { ...numbered.records[1]!, run: sampleRun('b', { duration_ms: Number.NaN }) };
+    const result = readBatch(numbered);
+    assert.ok(result.ok);
+    assert.deepEqual(result.refused, [{ index: 1, seq: 11, reason: 'invalid_record', message: 'record 1: run.duration_ms is NaN, not a finite number' }]);
+    assert.deepEqual(
+      unpackRecords(result.pack.finish()).map((record) => [record.seq, (record.data as { run_id: string }).run_id]),
+      [['10', 'a'], ['12', 'c']],
+    );
+    assert.deepEqual(result.records.map((record) => record.run!.run_id), ['a', 'c']);
+  });
+
+  it('a batch of nothing but bad records is still read: every record refused, nothing packed', () => {
+    const batch = sampleBatch('n', 3, ['a', 'b']);
+    batch.records = batch.records.map((record) => ({ ...record, run: sampleRun('', {}) }));
+    const result = readBatch(batch);
+    assert.ok(result.ok);
+    assert.deepEqual([result.records.length, result.refused.map((refusal) => refusal.index)], [0, [0, 1]]);
   });
 
   it('refuses bad node ids, seqs, empty and oversized batches', () => {
     assert.equal(validateBatch(sampleBatch('{evil}', 1, ['a'])).ok, false);
-    assert.deepEqual(validateBatch({ ...sampleBatch('n', 0, ['a']) }), { ok: false, reason: 'bad_seq', message: 'batch 0: seq must be a positive integer' });
+    assert.deepEqual(validateBatch({ ...sampleBatch('n', 0, ['a']) }), { ok: false, reason: 'bad_seq', message: 'batch 0: seq must be a positive integer below 2^53' });
     assert.deepEqual(validateBatch(sampleBatch('n', 2, [])), { ok: false, reason: 'empty_batch', message: 'batch 2: has no records' });
     const big = validateBatch(sampleBatch('n', 3, ['a', 'b', 'c']), { ...defaultBatchLimits, maxRecordsPerBatch: 2 });
     assert.deepEqual(big, { ok: false, reason: 'too_many_records', message: 'batch 3: 3 records, more than the limit of 2' });
@@ -77,9 +101,10 @@ describe('reading a Push batch', () => {
     };
     assert.deepEqual(numbered([7, 8, 9], 9), { ok: true });
     assert.deepEqual(numbered([0, 0], 4), { ok: true }, 'an agent that numbers batches only');
-    assert.match(JSON.stringify(numbered([7, 0], 7)), /bad_seq.*some records have a seq and some do not/);
-    assert.match(JSON.stringify(numbered([7, 7], 7)), /bad_seq.*record 1: seq 7 is not above the one before \(7\)/);
+    assert.match(JSON.stringify(numbered([7, 0], 7)), /bad_seq.*record 1: seq is 0, but the records before it have seqs/);
+    assert.match(JSON.stringify(numbered([7, 7], 7)), /bad_seq.*record 1: seq 7 is not above the record before \(7\)/);
     assert.match(JSON.stringify(numbered([7, 8], 9)), /bad_seq.*seq must be its last record's seq \(8\)/);
+    assert.match(JSON.stringify(numbered([7, 10], 9)), /bad_seq.*record 1: seq 10 is not above the record before \(7\) and at most the batch's seq/);
     // Beyond 2^53 a count is no longer exact as a number: refused.
     assert.match(JSON.stringify(validateBatch({ ...sampleBatch('n', 1, ['a']), produced_records: '18446744073709551615' })), /produced_records must be an integer below 2\^53/);
   });
@@ -90,6 +115,9 @@ describe('reading a Push batch', () => {
     assert.deepEqual(at(now - 3_600_000), { ok: true });
     assert.match(JSON.stringify(at(now + 2 * 86_400_000)), /bad_timestamp.*run\.started_time_unix_ms is .*, more than 1 day ahead of the collector's clock/);
     assert.match(JSON.stringify(at(now - 500 * 86_400_000)), /bad_timestamp.*more than 400 days in the past/);
+    // Past what a JavaScript Date holds (±8.64e15 ms): still a refusal with its reason, never an exception.
+    assert.match(JSON.stringify(at(8.64e15 + 1)), /bad_timestamp.*run\.started_time_unix_ms is 8640000000000001 ms after 1970 \(past the year 275760\), more than 1 day ahead/);
+    assert.match(JSON.stringify(at(Number.MAX_SAFE_INTEGER)), /bad_timestamp/);
     const unknown = validateBatch({ ...sampleBatch('n', 1, ['a']), records: [{ seq: 0 }] });
     assert.equal(unknown.ok ? '' : unknown.reason, 'unknown_kind');
   });
@@ -104,7 +132,7 @@ describe('reading a Push batch', () => {
     assert.match(JSON.stringify(readNodeInfo(Buffer.from([0x0a, 0x05, 0x61]), schema, defaultBatchLimits)), /not a valid protobuf NodeInfo/);
   });
 
-  it('refuses records that are not protobuf, fields of the wrong wire type, and repeated fields spread between others', () => {
+  it('refuses records that are not protobuf and fields of the wrong wire type; reads repeated fields spread between others', () => {
     const node = (bytes: number[]) => Buffer.from([0x0a, 0x01, 0x6e, 0x10, 0x05, 0x1a, bytes.length, ...bytes]); // node_id "n", seq 5, one record
     const truncated = readBytesResult(node([0x22, 0x10, 0x0a]));
     assert.match(truncated, /invalid_record.*record 0: is not a valid protobuf Record \(the message ends inside a field/);
@@ -112,7 +140,10 @@ describe('reading a Push batch', () => {
     assert.match(readBytesResult(node([0x22, 0x04, 0x0a, 0x01, 0x72, 0x10])), /counter_interval.time_s has wire type 0, where a double field has 1/);
     // counter_interval { run_id "r", counters [{event "a", COUNTED}], time_s 1.0, counters [{event "b", COUNTED}] }
     const spread = [0x0a, 0x01, 0x72, 0x1a, 0x05, 0x0a, 0x01, 0x61, 0x28, 0x01, 0x11, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x1a, 0x05, 0x0a, 0x01, 0x62, 0x28, 0x01];
-    assert.match(readBytesResult(node([0x22, spread.length, ...spread])), /counter_interval.counters has its entries spread between other fields/);
+    const read = readBytes(node([0x22, spread.length, ...spread]));
+    assert.ok(read.ok && read.refused.length === 0, JSON.stringify(read));
+    const stored = unpackRecords(read.pack.finish())[0]!.data as { run_id: string; time_s: number; counters: Array<{ event: string }> };
+    assert.deepEqual([stored.run_id, stored.time_s, stored.counters.map((c) => c.event)], ['r', 1, ['a', 'b']]);
   });
 
   it('writes what the loader would give: defaults, enum names, optional markers, escaped and non-ASCII strings, maps', () => {
@@ -125,6 +156,8 @@ describe('reading a Push batch', () => {
   });
 });
 
+/** What reading the bytes gives, as text: the batch's refusal, or its records' refusals. */
 function readBytesResult(bytes: Buffer): string {
-  return JSON.stringify(readBytes(bytes));
+  const read = readBytes(bytes);
+  return JSON.stringify(read.ok ? read.refused : read);
 }

@@ -195,9 +195,10 @@ describe('ingest security: mTLS, tokens, hostile input (real gRPC with TLS, real
         stream.end();
         assert.deepEqual(
           acks.map((ack) => [ack.seq, grpc.status[ack.code]]),
-          [[1, 'INVALID_ARGUMENT'], [2, 'OK'], [3, 'INVALID_ARGUMENT'], [4, 'OK']],
+          [[1, 'INVALID_ARGUMENT'], [2, 'OK'], [3, 'OK'], [4, 'OK']],
         );
         assert.match(acks[0]!.message, /^batch 1: \d+ bytes, more than the collector's limit of 65536/);
+        assert.deepEqual(acks[2]!.refused.map((refusal) => [refusal.index, refusal.reason]), [[0, 'invalid_record']], 'the bad record is refused in an OK ack');
         assert.equal(await stored(collector.config.key_prefix, 'n'), 2);
         const metrics = await scrape(collector.metricsPort);
         assert.equal(metricValue(metrics, 'powerprof_collector_rejected_total{reason="too_large"}'), 1);
@@ -208,7 +209,7 @@ describe('ingest security: mTLS, tokens, hostile input (real gRPC with TLS, real
       }
     });
 
-    it('caps the new label values a node brings; hostile label values are escaped and promtool stays clean', async () => {
+    it('past the label cap a record is still stored: only its new series are skipped, and counted; hostile label values are escaped and promtool stays clean', async () => {
       const collector = await startTestCollector(shared.server.url, { max_label_values: 3 });
       const ingest = client(collector.grpcPort);
       try {
@@ -216,13 +217,38 @@ describe('ingest security: mTLS, tokens, hostile input (real gRPC with TLS, real
           pushOnce(ingest, { ...sampleBatch('labels', seq, [`r${seq}`]), records: [{ seq: 0, kind: 'run', run: sampleRun(`r${seq}`, { counters: events.map((e) => sampleCounter(e, 1)) }) }] });
         assert.equal((await run(1, ['cycles', 'evil"}\n# HELP x\\'])).code, grpc.status.OK);
         assert.equal((await run(2, ['cycles', 'instructions'])).code, grpc.status.OK, 'three distinct events: at the cap');
-        const over = await run(3, ['branches']);
-        assert.equal(over.code, grpc.status.INVALID_ARGUMENT);
-        assert.match(over.message, /node "labels" already has 3 distinct event values in the metrics; "branches" would pass the cap/);
+        const over = await run(3, ['branches', 'cycles']);
+        assert.deepEqual([over.code, over.refused], [grpc.status.OK, []]);
+        assert.equal(await stored(collector.config.key_prefix, 'labels'), 3, 'every record stored, the one past the cap included');
         const metrics = await scrape(collector.metricsPort);
-        assert.equal(metricValue(metrics, 'powerprof_collector_rejected_total{reason="too_many_label_values"}'), 1);
+        assert.equal(metricValue(metrics, 'powerprof_collector_series_skipped_total{reason="label_values"}'), 1);
+        assert.equal(metricValue(metrics, 'powerprof_run_pmu_events_total{node="labels",workload="resnet50",event="cycles"}'), 3, 'series already there go on counting');
+        assert.doesNotMatch(metrics, /event="branches"/);
         assert.deepEqual(promtoolCheckMetrics(metrics), { status: 0, output: '' });
         assert.match(metrics, /event="evil\\"}\\n# HELP x\\\\"/);
+      } finally {
+        ingest.close();
+        await collector.shutdown();
+      }
+    });
+
+    it('bounds the series per node, whatever the label values combine to', async () => {
+      const collector = await startTestCollector(shared.server.url, { max_label_values: 1_000, max_series_per_node: 50 });
+      const ingest = client(collector.grpcPort);
+      try {
+        // 10 workloads x 10 events x 2 metric names: a few hundred combinations, each label well under its cap.
+        const records = Array.from({ length: 10 }, (_, w) => ({
+          seq: 0,
+          kind: 'run' as const,
+          run: sampleRun(`w${w}`, { workload: `workload-${w}`, counters: Array.from({ length: 10 }, (_, e) => sampleCounter(`event-${e}`, 1)), workload_metrics: { a: 1, b: 2 } }),
+        }));
+        assert.equal((await pushOnce(ingest, { ...sampleBatch('combos', 1, []), records })).code, grpc.status.OK);
+        const metrics = await scrape(collector.metricsPort);
+        const series = metrics.split('\n').filter((line) => line.startsWith('powerprof_') && line.includes('node="combos"'));
+        // + the six series every node has whatever it sends: last seen, and produced, written, dropped and refused (twice).
+        assert.ok(series.length <= 50 + 6, `${series.length} series for the node`);
+        assert.ok(metricValue(metrics, 'powerprof_collector_series_skipped_total{reason="node_series"}')! > 0);
+        assert.equal(await stored(collector.config.key_prefix, 'combos'), 10);
       } finally {
         ingest.close();
         await collector.shutdown();

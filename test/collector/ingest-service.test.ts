@@ -12,6 +12,8 @@ import { metricValue, scrape, startTestCollector } from '../support/in-process-c
 import { startRedisServer, useRedisServer } from '../support/redis-server.js';
 
 const proto = loadIngestProto();
+const encodeBatch = proto.Ingest.service.Push.requestSerialize as (batch: Batch) => Buffer;
+const decodeAck = proto.Ingest.service.Push.responseDeserialize as (bytes: Buffer) => Ack;
 
 /** grpc.health.v1.Health/Check for a service, as a load balancer or grpc_health_probe asks it. */
 function healthStatus(port: number, service: string): Promise<string> {
@@ -108,10 +110,10 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
     try {
       const batch = sampleBatch('p9-node1', 1, ['r1', 'r2', 'r3']);
       const first = pushStream(ingest);
-      assert.deepEqual(await first.send(batch), { seq: 1, code: 0, message: '', duplicate: false, retry_after_ms: 0 });
+      assert.deepEqual(await first.send(batch), { seq: 1, code: 0, message: '', duplicate: false, retry_after_ms: 0, refused: [], last_seq: 1 });
       first.close();
       const retry = pushStream(ingest);
-      assert.deepEqual(await retry.send(batch), { seq: 1, code: 0, message: '', duplicate: true, retry_after_ms: 0 });
+      assert.deepEqual(await retry.send(batch), { seq: 1, code: 0, message: '', duplicate: true, retry_after_ms: 0, refused: [], last_seq: 1 });
       // On one stream seqs only grow: the same seq again there is a broken sender, refused.
       const again = await retry.send(batch);
       assert.deepEqual([again.code, again.message], [grpc.status.INVALID_ARGUMENT, 'batch 1: seq is not above node "p9-node1"\'s previous batch on this stream (1)']);
@@ -129,28 +131,115 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
     }
   });
 
-  it('refuses an invalid batch with INVALID_ARGUMENT and a sentence, and good batches keep flowing', async () => {
+  it('refuses a bad record alone, saying which and why in the ack; its neighbours are stored, and counted', async () => {
     const collector = await startTestCollector(shared.server.url);
     const ingest = client(collector.grpcPort);
     try {
       const push = pushStream(ingest);
       assert.equal((await push.send(sampleBatch('p9-node1', 1, ['good-1']))).code, grpc.status.OK);
-      const bad = sampleBatch('p9-node1', 2, ['bad-1', 'bad-2']);
-      bad.records[1] = { seq: 0, kind: 'run', run: sampleRun('bad-2', { counters: [sampleCounter('cycles', Number.NaN)] }) };
-      assert.deepEqual(await push.send(bad), {
+      const mixed = sampleBatch('p9-node1', 2, ['good-2', 'bad', 'good-3']);
+      mixed.records[1] = { seq: 0, kind: 'run', run: sampleRun('bad', { counters: [sampleCounter('cycles', Number.NaN)] }) };
+      assert.deepEqual(await push.send(mixed), {
         seq: 2,
-        code: grpc.status.INVALID_ARGUMENT,
-        message: 'batch 2: record 1: run.counters[0].value is NaN, not a finite number',
+        code: grpc.status.OK,
+        message: 'batch 2: 1 of 3 records refused, the others stored; first: record 1: run.counters[0].value is NaN, not a finite number',
         duplicate: false,
         retry_after_ms: 0,
+        refused: [{ index: 1, seq: 0, reason: 'invalid_record', message: 'record 1: run.counters[0].value is NaN, not a finite number' }],
+        last_seq: 2,
       });
-      assert.equal((await push.send(sampleBatch('p9-node1', 3, ['good-2']))).code, grpc.status.OK);
+      assert.equal((await push.send(sampleBatch('p9-node1', 3, ['good-4']))).code, grpc.status.OK);
       push.close();
       const stream = redisKeys(collector.config.key_prefix).records('p9-node1');
       const runIds = (await shared.client.xrange(stream, '-', '+')).map(([, fields]) => JSON.parse(fields[fields.indexOf('data') + 1]!).run_id);
-      assert.deepEqual(runIds, ['good-1', 'good-2'], 'nothing of the refused batch was written');
+      assert.deepEqual(runIds, ['good-1', 'good-2', 'good-3', 'good-4'], 'every good record, the bad one\'s neighbours included');
       const metrics = await scrape(collector.metricsPort);
       assert.equal(metricValue(metrics, 'powerprof_collector_rejected_total{reason="invalid_record"}'), 1);
+      assert.equal(metricValue(metrics, 'powerprof_node_records_refused_total{node="p9-node1"}'), 1);
+    } finally {
+      ingest.close();
+      await collector.shutdown();
+    }
+  });
+
+  it('a timestamp past what a Date holds is a refused record (bad_timestamp), never a storage failure; the stream goes on', async () => {
+    const collector = await startTestCollector(shared.server.url);
+    const ingest = client(collector.grpcPort);
+    try {
+      const push = pushStream(ingest);
+      const far = sampleBatch('far-node', 1, ['far']);
+      far.records[0] = { seq: 0, kind: 'run', run: sampleRun('far', { started_time_unix_ms: 9_000_000_000_000_000 }) };
+      const ack = await push.send(far);
+      assert.equal(ack.code, grpc.status.OK);
+      assert.equal(ack.refused[0]!.reason, 'bad_timestamp');
+      assert.match(ack.refused[0]!.message, /past the year 275760/);
+      assert.equal((await push.send(sampleBatch('far-node', 2, ['near']))).code, grpc.status.OK, 'the next good batch lands on the same stream');
+      push.close();
+      assert.equal(metricValue(await scrape(collector.metricsPort), 'powerprof_collector_rejected_total{reason="bad_timestamp"}'), 1);
+    } finally {
+      ingest.close();
+      await collector.shutdown();
+    }
+  });
+
+  it('one forged batch with seq 2^53-1 locks no one out: seqs are scoped to the spool epoch', async () => {
+    const collector = await startTestCollector(shared.server.url);
+    const ingest = client(collector.grpcPort);
+    try {
+      const numbered = (seq: number, id: string, epoch: number) => {
+        const batch = sampleBatch('victim', seq, [id]);
+        return { ...batch, spool_epoch: epoch, records: batch.records.map((record) => ({ ...record, seq })) };
+      };
+      const forger = pushStream(ingest);
+      assert.equal((await forger.send(numbered(Number.MAX_SAFE_INTEGER, 'forged', 666))).code, grpc.status.OK);
+      forger.close();
+      assert.equal((await hello(ingest, sampleNodeInfo('victim', { spool_epoch: 4242 }))).last_seq, 0, "the real agent's epoch is untouched");
+      const agent = pushStream(ingest);
+      const ack = await agent.send(numbered(1_700_000_000_000_001, 'real', 4242));
+      assert.deepEqual([ack.code, ack.duplicate, ack.last_seq], [grpc.status.OK, false, 1_700_000_000_000_001]);
+      agent.close();
+      const runIds = (await shared.client.xrange(redisKeys(collector.config.key_prefix).records('victim'), '-', '+')).map(([, f]) => JSON.parse(f[f.indexOf('data') + 1]!).run_id);
+      assert.deepEqual(runIds, ['forged', 'real']);
+    } finally {
+      ingest.close();
+      await collector.shutdown();
+    }
+  });
+
+  it('a message that is not a Batch is refused on its ack, logged and counted; the stream goes on', async () => {
+    const collector = await startTestCollector(shared.server.url);
+    const raw = new grpc.Client(`127.0.0.1:${collector.grpcPort}`, grpc.credentials.createInsecure());
+    try {
+      const stream = raw.makeBidiStreamRequest('/powerprof.v1.Ingest/Push', (bytes: Buffer) => bytes, (bytes: Buffer) => decodeAck(bytes));
+      const acks: Array<{ seq: number; code: number; message: string }> = [];
+      stream.on('data', (ack: { seq: number; code: number; message: string }) => acks.push(ack));
+      const ended = new Promise<grpc.StatusObject | Error>((resolve) => {
+        stream.on('status', resolve);
+        stream.on('error', resolve);
+      });
+      stream.write(Buffer.from([0x1a, 0x7f, 0x00])); // a record field that claims 127 bytes and has 1
+      stream.write(encodeBatch(sampleBatch('raw-node', 1, ['after-garbage'])));
+      stream.end();
+      await ended;
+      assert.equal(acks.length, 2, JSON.stringify(acks));
+      assert.equal(acks[0]!.code, grpc.status.INVALID_ARGUMENT);
+      assert.match(acks[0]!.message, /is not a valid protobuf Batch \(the message ends inside a field/);
+      assert.equal(acks[1]!.code, grpc.status.OK);
+      assert.equal(metricValue(await scrape(collector.metricsPort), 'powerprof_collector_rejected_total{reason="invalid_record"}'), 1);
+    } finally {
+      raw.close();
+      await collector.shutdown();
+    }
+  });
+
+  it('a message over the gRPC size limit ends its call, and is logged and counted as too_large', async () => {
+    const collector = await startTestCollector(shared.server.url, { max_message_bytes: 4096 });
+    const ingest = client(collector.grpcPort);
+    try {
+      const push = pushStream(ingest);
+      const huge = sampleBatch('huge-node', 1, Array.from({ length: 200 }, (_, i) => `run-${i}-${'x'.repeat(40)}`));
+      await assert.rejects(push.send(huge), (error: grpc.ServiceError) => error.code === grpc.status.RESOURCE_EXHAUSTED);
+      assert.equal(metricValue(await scrape(collector.metricsPort), 'powerprof_collector_rejected_total{reason="too_large"}'), 1);
     } finally {
       ingest.close();
       await collector.shutdown();

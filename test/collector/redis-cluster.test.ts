@@ -11,6 +11,7 @@ import { RecordStore } from '../../collector/queue/record-store.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import { loadRecordCodec } from '../../proto/record-codec.js';
+import { loadRecordCheck } from '../../proto/record-check.js';
 import { SAMPLE_TIME_MS, sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
 import { startTestCollector } from '../support/in-process-collector.js';
 import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
@@ -38,10 +39,11 @@ describe('Redis Cluster: two collectors, twenty agents, a 3-master cluster', () 
     ];
     const proto = loadIngestProto();
     const codec = loadRecordCodec();
+    const check = loadRecordCheck();
     const agents = Array.from({ length: 20 }, (_, i) => {
       const node = `cluster-node-${i + 1}`;
       const collector = collectors[i % 2]!;
-      const spool = Spool.open({ directory: join(root, node), nodeId: node, maxBytes: 1 << 30, fsync: 'runs', syncIntervalMs: 1000, codec, logger: testLogger });
+      const spool = Spool.open({ directory: join(root, node), nodeId: node, maxBytes: 1 << 30, fsync: 'runs', syncIntervalMs: 1000, codec, check, logger: testLogger });
       const shipper = new RecordShipper({
         address: `127.0.0.1:${collector.grpcPort}`,
         nodeInfo: sampleNodeInfo(node),
@@ -80,8 +82,8 @@ describe('Redis Cluster: two collectors, twenty agents, a 3-master cluster', () 
           const entries = await client.xrange(keys.records(node), '-', '+');
           assert.equal(entries.length, 1 + 3 * 31, `${node}: every record once`);
           assert.equal(new Set(entries.map(([, fields]) => fields[1])).size, entries.length, `${node}: no seq twice`);
-          assert.deepEqual(await store.completeness(node), { produced: 94, written: 94, dropped: 0 });
-          const slots = (await Promise.all([keys.records(node), keys.seq(node), keys.counts(node)].map((key) => client.cluster('KEYSLOT', key)))) as number[];
+          assert.deepEqual(await store.completeness(node), { produced: 94, written: 94, dropped: 0, refused: 0, agentRefused: 0 });
+          const slots = (await Promise.all([keys.records(node), keys.epochs(node), keys.seq(node), keys.counts(node)].map((key) => client.cluster('KEYSLOT', key)))) as number[];
           assert.equal(new Set(slots).size, 1, `${node}: its keys share one slot`);
           // redis-cli gives three masters the slot ranges 0-5460, 5461-10922, 10923-16383.
           shards.add(slots[0]! < 5461 ? 'first' : slots[0]! < 10923 ? 'second' : 'third');

@@ -23,6 +23,7 @@ export function sampleNodeInfo(nodeId: string, overrides: Partial<NodeInfo> = {}
     perf_version: '6.1',
     agent_version: '0.1.0',
     time_unix_ms: SAMPLE_TIME_MS,
+    spool_epoch: 0,
     ...overrides,
   };
 }
@@ -61,5 +62,5 @@ export function sampleRun(runId: string, overrides: Partial<RunRecord> = {}): Ru
 }
 
 export function sampleBatch(nodeId: string, seq: number, runIds: string[]): Batch {
-  return { node_id: nodeId, seq, records: runIds.map((id) => ({ seq: 0, kind: 'run' as const, run: sampleRun(id) })), produced_records: 0, dropped_records: 0 };
+  return { node_id: nodeId, seq, records: runIds.map((id) => ({ seq: 0, kind: 'run' as const, run: sampleRun(id) })), produced_records: 0, dropped_records: 0, spool_epoch: 0, refused_records: 0 };
 }

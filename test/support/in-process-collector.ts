@@ -17,6 +17,7 @@ export async function startTestCollector(redisUrl: string, overrides: Partial<Se
     node_rate_limit: 20_000,
     node_burst: 200_000,
     max_label_values: 1_000,
+    max_series_per_node: 5_000,
     max_inflight_records: 20_000,
     node_expiry_s: 86_400,
     insecure: false,

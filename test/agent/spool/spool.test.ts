@@ -9,10 +9,12 @@ import { encodeEntry } from '../../../agent/spool/spool-entry.js';
 import { Spool, type SpoolOptions } from '../../../agent/spool/spool.js';
 import type { Record as RecordInput } from '../../../proto/generated/powerprof/v1/Record.js';
 import { loadRecordCodec } from '../../../proto/record-codec.js';
+import { loadRecordCheck } from '../../../proto/record-check.js';
 import { sampleRun } from '../../proto/sample-records.js';
 import { testLogger } from '../../support/silent-logger.js';
 
 const codec = loadRecordCodec();
+const check = loadRecordCheck();
 const roots: string[] = [];
 after(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
 
@@ -23,7 +25,7 @@ function spoolDir(): string {
 }
 
 function open(directory: string, overrides: Partial<SpoolOptions> = {}): Spool {
-  return Spool.open({ directory, nodeId: 'node-a', maxBytes: 1024 ** 3, fsync: 'runs', syncIntervalMs: 1000, codec, logger: testLogger, ...overrides });
+  return Spool.open({ directory, nodeId: 'node-a', maxBytes: 1024 ** 3, fsync: 'runs', syncIntervalMs: 1000, codec, check, logger: testLogger, ...overrides });
 }
 
 function sample(index: number): RecordInput {
@@ -206,19 +208,38 @@ describe('Spool: a durable, segmented log of records', () => {
   it("refuses another node's spool", () => {
     const directory = spoolDir();
     open(directory).close();
-    assert.throws(() => Spool.open({ directory, nodeId: 'node-b', maxBytes: 1 << 20, fsync: 'runs', syncIntervalMs: 1000, codec, logger: testLogger }), /belongs to node "node-a", not "node-b"/);
+    assert.throws(() => Spool.open({ directory, nodeId: 'node-b', maxBytes: 1 << 20, fsync: 'runs', syncIntervalMs: 1000, codec, check, logger: testLogger }), /belongs to node "node-a", not "node-b"/);
   });
 
-  it('renumbers above the collector when the collector is ahead of everything the spool numbered', () => {
+  it('starts a new epoch, keeping every record and its seq, when the collector is ahead of everything the spool numbered', () => {
     const directory = spoolDir();
     const spool = open(directory);
     spool.append([{ run: sampleRun('new') }]);
-    const collectorLast = spool.read(10, 1 << 20)[0]!.seq + 1_000_000;
-    spool.reconcile(collectorLast);
+    const epoch = spool.epoch;
+    assert.ok(Number.isSafeInteger(epoch) && epoch > 0, `a new spool has an epoch: ${epoch}`);
+    const [sent] = spool.read(10, 1 << 20);
+    spool.reconcile(Number.MAX_SAFE_INTEGER); // a forged mark, far above anything numbered here
+    assert.notEqual(spool.epoch, epoch);
     const [record] = spool.read(10, 1 << 20);
-    assert.equal(record!.seq, collectorLast + 1);
+    assert.equal(record!.seq, sent!.seq, 'seqs stay: the new epoch starts afresh at the collector');
+    assert.ok(record!.seq < Number.MAX_SAFE_INTEGER);
     spool.acknowledge(record!.seq);
     assert.equal(spool.hasPending(), false);
+    spool.close();
+    assert.equal(open(directory).epoch, spool.epoch, 'the epoch is kept across restarts');
+  });
+
+  it('refuses a record that breaks the record rules, alone and counted, and numbers its neighbours', () => {
+    const errors: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => errors.push((JSON.parse(line) as { err: string }).err) });
+    const spool = open(spoolDir(), { logger });
+    spool.append([sample(1), { run: sampleRun('bad', { duration_ms: Number.NaN }) }, sample(2)]);
+    assert.equal(spool.refused, 1);
+    assert.deepEqual(errors, ['run.duration_ms is NaN, not a finite number']);
+    const records = spool.read(10, 1 << 20);
+    assert.deepEqual(records.map((r) => r.power_sample?.watts), [101, 102]);
+    assert.equal(records[1]!.seq, records[0]!.seq + 1, 'a refused record takes no seq');
+    assert.equal(spool.produced, 2);
     spool.close();
   });
 

@@ -1,5 +1,6 @@
 // Original file: proto/powerprof/v1/ingest.proto
 
+import type { RecordRefusal as _powerprof_v1_RecordRefusal, RecordRefusal__Output as _powerprof_v1_RecordRefusal__Output } from '../../powerprof/v1/RecordRefusal';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Ack {
@@ -8,6 +9,8 @@ export interface Ack {
   'message'?: (string);
   'duplicate'?: (boolean);
   'retry_after_ms'?: (number | string | Long);
+  'refused'?: (_powerprof_v1_RecordRefusal)[];
+  'last_seq'?: (number | string | Long);
 }
 
 export interface Ack__Output {
@@ -16,4 +19,6 @@ export interface Ack__Output {
   'message': (string);
   'duplicate': (boolean);
   'retry_after_ms': (number);
+  'refused': (_powerprof_v1_RecordRefusal__Output)[];
+  'last_seq': (number);
 }

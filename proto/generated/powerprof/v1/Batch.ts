@@ -9,6 +9,8 @@ export interface Batch {
   'records'?: (_powerprof_v1_Record)[];
   'produced_records'?: (number | string | Long);
   'dropped_records'?: (number | string | Long);
+  'spool_epoch'?: (number | string | Long);
+  'refused_records'?: (number | string | Long);
 }
 
 export interface Batch__Output {
@@ -17,4 +19,6 @@ export interface Batch__Output {
   'records': (_powerprof_v1_Record__Output)[];
   'produced_records': (number);
   'dropped_records': (number);
+  'spool_epoch': (number);
+  'refused_records': (number);
 }

@@ -17,6 +17,7 @@ export interface NodeInfo {
   'perf_version'?: (string);
   'agent_version'?: (string);
   'time_unix_ms'?: (number | string | Long);
+  'spool_epoch'?: (number | string | Long);
 }
 
 export interface NodeInfo__Output {
@@ -34,4 +35,5 @@ export interface NodeInfo__Output {
   'perf_version': (string);
   'agent_version': (string);
   'time_unix_ms': (number);
+  'spool_epoch': (number);
 }
