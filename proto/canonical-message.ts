@@ -22,13 +22,13 @@ export function canonicalMessage(plan: MessagePlan, buf: Buffer, start: number, 
   const mapEntries = new Map<number, Map<string, Buffer>>();
   while (!reader.atEnd()) {
     const tag = reader.uint32();
+    const field = plan.byNumber[tag >>> 3];
+    if (field !== undefined && (tag & 7) !== field.wireType) throw new FieldError(field.name, `has wire type ${tag & 7}, where a ${field.kind} field has ${field.wireType}`);
     const number = tag >>> 3;
     const valueStart = reader.pos;
     reader.skip(tag & 7);
     const raw = buf.subarray(valueStart, reader.pos);
-    const field = plan.byNumber[number];
     if (field === undefined) continue;
-    if ((tag & 7) !== field.wireType) throw new FieldError(field.name, `has wire type ${tag & 7}, where a ${field.kind} field has ${field.wireType}`);
     const values = kept.get(number) ?? [];
     kept.set(number, values);
     if (field.kind === 'map') {

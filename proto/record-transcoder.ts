@@ -219,7 +219,8 @@ export function transcodeRecord(header: RecordHeader, buf: Buffer, out: ByteWrit
     try {
       transcodeMessage(header.plan, new WireReader(message, 0, message.length), out, context);
     } catch (error) {
-      if (!(error instanceof NonCanonicalEncoding)) throw error;
+      // A value that breaks a rule may yet be overridden by a later one of the same field: the usual form decides.
+      if (!(error instanceof NonCanonicalEncoding) && !(error instanceof FieldError)) throw error;
       out.pos = mark;
       const canonical = canonicalMessage(header.plan, message, 0, message.length);
       transcodeMessage(header.plan, new WireReader(canonical, 0, canonical.length), out, context);

@@ -218,7 +218,8 @@ export function readNodeInfo(bytes: Buffer, schema: RecordSchema, limits: BatchL
     try {
       info = read(bytes);
     } catch (error) {
-      if (!(error instanceof NonCanonicalEncoding)) throw error;
+      // A value that breaks a rule may yet be overridden by a later one of the same field: the usual form decides.
+      if (!(error instanceof NonCanonicalEncoding) && !(error instanceof FieldError)) throw error;
       info = read(canonicalMessage(plan, bytes, 0, bytes.length));
     }
   } catch (error) {
