@@ -358,7 +358,7 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
   try {
     document = loadYaml().parse(text);
   } catch (error) {
-    problems.push(`config file "${path}" is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    problems.push(`config file "${path}" is not valid YAML: ${(error as Error).message.split('\n')[0]!.replace(/:$/, '')}`);
     return {};
   }
   if (document === null || document === undefined) return {};

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { hostOfAddress, isLoopbackHost } from '../proto/loopback.js';
 
@@ -45,6 +45,7 @@ const serveSchema = z
     max_series_per_node: z.coerce.number().int().positive().default(5_000),
     max_inflight_records: z.coerce.number().int().positive().default(20_000),
     node_expiry_s: z.coerce.number().positive().default(86_400),
+    keepalive_s: z.coerce.number().positive().default(60),
     insecure: booleanText.default(false),
     log_level: z.enum(LOG_LEVELS).default('info'),
   })
@@ -94,6 +95,7 @@ const serveFlags = {
   'max-series-per-node': { type: 'string' },
   'max-inflight-records': { type: 'string' },
   'node-expiry-s': { type: 'string' },
+  'keepalive-s': { type: 'string' },
   insecure: { type: 'boolean' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -234,7 +236,7 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
     document = parseYaml(readFileSync(path, 'utf8'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    problems.push(code === undefined ? `config file "${path}" is not valid YAML: ${(error as Error).message.split('\n')[0]}` : `cannot read config file "${path}": ${code}`);
+    problems.push(error instanceof YAMLParseError || code === undefined ? `config file "${path}" is not valid YAML: ${(error as Error).message.split('\n')[0]!.replace(/:$/, '')}` : `cannot read config file "${path}": ${code}`);
     return {};
   }
   if (document === null || document === undefined) return {};

@@ -49,6 +49,9 @@ Options (config file key / environment variable in brackets):
   --max-inflight-records N   unwritten records held at most (Redis slower than the
                              agents); past it, RESOURCE_EXHAUSTED with a wait; default 20000
   --node-expiry-s S          remove the series of a node silent this long; default 86400
+  --keepalive-s S            ping each gRPC connection this often; one that does not
+                             answer within a third of it (a peer gone, or one that
+                             never finished the HTTP/2 handshake) is closed; default 60
 
 Security:
   --tls-cert FILE --tls-key FILE   serve gRPC over TLS (the key must not be

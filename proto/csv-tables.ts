@@ -133,14 +133,27 @@ function toCsv(rows: Cell[][]): string {
   return rows.map((row) => `${row.map(formatCell).join(',')}\n`).join('');
 }
 
+/**
+ * Text that a spreadsheet would take for a formula (=, +, -, @, a tab or a
+ * carriage return first: an event or metric name a workload chose) gets an
+ * apostrophe in front, as OWASP advises; so does text that starts with an
+ * apostrophe, so that reading undoes exactly that. Numbers are written as
+ * numbers, negative ones included.
+ */
+const FORMULA_START = /^['=+\-@\t\r]/;
+
 function formatCell(cell: Cell): string {
   if (cell === undefined) return '';
-  const text = String(cell);
+  const text = typeof cell === 'string' && FORMULA_START.test(cell) ? `'${cell}` : String(cell);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** Reads CSV as written above (RFC 4180): rows of cells, quotes undone. */
+/** Reads CSV as written above (RFC 4180): rows of cells, quotes and formula guards undone. */
 export function parseCsv(text: string): string[][] {
+  return parseCsvCells(text).map((row) => row.map((cell) => (cell.startsWith("'") ? cell.slice(1) : cell)));
+}
+
+function parseCsvCells(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let cell = '';

@@ -11,7 +11,7 @@ import { PowerMeasurement } from '../power/power-measurement.js';
 import type { PowerSampler } from '../power/power-sampler.js';
 import { createPowerSampler } from '../power/power-setup.js';
 import type { Spool } from '../spool/spool.js';
-import { startDelivery, type Delivery } from '../transport/delivery.js';
+import { openDelivery, type Delivery } from '../transport/delivery.js';
 import { workloadName } from '../workload/workload-name.js';
 import { resolveWorkloadUser, type WorkloadUser } from '../workload/workload-user.js';
 import { runExperiment } from './run-experiment.js';
@@ -62,7 +62,8 @@ export class NodeSession {
     const nodeInfo = await collectNodeInfo(config.node_id, perfVersion ?? '', logger);
 
     // Everything measured goes to the spool first; the shipper sends it on as the collector acks.
-    const delivery = startDelivery(config, nodeInfo, deps.proto, logger);
+    const delivery = openDelivery(config, nodeInfo, deps.proto, logger);
+    delivery.shipper.start();
     const { spool } = delivery;
     const journal = new RunJournal(spool.directory);
     const recovered = journal.recover(spool.lastWriteBeforeOpenUnixMs, (runId) => spool.holdsRun(runId));

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { IngestPackage } from '../../proto/load-ingest-proto.js';
@@ -31,8 +32,11 @@ export interface Delivery {
  */
 export const SHIP_LINGER_MS = 1_000;
 
-/** Spool then ship: the node's spool directory is SPOOL/NODE_ID, so node ids never share one. */
-export function startDelivery(settings: DeliverySettings, nodeInfo: NodeInfo, proto: IngestPackage, logger: Logger): Delivery {
+/**
+ * Spool then ship: the node's spool directory is SPOOL/NODE_ID, so node ids
+ * never share one. The shipper connects once started (shipper.start()).
+ */
+export function openDelivery(settings: DeliverySettings, nodeInfo: NodeInfo, proto: IngestPackage, logger: Logger): Delivery {
   const security = channelSecurity(settings);
   const spool = openSpool(settings, nodeInfo.node_id, logger);
   const shipper = new RecordShipper({
@@ -50,7 +54,6 @@ export function startDelivery(settings: DeliverySettings, nodeInfo: NodeInfo, pr
     backoffMaxMs: settings.retry_max_s * 1000,
     helloTimeoutMs: 5_000,
   });
-  shipper.start();
   return {
     spool,
     shipper,
@@ -82,6 +85,23 @@ function openSpool(settings: DeliverySettings, nodeId: string, logger: Logger): 
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
       throw new UsageError(`cannot write the spool ${directory} (${code}): give --spool a directory this user may write, or run as the powerprof service user`);
     }
+    if (code === 'ENOTDIR' || code === 'EEXIST') {
+      throw new UsageError(`cannot make the spool ${directory}: ${fileInTheWay(directory)} is a file, not a directory; give --spool a directory`);
+    }
     throw error;
   }
+}
+
+/** The first part of the path that exists and is not a directory. */
+function fileInTheWay(path: string): string {
+  let prefix = path.startsWith('/') ? '/' : '';
+  for (const part of path.split('/').filter((segment) => segment !== '')) {
+    prefix = join(prefix, part);
+    try {
+      if (!statSync(prefix).isDirectory()) return prefix;
+    } catch {
+      break;
+    }
+  }
+  return path;
 }

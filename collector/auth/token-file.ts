@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 
 /**
@@ -40,7 +40,9 @@ export function loadTokenFile(path: string): TokenGrants {
   try {
     document = parseYaml(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`cannot read the tokens file "${path}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]}`);
+    // The yaml package's errors carry a code too (BAD_INDENT): its sentence says where and what, which is what helps.
+    const why = error instanceof YAMLParseError ? `not valid YAML: ${error.message.split('\n')[0]!.replace(/:$/, '')}` : ((error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]);
+    throw new Error(`cannot read the tokens file "${path}": ${why} (it reads "tokens:", then "- sha256: HEX" and "nodes: [ID, ...]" per token; powerprof-collector hash-token prints an entry)`);
   }
   const parsed = tokenFileSchema.safeParse(document);
   if (!parsed.success) {

@@ -83,6 +83,9 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
   // gRPC itself cuts off at twice the limit (memory); between the two, a batch is refused politely and counted.
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 2 * config.max_message_bytes,
+    // Every connection is pinged: one that cannot answer (its peer gone, or never past the HTTP/2 preface) is closed.
+    'grpc.keepalive_time_ms': config.keepalive_s * 1000,
+    'grpc.keepalive_timeout_ms': Math.max(1000, (config.keepalive_s * 1000) / 3),
     interceptors: [refusedCallsInterceptor(metrics, logger.child({ component: 'ingest' }))],
   });
   const ingest = addIngestService(server, {

@@ -226,7 +226,10 @@ async function handleBatch(batch: IncomingBatch, caller: Extract<Caller, { ok: t
   });
   deps.metrics.seen(batch.node_id);
   const written = records.slice(result.skipped);
-  for (const record of written) if (record.kind === 'job_status') await deps.jobStore.recordStatus(batch.node_id, record.job_status!);
+  for (const record of written) {
+    if (record.kind !== 'job_status' || (await deps.jobStore.recordStatus(batch.node_id, record.job_status!))) continue;
+    deps.logger.warn({ node: batch.node_id, job: record.job_status!.job_id }, 'job status for a job never sent to this node: kept in its stream only');
+  }
   if (result.written > 0) deps.metrics.recordsWritten(batch.node_id, written, result.trimmed);
   if (result.retry) deps.metrics.duplicate();
   deps.metrics.completeness(batch.node_id, result.completeness);

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repositoryRoot } from '../../proto/repository-root.js';
 import type { Job, JobStatus } from '../../proto/records.js';
 import type { RedisClient } from '../queue/redis-connection.js';
 
@@ -22,11 +25,16 @@ export interface NodeJobState {
   time_unix_ms: number;
 }
 
+const recordJobStatusLua = readFileSync(join(repositoryRoot, 'collector/jobs/record-job-status.lua'), 'utf8');
+type RecordJobStatusCommand = (nodesKey: string, node: string, state: string) => Promise<number>;
+
 export class JobStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
-  ) {}
+  ) {
+    redis.defineCommand('powerprofRecordJobStatus', { numberOfKeys: 1, lua: recordJobStatusLua });
+  }
 
   get announcements(): string {
     return `${this.prefix}:jobs`;
@@ -48,9 +56,11 @@ export class JobStore {
     await this.redis.hsetnx(this.nodesKey(jobId), node, JSON.stringify({ state: 'SENT', message: 'sent to the agent', runs: 0, time_unix_ms: Date.now() } satisfies NodeJobState));
   }
 
-  async recordStatus(node: string, status: JobStatus): Promise<void> {
+  /** What the node says of a job sent to it; false (nothing written) for a job never sent to it. */
+  async recordStatus(node: string, status: JobStatus): Promise<boolean> {
     const state: NodeJobState = { state: status.state.replace('JOB_STATE_', ''), message: status.message, runs: status.runs, time_unix_ms: status.time_unix_ms };
-    await this.redis.hset(this.nodesKey(status.job_id), node, JSON.stringify(state));
+    const record = (this.redis as unknown as { powerprofRecordJobStatus: RecordJobStatusCommand }).powerprofRecordJobStatus.bind(this.redis);
+    return (await record(this.nodesKey(status.job_id), node, JSON.stringify(state))) === 1;
   }
 
   async states(jobId: string): Promise<Map<string, NodeJobState>> {

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { freePort } from '../support/free-port.js';
 import { collectorMain, runNode, startNode } from '../support/node-processes.js';
@@ -39,6 +42,32 @@ describe('powerprof-collector serve: starting', () => {
       await new Promise((resolve) => setTimeout(resolve, 1_500)); // the jobs watch has connected and read once
       const warnings = collector.output().split('\n').filter((line) => /"level":(40|50)/.test(line));
       assert.deepEqual(warnings, []);
+    } finally {
+      await collector.stop();
+    }
+  });
+
+  it('a malformed tokens file stops the start with a sentence that says where and what', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'powerprof-tokens-')), 'tokens.yaml');
+    writeFileSync(path, 'tokens:\n  - sha256: abc\n   nodes: [x]\n', { mode: 0o600 });
+    const collector = await runNode(collectorMain, ['serve', '--tokens-file', path, '--grpc-listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--redis', redis.server.url], { timeoutMs: 20_000 });
+    assert.equal(collector.code, 1);
+    assert.match(collector.stderr, /cannot read the tokens file ".*tokens\.yaml": not valid YAML: .* at line 3, column \d+ \(it reads "tokens:"/);
+  });
+
+  it('closes a connection that never finishes the HTTP/2 handshake, once it does not answer a ping', async () => {
+    const port = await freePort();
+    const collector = startNode(collectorMain, ['serve', '--grpc-listen', `127.0.0.1:${port}`, '--metrics-listen', `127.0.0.1:${await freePort()}`, '--redis', redis.server.url, '--keepalive-s', '1']);
+    try {
+      await collector.waitFor(/collector serving/);
+      const started = Date.now();
+      const closedAfterMs = await new Promise<number>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.on('data', () => undefined); // read (and ignore) what the server says, as a silent peer would
+        socket.on('close', () => resolve(Date.now() - started));
+        setTimeout(() => reject(new Error('still open after 15 s')), 15_000).unref();
+      });
+      assert.ok(closedAfterMs >= 900, `closed after ${closedAfterMs} ms: not before the first ping was due`);
     } finally {
       await collector.stop();
     }

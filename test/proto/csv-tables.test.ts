@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countersCsv, powerCsv, runsCsv } from '../../proto/csv-tables.js';
+import fc from 'fast-check';
+import { countersCsv, csvObjects, parseCsv, powerCsv, runsCsv } from '../../proto/csv-tables.js';
 import { SAMPLE_TIME_MS, sampleCounter, sampleRun } from './sample-records.js';
 
 describe('CSV tables', () => {
@@ -30,5 +31,29 @@ describe('CSV tables', () => {
   it('power.csv columns', () => {
     const csv = powerCsv([{ node: 'p9', sample: { source: 'ipmi-dcmi', sensor: 'system', time_unix_ms: 1_604_865_078_000, watts: 262, min_watts: 248, max_watts: 263, avg_watts: 257, sampling_period_ms: 5000, state: 'activated', stale: false, read_started_unix_ms: 1_604_865_077_990, read_ended_unix_ms: 1_604_865_078_010 } }]);
     assert.equal(csv, 'node,source,sensor,time,watts,min_watts,max_watts,avg_watts,sampling_period_ms,state\np9,ipmi-dcmi,system,2020-11-08T19:51:18.000Z,262,248,263,257,5000,activated\n');
+  });
+
+  it('guards text a spreadsheet would run as a formula, in cells and headers; numbers stay numbers; reading undoes it', () => {
+    const csv = runsCsv([
+      { node: 'p9', run: sampleRun('=HYPERLINK("http://x","y")', { workload: '@SUM(A1)', counters: [sampleCounter('-cmd|calc', -1)], workload_metrics: { '+ACC': 0.5 } }) },
+    ]);
+    const [header, row] = csv.trimEnd().split('\n');
+    assert.match(header!, /,'-cmd\|calc,'\+ACC$/);
+    assert.match(row!, /^p9,"'=HYPERLINK\(""http:\/\/x"",""y""\)",'@SUM\(A1\),/);
+    assert.match(row!, /,-1,0\.5$/, 'a negative number is not text');
+    const [read] = csvObjects(csv);
+    assert.deepEqual([read!.run_id, read!.workload, read!['-cmd|calc'], read!['+ACC']], ['=HYPERLINK("http://x","y")', '@SUM(A1)', '-1', '0.5']);
+  });
+
+  it('any text survives a round trip through a cell', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (text) => {
+        const csv = powerCsv([{ node: 'n', sample: { source: text, sensor: 's', time_unix_ms: SAMPLE_TIME_MS, watts: 1, state: '', stale: false, read_started_unix_ms: 0, read_ended_unix_ms: 0 } }]);
+        assert.equal(parseCsv(csv)[1]![1], text);
+        const written = csv.slice(csv.indexOf('\nn,') + 3); // the source cell as a spreadsheet sees it
+        assert.ok(!/^"?[=+\-@\t\r]/.test(written), JSON.stringify(written));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -20,6 +20,7 @@ export async function startTestCollector(redisUrl: string, overrides: Partial<Se
     max_series_per_node: 5_000,
     max_inflight_records: 20_000,
     node_expiry_s: 86_400,
+    keepalive_s: 60,
     insecure: false,
     log_level: 'silent',
     ...overrides,
