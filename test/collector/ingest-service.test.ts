@@ -246,6 +246,22 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
     }
   });
 
+  it('a job status for a job never sent to the node is kept in its stream and writes no job key', async () => {
+    const collector = await startTestCollector(shared.server.url);
+    const ingest = client(collector.grpcPort);
+    try {
+      const push = pushStream(ingest);
+      const made_up = { ...sampleBatch('jobs-node', 1, []), records: [{ seq: 0, kind: 'job_status' as const, job_status: { job_id: 'made-up-job', state: 'JOB_STATE_DONE' as const, message: '', runs: 3, time_unix_ms: Date.now() } }] };
+      assert.equal((await push.send(made_up)).code, grpc.status.OK);
+      push.close();
+      assert.deepEqual(await shared.client.keys(`${collector.config.key_prefix}:job:*`), []);
+      assert.equal(await shared.client.xlen(redisKeys(collector.config.key_prefix).records('jobs-node')), 1);
+    } finally {
+      ingest.close();
+      await collector.shutdown();
+    }
+  });
+
   it('refuses a Hello from an invalid node id', async () => {
     const collector = await startTestCollector(shared.server.url);
     const ingest = client(collector.grpcPort);
