@@ -48,6 +48,12 @@ Options (config file key / environment variable in brackets):
                              not made (counted; records stored); default 5000
   --max-inflight-records N   unwritten records held at most (Redis slower than the
                              agents); past it, RESOURCE_EXHAUSTED with a wait; default 20000
+  --max-inflight-bytes N     unwritten bytes held at most over all streams (batches,
+                             and the JSON being written); past it every stream is
+                             paused until half is written; default 67108864
+  --node-byte-rate-limit N   bytes a second one node may add to Redis (stored JSON),
+                             past a burst of --node-byte-burst (default 268435456);
+                             beyond, RESOURCE_EXHAUSTED with a wait; default 8388608
   --node-expiry-s S          remove the series of a node silent this long; default 86400
   --keepalive-s S            ping each gRPC connection this often; one that does not
                              answer within a third of it (a peer gone, or one that

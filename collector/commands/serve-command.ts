@@ -18,6 +18,7 @@ import { SeriesBudget } from '../metrics/series-budget.js';
 import { refusedCallsInterceptor } from '../ingest/refused-calls.js';
 import { JobBoard } from '../jobs/job-board.js';
 import { JobStore } from '../jobs/job-store.js';
+import { IngestLoad } from '../ingest/ingest-load.js';
 import { NodeRateLimiter } from '../ingest/node-rate-limiter.js';
 import { redisKeys } from '../queue/redis-keys.js';
 
@@ -97,7 +98,8 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
     maxBatchBytes: config.max_message_bytes,
     access: { clientCertificates: config.tls_ca !== undefined, tokens },
     rateLimiter: new NodeRateLimiter(config.node_rate_limit, config.node_burst),
-    maxInflightRecords: config.max_inflight_records,
+    load: new IngestLoad(config.max_inflight_records, config.max_inflight_bytes),
+    byteRateLimiter: new NodeRateLimiter(config.node_byte_rate_limit, config.node_byte_burst),
     jobBoard,
     jobStore,
     collectorVersion,

@@ -10,6 +10,7 @@ import type { RecordStore } from '../queue/record-store.js';
 import { decodeBatchEnvelope, readNodeInfo, readRecords, type IncomingBatch, type RecordRefusal } from './incoming-batch.js';
 import type { BatchLimits } from '../../proto/record-rules.js';
 import { loadRecordSchema, type RecordSchema } from '../../proto/record-transcoder.js';
+import type { IngestLoad } from './ingest-load.js';
 import type { NodeRateLimiter } from './node-rate-limiter.js';
 
 export interface IngestDependencies {
@@ -22,8 +23,10 @@ export interface IngestDependencies {
   maxBatchBytes: number;
   access: AccessPolicy;
   rateLimiter: NodeRateLimiter;
-  /** Records received and not yet acked, over all streams, past which new batches are refused for a while. */
-  maxInflightRecords: number;
+  /** What all streams may hold unwritten: records (then batches are refused for a while) and bytes (then every stream is paused). */
+  load: IngestLoad;
+  /** Stored JSON bytes per second per node: bounds how fast one node grows Redis. */
+  byteRateLimiter: NodeRateLimiter;
   jobBoard: JobBoard;
   jobStore: JobStore;
   collectorVersion: string;
@@ -57,8 +60,8 @@ type HelloRequest = ReturnType<typeof readNodeInfo>;
 
 export function addIngestService(server: grpc.Server, deps: IngestDependencies): IngestService {
   const streams = new Set<PushStream>();
-  const load: Load = { inflightRecords: 0 };
-  deps.metrics.trackInflight(() => load.inflightRecords);
+  const { load } = deps;
+  deps.metrics.trackInflight(() => load.records, () => load.bytes);
   const schema = loadRecordSchema();
   const definition = deps.proto.Ingest.service;
   // Push and Hello are read straight off the wire (incoming-batch.ts): Push records become their stored JSON without objects in between.
@@ -117,18 +120,15 @@ interface PushStream {
   drain(): Promise<void>;
 }
 
-interface Load {
-  inflightRecords: number;
-}
-
 /**
  * Backpressure, so that memory stays bounded when Redis is slower than the
  * agents: a stream with too many batches waiting is paused (gRPC flow
- * control holds the sender), and while the collector as a whole holds too
- * many unwritten records, new batches are answered RESOURCE_EXHAUSTED with a
- * wait instead of being queued.
+ * control holds the sender); while the collector as a whole holds too many
+ * unwritten bytes, every stream is paused; and while it holds too many
+ * unwritten records, new batches are answered RESOURCE_EXHAUSTED with a
+ * wait instead of being queued (ingest-load.ts).
  */
-function openPush(call: grpc.ServerDuplexStream<IncomingBatch, Ack>, deps: IngestDependencies, load: Load, schema: RecordSchema): PushStream {
+function openPush(call: grpc.ServerDuplexStream<IncomingBatch, Ack>, deps: IngestDependencies, load: IngestLoad, schema: RecordSchema): PushStream {
   let chain = Promise.resolve();
   let failed = false;
   const fail = (error: grpc.ServiceError): void => {
@@ -141,18 +141,16 @@ function openPush(call: grpc.ServerDuplexStream<IncomingBatch, Ack>, deps: Inges
   // On one stream a node's seqs only grow; a lower one is not a retry but a broken or hostile sender.
   const previous = new Map<string, number>();
   const waiting = { batches: 0, records: 0, bytes: 0 };
-  let paused = false;
+  load.register(call);
+  call.once('close', () => load.unregister(call));
   call.on('data', (batch: IncomingBatch) => {
-    const overloaded = load.inflightRecords > deps.maxInflightRecords;
+    const overloaded = load.overloaded;
     const records = overloaded ? 0 : batch.recordCount;
-    load.inflightRecords += records;
+    load.add(records, batch.wireBytes);
     waiting.batches++;
     waiting.records += batch.recordCount;
     waiting.bytes += batch.wireBytes;
-    if (!paused && (waiting.batches >= MAX_WAITING_BATCHES_PER_STREAM || waiting.records >= MAX_WAITING_RECORDS_PER_STREAM || waiting.bytes >= MAX_WAITING_BYTES_PER_STREAM)) {
-      paused = true;
-      call.pause();
-    }
+    if (waiting.batches >= MAX_WAITING_BATCHES_PER_STREAM || waiting.records >= MAX_WAITING_RECORDS_PER_STREAM || waiting.bytes >= MAX_WAITING_BYTES_PER_STREAM) load.holdOwn(call, true);
     chain = chain.then(async () => {
       try {
         if (failed || !caller.ok) return;
@@ -164,15 +162,12 @@ function openPush(call: grpc.ServerDuplexStream<IncomingBatch, Ack>, deps: Inges
             });
         if (ack !== undefined) call.write(ack);
       } finally {
-        load.inflightRecords -= records;
+        load.remove(records, batch.wireBytes);
         waiting.batches--;
         waiting.records -= batch.recordCount;
         waiting.bytes -= batch.wireBytes;
         const drained = waiting.batches <= MAX_WAITING_BATCHES_PER_STREAM / 2 && waiting.records <= MAX_WAITING_RECORDS_PER_STREAM / 2 && waiting.bytes <= MAX_WAITING_BYTES_PER_STREAM / 2;
-        if (paused && drained) {
-          paused = false;
-          call.resume();
-        }
+        if (drained) load.holdOwn(call, false);
       }
     });
   });
@@ -214,8 +209,16 @@ async function handleBatch(batch: IncomingBatch, caller: Extract<Caller, { ok: t
     return refuse('seq_regression', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: seq is not above node "${batch.node_id}"'s previous batch on this stream (${before})`);
   }
   previous.set(previousKey, batch.seq);
+  const packed = read.pack.finish();
+  const storedWaitMs = deps.byteRateLimiter.take(batch.node_id, packed.length);
+  if (storedWaitMs > 0) {
+    previous.set(previousKey, before); // not taken: the same batch comes again
+    return refuse('rate_limited', grpc.status.RESOURCE_EXHAUSTED, `batch ${batch.seq}: node "${batch.node_id}" is over its rate of stored bytes (--node-byte-rate-limit); send again in ${storedWaitMs} ms`, storedWaitMs);
+  }
   reportRefusals(batch, refused, deps);
 
+  // The JSON being written is memory too: counted while it is.
+  deps.load.add(0, packed.length);
   const result = await deps.store.append(batch.node_id, read.pack, {
     epoch: batch.spool_epoch,
     batchSeq: batch.seq,
@@ -223,7 +226,7 @@ async function handleBatch(batch: IncomingBatch, caller: Extract<Caller, { ok: t
     produced: batch.produced_records,
     dropped: batch.dropped_records,
     agentRefused: batch.refused_records,
-  });
+  }).finally(() => deps.load.remove(0, packed.length));
   deps.metrics.seen(batch.node_id);
   const written = records.slice(result.skipped);
   for (const record of written) {
@@ -255,7 +258,7 @@ function reportRefusals(batch: IncomingBatch, refused: readonly RecordRefusal[],
 
 function overload(batch: IncomingBatch, deps: IngestDependencies): Ack {
   deps.metrics.rejected('overloaded');
-  const message = `batch ${batch.seq}: the collector holds more than ${deps.maxInflightRecords} unwritten records (Redis is slower than the agents); send again in ${OVERLOAD_RETRY_MS} ms`;
+  const message = `batch ${batch.seq}: the collector holds more than ${deps.load.maxRecords} unwritten records (Redis is slower than the agents); send again in ${OVERLOAD_RETRY_MS} ms`;
   return { seq: batch.seq, code: grpc.status.RESOURCE_EXHAUSTED, message, duplicate: false, retry_after_ms: OVERLOAD_RETRY_MS, refused: [], last_seq: 0 };
 }
 

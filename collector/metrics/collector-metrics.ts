@@ -154,14 +154,22 @@ export class CollectorMetrics {
     if (trimmed > 0) this.trimmedRecordsTotal.inc(trimmed);
   }
 
-  /** The ingest's unwritten records, read at each scrape. */
-  trackInflight(read: () => number): void {
+  /** The ingest's unwritten records and bytes, read at each scrape. */
+  trackInflight(records: () => number, bytes: () => number): void {
     new Gauge({
       name: 'powerprof_collector_inflight_records',
       help: 'Records received and not yet written to Redis and acked; bounded by backpressure.',
       registers: [this.registry],
       collect() {
-        this.set(read());
+        this.set(records());
+      },
+    });
+    new Gauge({
+      name: 'powerprof_collector_inflight_bytes',
+      help: 'Bytes held unwritten (batches as received, and records as the JSON being written), over all streams; past --max-inflight-bytes every stream is paused.',
+      registers: [this.registry],
+      collect() {
+        this.set(bytes());
       },
     });
   }

@@ -321,6 +321,57 @@ describe('backpressure: Redis slower than the agents', () => {
     }
   });
 
+  it('many streams together are paused by the bytes the collector holds in all, and resumed together: nothing lost', async () => {
+    const cap = 1024 * 1024;
+    const collector = await startTestCollector(shared.server.url, { max_inflight_bytes: cap });
+    const ingest = client(collector.grpcPort);
+    try {
+      // Eight streams of 200 KB batches: each stream alone stays under its own 8 MiB, together they are 12 MiB.
+      const counters = Array.from({ length: 200 }, () => sampleCounter('e'.repeat(1_000), 1));
+      const record = { seq: 0, kind: 'counter_interval' as const, counter_interval: { run_id: 'r', time_s: 1, counters } };
+      await shared.client.call('CLIENT', 'PAUSE', '1500', 'WRITE');
+      const streams = Array.from({ length: 8 }, (_, s) => {
+        const stream = ingest.Push();
+        const acks: Ack[] = [];
+        const done = new Promise<Ack[]>((resolve) => stream.on('data', (ack: Ack) => acks.push(ack) === 8 && resolve(acks)));
+        for (let seq = 1; seq <= 8; seq++) stream.write({ node_id: `many-${s}`, seq, records: [record], produced_records: 0, dropped_records: 0 });
+        return { stream, done };
+      });
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const during = metricValue(await scrape(collector.metricsPort), 'powerprof_collector_inflight_bytes')!;
+      // At the cap, plus at most the batch each stream had in hand when all were paused.
+      assert.ok(during > 0 && during <= cap + 8 * 210_000, `${during} bytes held while Redis is paused`);
+      const acks = (await Promise.all(streams.map((s) => s.done))).flat();
+      for (const { stream } of streams) stream.end();
+      assert.deepEqual(new Set(acks.map((ack) => ack.code)), new Set([grpc.status.OK]));
+      let written = 0;
+      for (let s = 0; s < 8; s++) written += await stored(collector.config.key_prefix, `many-${s}`);
+      assert.equal(written, 64);
+      assert.equal(metricValue(await scrape(collector.metricsPort), 'powerprof_collector_inflight_bytes'), 0);
+    } finally {
+      ingest.close();
+      await collector.shutdown();
+    }
+  });
+
+  it("a node adding bytes to Redis faster than --node-byte-rate-limit is told to wait; another node is not", async () => {
+    const collector = await startTestCollector(shared.server.url, { node_byte_rate_limit: 100_000, node_byte_burst: 300_000 });
+    const ingest = client(collector.grpcPort);
+    try {
+      const counters = Array.from({ length: 100 }, () => sampleCounter('e'.repeat(1_000), 1));
+      const batch = (node: string, seq: number) => ({ node_id: node, seq, records: [{ seq: 0, kind: 'counter_interval' as const, counter_interval: { run_id: 'r', time_s: 1, counters } }], produced_records: 0, dropped_records: 0, spool_epoch: 0, refused_records: 0 });
+      const acks: Ack[] = [];
+      for (let seq = 1; seq <= 4; seq++) acks.push(await pushOnce(ingest, batch('greedy', seq)));
+      assert.deepEqual(acks.map((ack) => ack.code), [grpc.status.OK, grpc.status.OK, grpc.status.RESOURCE_EXHAUSTED, grpc.status.RESOURCE_EXHAUSTED]);
+      assert.match(acks[2]!.message, /over its rate of stored bytes \(--node-byte-rate-limit\); send again in \d+ ms/);
+      assert.ok(acks[2]!.retry_after_ms > 0);
+      assert.equal((await pushOnce(ingest, batch('modest', 1))).code, grpc.status.OK);
+    } finally {
+      ingest.close();
+      await collector.shutdown();
+    }
+  });
+
   async function stored(prefix: string, node: string): Promise<number> {
     return shared.client.xlen(redisKeys(prefix).records(node));
   }
