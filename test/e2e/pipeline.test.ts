@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { FakeEnergyCounter } from '../support/fake-energy-counter.js';
 import { fileTree, writeAtomically } from '../support/file-tree.js';
 import { freePort } from '../support/free-port.js';
 import { metricValue } from '../support/in-process-collector.js';
@@ -154,9 +155,7 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
       'class/powercap/intel-rapl:0/energy_uj': '0\n',
       'class/powercap/intel-rapl:0/max_energy_range_uj': '262143328850\n',
     });
-    const counter = join(tree, 'class/powercap/intel-rapl:0/energy_uj');
-    const startedAt = Date.now();
-    const writer = setInterval(() => writeAtomically(counter, `${Math.round((Date.now() - startedAt) * 50_000)}\n`), 10); // 50 W
+    const counter = new FakeEnergyCounter(join(tree, 'class/powercap/intel-rapl:0/energy_uj'), 50).start();
     try {
       const csvDir = join(workdir, 'power-csv');
       const agent = await runNode(
@@ -165,37 +164,44 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
         { env },
       );
       assert.equal(agent.code, 0, agent.stderr);
-      assert.match(agent.stderr, /idle power: (4[5-9]|5[0-5])\.\d W before the first run/);
       const entries = await redis.xrange(`${keyPrefix}:{e2e-power}:records`, '-', '+');
       const records = entries.map(([, f]) => ({ kind: f[f.indexOf('kind') + 1], data: JSON.parse(f[f.indexOf('data') + 1]!) }));
       const runs = records.filter((r) => r.kind === 'run').map((r) => r.data);
       assert.equal(runs.length, 2);
-      for (const run of runs) {
-        assert.equal(run.energy_source, 'rapl/package-0');
-        assert.ok(Math.abs(run.avg_watts - 50) < 5, `avg ${run.avg_watts} W`);
-        assert.ok(Math.abs(run.energy_joules - 50 * (run.duration_ms / 1000)) < 5);
-        assert.ok(Math.abs(run.idle_watts - 50) < 5);
-        assert.ok(run.energy_uncertainty_joules >= 0);
-      }
       const samples = records.filter((r) => r.kind === 'power_sample');
       assert.ok(samples.length >= 15, `${samples.length} power samples`);
+      // Held to what the counter really held when (its writer runs late on a loaded machine), not to the clock.
+      const staleS = counter.stalenessMs(samples.map((r) => r.data)) / 1000;
+      const idleSlackW = 5 + (2 * 50 * staleS) / 0.3;
+      assert.match(agent.stderr, /idle power: [\d.]+ W before the first run/);
+      const idle = Number(/idle power: ([\d.]+) W before the first run/.exec(agent.stderr)![1]);
+      assert.ok(Math.abs(idle - 50) <= idleSlackW, `idle ${idle} W (± ${idleSlackW.toFixed(1)})`);
+      for (const run of runs) {
+        const slackJ = 5 + 2 * 50 * staleS;
+        assert.equal(run.energy_source, 'rapl/package-0');
+        assert.ok(Math.abs(run.avg_watts - 50) <= slackJ / (run.duration_ms / 1000), `avg ${run.avg_watts} W`);
+        assert.ok(Math.abs(run.energy_joules - 50 * (run.duration_ms / 1000)) <= slackJ, `${run.energy_joules} J in ${run.duration_ms} ms at 50 W (± ${slackJ.toFixed(1)} J)`);
+        assert.ok(Math.abs(run.idle_watts - 50) <= idleSlackW);
+        assert.ok(run.energy_uncertainty_joules >= 0);
+      }
       assert.ok(records.some((r) => r.kind === 'power_source_status' && r.data.source === 'rapl' && r.data.up === true));
 
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       assert.equal(metricValue(metrics, 'powerprof_power_source_up{node="e2e-power",source="rapl"}'), 1);
-      assert.ok(Math.abs(metricValue(metrics, 'powerprof_node_power_watts{node="e2e-power",source="rapl",sensor="package-0"}')! - 50) < 10);
+      const latest = samples.filter((r) => r.data.sensor === 'package-0').at(-1)!.data;
+      assert.equal(metricValue(metrics, 'powerprof_node_power_watts{node="e2e-power",source="rapl",sensor="package-0"}'), latest.watts, 'the gauge is the latest reading');
       assert.ok(Math.abs(metricValue(metrics, 'powerprof_run_energy_joules_total{node="e2e-power",workload="sleep"}')! - runs[0].energy_joules - runs[1].energy_joules) < 1e-6);
       assert.deepEqual(promtoolCheckMetrics(metrics), { status: 0, output: '' });
 
       const [header, row] = readFileSync(join(csvDir, 'runs.csv'), 'utf8').split('\n');
       assert.match(header!, /,energy_joules,avg_watts,idle_watts,dynamic_energy_joules,joules_per_item,energy_uncertainty_joules,rapl_energy_joules,rapl_avg_watts,rapl_uncertainty_joules$/);
       const cell = (name: string): number => Number(row!.split(',')[header!.split(',').indexOf(name)]);
-      assert.ok(Math.abs(cell('energy_joules') - 50) < 5 && Math.abs(cell('avg_watts') - 50) < 5 && cell('rapl_energy_joules') === cell('energy_joules'));
+      assert.deepEqual([cell('energy_joules'), cell('avg_watts'), cell('rapl_energy_joules')], [runs[0].energy_joules, runs[0].avg_watts, runs[0].energy_joules], "the agent's CSV has what Redis has");
       const power = readFileSync(join(csvDir, 'power.csv'), 'utf8').trimEnd().split('\n');
       assert.ok(power.length >= 16);
       assert.match(power[1]!, /^e2e-power,rapl,package-0,\d{4}-\d\d-\d\dT[\d:.]+Z,\d+(\.\d+)?,,,,,$/);
     } finally {
-      clearInterval(writer);
+      counter.stop();
     }
   });
 

@@ -13,6 +13,7 @@ import { raplSource } from '../../../agent/power/sources/rapl-source.js';
 import type { PowerSample, RunRecord } from '../../../proto/records.js';
 import { repositoryRoot } from '../../../proto/repository-root.js';
 import { sampleNodeInfo } from '../../proto/sample-records.js';
+import { FakeEnergyCounter } from '../../support/fake-energy-counter.js';
 import { fileTree, writeAtomically } from '../../support/file-tree.js';
 import { testLogger } from '../../support/silent-logger.js';
 
@@ -54,12 +55,9 @@ describe('rapl', () => {
   it('a 2 s run at 100 W comes out at 200 J ± 5 %, with a wraparound inside the experiment', async () => {
     const range = 300_000_000; // 300 J: wraps every 3 s at 100 W
     const root = raplTree(range);
-    const counterFile = join(root, 'class/powercap/intel-rapl:0/energy_uj');
+    // The counter starts mid-range; what it held when is what the agent is held to (a loaded machine writes it late).
+    const counter = new FakeEnergyCounter(join(root, 'class/powercap/intel-rapl:0/energy_uj'), 100, { rangeMicrojoules: range, offsetJoules: 150 }).start();
     const started = Date.now();
-    const offsetJoules = 150; // the counter starts mid-range
-    const advance = (): void => writeAtomically(counterFile, `${Math.round((offsetJoules * 1e6 + (Date.now() - started) * 100_000) % range)}\n`);
-    advance();
-    const writer = setInterval(advance, 10);
     const samples: PowerSample[] = [];
     const sampler = new PowerSampler([raplSource(root)], { periodMs: 100, timeoutMs: 1_000, maxBackoffMs: 1_000, maxReadingsPerSource: 10_000 }, { onSamples: (s) => samples.push(...s), onStatus: () => undefined, logger: testLogger });
     try {
@@ -73,17 +71,25 @@ describe('rapl', () => {
         new AbortController().signal,
       );
       const run = emitted[0]!;
+      const counted = samples.filter((s) => s.sensor === 'package-0');
+      // Each reading's power is what the counter really did between the two readings, wrap included.
+      for (const [i, sample] of counted.entries()) {
+        if (i === 0) continue;
+        const truth = counter.wattsBetween(counted[i - 1]!, sample);
+        assert.ok(Math.abs(sample.watts - truth) <= 0.01 * truth + 0.01, `sample ${i}: ${sample.watts} W, the counter did ${truth} W`);
+      }
+      // At the run's edges the energy is read from samples as stale as the counter's writes were late.
+      const staleS = counter.stalenessMs(counted) / 1000;
       const expected = 100 * (run.duration_ms / 1000);
+      const slackJ = 0.05 * expected + 2 * 100 * staleS;
       assert.equal(run.energy_source, 'rapl/package-0', JSON.stringify(run.source_energies));
-      assert.ok(Math.abs(run.energy_joules! - expected) / expected < 0.05, `${run.energy_joules} J for ${run.duration_ms} ms at 100 W`);
-      assert.ok(Math.abs(run.energy_joules! - 200) / 200 < 0.05, `${run.energy_joules} J, expected 200 J ± 5 %`);
-      assert.ok(Math.abs(run.avg_watts! - 100) < 5);
-      assert.ok(Math.abs(run.idle_watts! - 100) < 5, 'the counter ran at 100 W during the idle window too');
-      assert.ok(Math.abs(run.dynamic_energy_joules!) < 10);
-      assert.ok(Date.now() - started > 3_000, 'the experiment lasted past the counter\'s wraparound');
-      assert.ok(samples.filter((s) => s.sensor === 'package-0').every((s) => s.watts > 80 && s.watts < 120), 'no sample shows the wrap as a negative or huge power');
+      assert.ok(Math.abs(run.energy_joules! - expected) <= slackJ, `${run.energy_joules} J for ${run.duration_ms} ms at 100 W (± ${slackJ.toFixed(1)} J, readings up to ${staleS} s stale)`);
+      assert.ok(Math.abs(run.avg_watts! - 100) <= 5 + (2 * 100 * staleS) / (run.duration_ms / 1000));
+      assert.ok(Math.abs(run.idle_watts! - 100) <= 5 + (2 * 100 * staleS) / 0.5, 'the counter ran at 100 W during the idle window too');
+      assert.ok(Date.now() - started > 3_000, "the experiment lasted past the counter's wraparound");
+      assert.ok(counted.every((s) => s.watts > 0), 'no sample shows the wrap as a negative power');
     } finally {
-      clearInterval(writer);
+      counter.stop();
       await sampler.stop();
     }
   });
