@@ -3,6 +3,7 @@ import { derivedMetrics } from '../perf/derived-metrics.js';
 import { genericEventMeaning } from '../perf/generic-event-meanings.js';
 import type { PerfStatRow } from '../perf/parse-perf-stat.js';
 import type { WorkloadOutcome } from '../workload/run-workload.js';
+import { defaultBatchLimits } from '../../proto/record-rules.js';
 
 export interface RunContext {
   runId: string;
@@ -26,7 +27,7 @@ export function buildRunRecord(outcome: WorkloadOutcome, context: RunContext): R
     run_id: context.runId,
     experiment_id: context.experimentId,
     workload: context.workload,
-    command: [...context.command],
+    command: context.command.map(fitString),
     repetition: context.repetition,
     status: `RUN_STATUS_${outcome.status.toUpperCase()}` as RunRecord['status'],
     started_time_unix_ms: outcome.startedTimeUnixMs,
@@ -34,7 +35,7 @@ export function buildRunRecord(outcome: WorkloadOutcome, context: RunContext): R
     duration_ms: outcome.durationMs,
     exit_code: outcome.exitCode ?? 0,
     signal: outcome.signal,
-    error: outcome.error,
+    error: fitString(outcome.error),
     counters,
     user_cpu_s: outcome.userCpuS,
     system_cpu_s: outcome.systemCpuS,
@@ -67,4 +68,14 @@ export function toCounterValue(row: PerfStatRow, arch: string): CounterValue {
     ...(multiplexed ? { scaled_value: ((row.value ?? 0) * 100) / row.running_percent } : {}),
     maps_to: genericEventMeaning(row.event, arch),
   };
+}
+
+/**
+ * Strings the run record carries as they came (an argument, a message) are
+ * cut to what the record rules take, marked as cut: a long argument must
+ * not cost the run its record.
+ */
+function fitString(text: string): string {
+  const max = defaultBatchLimits.maxStringLength;
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

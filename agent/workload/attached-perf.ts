@@ -2,13 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 
 /**
- * `perf stat -I` counts the workload it starts but never reaps it: it exits
- * 0 on SIGCHLD whatever the workload did, and the workload's exit status is
- * gone with it. So in interval mode the agent starts the workload itself,
- * held at a gate, attaches perf to it (`-p PID`, counting everything it
- * starts), waits until perf's control channel answers — the counters are
- * open and enabled by then — and only then opens the gate. The agent is the
- * workload's parent and reads its real exit code or signal.
+ * perf does not reliably say how the workload it started ended: `perf stat
+ * -I` never reaps it and exits 0 whatever it did, and plain `perf stat`
+ * exits 0 now and then under load when the workload ends quickly. So the
+ * agent starts the workload itself, held at a gate, attaches perf to it
+ * (`-p PID`, counting everything it starts), waits until perf's control
+ * channel answers — the counters are open and enabled by then — and only
+ * then opens the gate. The agent is the workload's parent and reads its
+ * real exit code or signal.
  */
 
 /**
@@ -33,11 +34,13 @@ export interface AttachedPerf {
   exited: Promise<void>;
 }
 
-export type AttachResult = { ok: true; perf: AttachedPerf } | { ok: false; error: string };
+/** withoutControl: this perf does not know --control (before 5.11), so it cannot be attached this way. */
+export type AttachResult = { ok: true; perf: AttachedPerf } | { ok: false; error: string; withoutControl: boolean };
 
-/** perf's args for counting a running process every intervalMs (--no-scale: raw counts), told through fds 3 (commands) and 4 (acks). */
+/** perf's args for counting a running process (--no-scale: raw counts; every intervalMs too, when not 0), told through fds 3 (commands) and 4 (acks). */
 export function attachedPerfArgs(events: readonly string[], intervalMs: number, pid: number, outputFile: string): string[] {
-  return ['stat', '-x,', '--no-scale', '-o', outputFile, '-e', events.join(','), '-I', String(intervalMs), '--summary', '-p', String(pid), '--control', 'fd:3,4'];
+  const interval = intervalMs > 0 ? ['-I', String(intervalMs), '--summary'] : [];
+  return ['stat', '-x,', '--no-scale', '-o', outputFile, '-e', events.join(','), ...interval, '-p', String(pid), '--control', 'fd:3,4'];
 }
 
 /**
@@ -67,10 +70,10 @@ export function attachPerf(perfPath: string, args: readonly string[], env: NodeJ
       // perf's reason, not the usage text it may print after it.
       const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '');
       const said = lines.find((line) => /error|cannot|can't|failed|invalid|not supported|permission|paranoid/i.test(line)) ?? lines.at(-1);
-      settle({ ok: false, error: `perf could not attach to the workload: ${said !== undefined && said !== '' ? said : why}` });
+      settle({ ok: false, error: `perf could not attach to the workload: ${said !== undefined && said !== '' ? said : why}`, withoutControl: /unknown option .?control/i.test(stderr) });
     };
     const timer = setTimeout(() => fail(`no answer on its control channel within ${readyTimeoutMs} ms (perf stat --control needs perf 5.11 or later)`), readyTimeoutMs);
-    child.once('error', (error: NodeJS.ErrnoException) => settle({ ok: false, error: `failed to start "${perfPath}": ${error.code === 'ENOENT' ? 'command not found' : error.message}` }));
+    child.once('error', (error: NodeJS.ErrnoException) => settle({ ok: false, error: `failed to start "${perfPath}": ${error.code === 'ENOENT' ? 'command not found' : error.message}`, withoutControl: false }));
     child.once('exit', (code, signal) => fail(`perf exited (${signal ?? `code ${code}`}) before it counted`));
     const control = child.stdio[3] as Writable;
     const acks = child.stdio[4] as NodeJS.ReadableStream;

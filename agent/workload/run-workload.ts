@@ -60,39 +60,59 @@ const GROUP_POLL_MS = 50;
 
 /** How long perf may take to open its counters on the workload before the run is an error. */
 const ATTACH_TIMEOUT_MS = 10_000;
-/** After the workload exits, perf notices at its next interval; past this much more it is stopped. */
+/** Once the workload has exited and perf was told to stop (SIGINT: it prints its totals), how long it has before SIGKILL. */
 const PERF_EXIT_GRACE_MS = 5_000;
 
 /**
- * Runs the workload once: alone, under `perf stat -x, -o FILE` (perf starts
- * it and reports how it ended), or with --interval-ms gated and counted by
- * a perf attached to it (attached-perf.ts), since perf -I loses the exit
- * status. The workload's stdin and stdout are the agent's; its stderr
- * passes through the agent byte for byte. The workload runs in its own
- * process group so a timeout or an interrupt can stop it and everything it
- * started.
+ * perf programs without --control (before 5.11) cannot be attached to a
+ * gated workload: they start it themselves, and then how the workload ended
+ * is only as good as perf's own word (see runWorkload).
+ */
+const perfWithoutControl = new Set<string>();
+
+/**
+ * Runs the workload once: alone, or counted by perf. With perf, the agent
+ * starts the workload itself, held at a gate, attaches perf to it and opens
+ * the gate once perf counts (attached-perf.ts): the agent is the workload's
+ * parent and reads its exit code or signal itself, because perf's word is
+ * not to be trusted — `perf stat -I` exits 0 whatever the workload did, and
+ * even plain `perf stat` exits 0 now and then on a loaded machine when the
+ * workload ends quickly (a race between its SIGCHLD handler and its wait).
+ * A perf too old for that starts the workload itself, as before. The
+ * workload's stdin and stdout are the agent's; its stderr passes through
+ * the agent byte for byte. The workload runs in its own process group so a
+ * timeout or an interrupt can stop it and everything it started.
  */
 export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined, interrupt: AbortSignal): Promise<WorkloadOutcome> {
   // perf prints "3202,39" in a decimal-comma locale, which CSV cannot tell from two fields.
   const base = spec.user === undefined ? process.env : userEnvironment(spec.user, process.env);
   const environment = perf === undefined ? base : { ...base, LC_NUMERIC: 'C' };
-  const startedTimeUnixMs = Date.now();
   const found = findExecutable(spec.command, environment);
-  if (!found.ok) return notStarted(spec, perf, startedTimeUnixMs, found.error);
+  if (!found.ok) return notStarted(spec, perf, Date.now(), found.error);
+  const mode: PerfMode = perf === undefined ? 'alone' : perfWithoutControl.has(perf.perfPath) ? 'forked' : 'attached';
+  const outcome = await runOnce(spec, perf, mode, environment, interrupt);
+  if (outcome !== 'perf-without-control') return outcome;
+  // The gate never opened: the workload did not run, so it runs now, started by perf.
+  perfWithoutControl.add(perf!.perfPath);
+  return (await runOnce(spec, perf, 'forked', environment, interrupt)) as WorkloadOutcome;
+}
 
+/**
+ * alone: the workload, no perf. attached: gated, perf -p on it. forked:
+ * perf starts it (`perf stat -x, -o FILE [-I N] -- COMMAND`).
+ */
+type PerfMode = 'alone' | 'attached' | 'forked';
+
+async function runOnce(spec: WorkloadSpec, perf: PerfSpec | undefined, mode: PerfMode, environment: NodeJS.ProcessEnv, interrupt: AbortSignal): Promise<WorkloadOutcome | 'perf-without-control'> {
+  const startedTimeUnixMs = Date.now();
   const outputDir = perf === undefined ? undefined : await mkdtemp(join(tmpdir(), 'powerprof-perf-'));
-  const perfOutput = outputDir === undefined ? undefined : join(outputDir, 'perf-stat.csv');
+  const perfOutput = outputDir === undefined ? '' : join(outputDir, 'perf-stat.csv');
   const workload = spec.user === undefined ? { command: spec.command, args: spec.args } : asUser(spec.user, spec.command, spec.args);
-  const attached = perf !== undefined && perf.intervalMs > 0;
   const { command: file, args } =
-    perf === undefined || perfOutput === undefined
-      ? workload
-      : attached
-        ? gatedCommand(workload.command, workload.args)
-        : { command: perf.perfPath, args: [...perfStatArgs(perf, perfOutput), '--', workload.command, ...workload.args] };
+    perf === undefined ? workload : mode === 'attached' ? gatedCommand(workload.command, workload.args) : { command: perf.perfPath, args: [...perfStatArgs(perf, perfOutput), '--', workload.command, ...workload.args] };
   const intervals: IntervalRows[] = [];
   const tail =
-    attached && perfOutput !== undefined
+    perf !== undefined && perf.intervalMs > 0
       ? new IntervalTail(perfOutput, Math.max(10, Math.min(100, perf.intervalMs / 2)), (interval) => {
           intervals.push(interval);
           perf.onInterval?.(interval);
@@ -104,19 +124,24 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
   const startedAt = performance.now();
   const agentCpuBefore = process.cpuUsage();
   let attachedPerf: AttachedPerf | undefined;
+  let withoutControl = false;
   const release =
-    attached && perfOutput !== undefined
+    perf !== undefined && mode === 'attached'
       ? async (pid: number, gate: Writable): Promise<string | undefined> => {
           const result = await attachPerf(perf.perfPath, attachedPerfArgs(perf.events, perf.intervalMs, pid, perfOutput), environment, ATTACH_TIMEOUT_MS);
-          if (!result.ok) return result.error;
+          if (!result.ok) {
+            withoutControl = result.withoutControl;
+            return result.error;
+          }
           attachedPerf = result.perf;
           tail?.start();
           openGate(gate);
           return undefined;
         }
       : undefined;
+  if (mode === 'forked') tail?.start();
   const ended = await spawnAndWait(file, args, environment, spec, interrupt, (chunk) => metrics.push(chunk), release);
-  if (attachedPerf !== undefined) await stopWhenDone(attachedPerf, perf!.intervalMs);
+  if (attachedPerf !== undefined) await stopPerf(attachedPerf);
   const agentCpu = process.cpuUsage(agentCpuBefore);
   const durationMs = performance.now() - startedAt;
   const endedTimeUnixMs = Date.now();
@@ -126,13 +151,14 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
   if (tail !== undefined) {
     await tail.finish();
     counters = tail.totals.length > 0 ? tail.totals : sumIntervals(intervals);
-  } else if (perfOutput !== undefined) {
+  } else if (perf !== undefined) {
     const parsed = parsePerfStat(await readFile(perfOutput, 'utf8').catch(() => ''));
     if (parsed.ok) counters = parsed.rows;
   }
   if (outputDir !== undefined) await rm(outputDir, { recursive: true, force: true });
+  if (withoutControl) return 'perf-without-control';
   return {
-    ...classify(ended, spec, perf !== undefined && !attached),
+    ...classify(ended, spec, mode === 'forked'),
     startedTimeUnixMs,
     endedTimeUnixMs,
     durationMs,
@@ -165,12 +191,11 @@ function notStarted(spec: WorkloadSpec, perf: PerfSpec | undefined, atUnixMs: nu
   };
 }
 
-/** perf stops by itself within an interval of the workload's end; one that does not is stopped (SIGINT prints its totals). */
-async function stopWhenDone(perf: AttachedPerf, intervalMs: number): Promise<void> {
-  const interruptTimer = setTimeout(() => perf.process.kill('SIGINT'), intervalMs + PERF_EXIT_GRACE_MS);
-  const killTimer = setTimeout(() => perf.process.kill('SIGKILL'), intervalMs + 2 * PERF_EXIT_GRACE_MS);
+/** The workload has exited: perf is told to stop (SIGINT: it reads and prints its totals at once), and killed if it hangs. */
+async function stopPerf(perf: AttachedPerf): Promise<void> {
+  perf.process.kill('SIGINT');
+  const killTimer = setTimeout(() => perf.process.kill('SIGKILL'), PERF_EXIT_GRACE_MS);
   await perf.exited;
-  clearTimeout(interruptTimer);
   clearTimeout(killTimer);
 }
 
@@ -183,9 +208,10 @@ interface Ended {
   stderrTail: string;
 }
 
-/** perf starting the workload, run totals only. --no-scale: values are raw counts; the scaled estimate is computed where a counter was multiplexed. */
+/** perf starting the workload itself (a perf without --control). --no-scale: values are raw counts; the scaled estimate is computed where a counter was multiplexed. */
 export function perfStatArgs(perf: PerfSpec, outputFile: string): string[] {
-  return ['stat', '-x,', '--no-scale', '-o', outputFile, '-e', perf.events.join(',')];
+  const interval = perf.intervalMs > 0 ? ['-I', String(perf.intervalMs), '--summary'] : [];
+  return ['stat', '-x,', '--no-scale', '-o', outputFile, '-e', perf.events.join(','), ...interval];
 }
 
 /** Totals for a perf too old for --summary: counted values summed over the intervals. */
@@ -291,7 +317,7 @@ function spawnAndWait(
   });
 }
 
-/** underPerf: perf started the workload and speaks for how it ended. */
+/** underPerf: perf started the workload and speaks for how it ended (perf -I: it cannot, and says 0). */
 function classify(ended: Ended, spec: WorkloadSpec, underPerf: boolean): Pick<WorkloadOutcome, 'status' | 'exitCode' | 'signal' | 'error'> {
   const commandText = [spec.command, ...spec.args].join(' ');
   if (ended.spawnError !== undefined) {

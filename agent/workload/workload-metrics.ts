@@ -1,3 +1,5 @@
+import { MAX_MAP_ENTRIES, MAX_MAP_NAME_LENGTH } from '../../proto/record-rules.js';
+
 /**
  * Numbers a workload reports about itself on stdout, read as they pass
  * through. Two forms:
@@ -6,9 +8,10 @@
  * The last value of a key wins. Anything else is the workload's own business.
  */
 
-const MAX_METRICS = 64;
-const MAX_NAME_LENGTH = 64;
-const KEY_NUMBER = /^\s*([A-Za-z][\w .%/-]{0,63}?)\s*:\s*(-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*[A-Za-z%/]{0,8}\s*$/;
+// The record rules bound a run's workload metrics; the agent keeps within them rather than lose the run record.
+const MAX_METRICS = MAX_MAP_ENTRIES;
+const MAX_NAME_LENGTH = MAX_MAP_NAME_LENGTH;
+const KEY_NUMBER = new RegExp(`^\\s*([A-Za-z][\\w .%/-]{0,${MAX_NAME_LENGTH - 1}}?)\\s*:\\s*(-?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?)\\s*[A-Za-z%/]{0,8}\\s*$`);
 const POWERPROF_JSON = /^\s*POWERPROF\s+(\{.*\})\s*$/;
 
 export function parseMetricLine(line: string): Array<[string, number]> {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { eventPresets } from '../../../agent/perf/event-presets.js';
+import { repositoryRoot } from '../../../proto/repository-root.js';
 import { runWorkload, type PerfSpec, type WorkloadSpec } from '../../../agent/workload/run-workload.js';
 import { busyFor, busyLoop, hardwareCountersUnavailable } from '../../support/perf-support.js';
 
@@ -181,6 +183,33 @@ describe('runWorkload with --interval-ms records how the workload really ended',
     assert.equal(outcome.status, 'error');
     assert.match(outcome.error, /perf could not attach to the workload: event syntax error: 'no-such-event-xyz'/);
     assert.equal(existsSync(marker), false, 'the gate stayed shut');
+  });
+});
+
+describe('runWorkload with a perf older than 5.11 (no --control)', () => {
+  const oldPerf = join(repositoryRoot, 'test/support/bin/perf-before-control');
+
+  it('falls back to perf starting the workload, and still counts and records how it ended', async () => {
+    const outcome = await runWorkload(spec(['sh', '-c', 'exit 3']), { perfPath: oldPerf, events: ['task-clock'], intervalMs: 0 }, never);
+    assert.deepEqual([outcome.status, outcome.exitCode], ['failed', 3]);
+    assert.equal(outcome.counters.find((c) => c.event === 'task-clock')?.status, 'counted');
+    const again = await runWorkload(spec(['sh', '-c', 'kill -SEGV $$']), { perfPath: oldPerf, events: ['task-clock'], intervalMs: 0 }, never);
+    assert.deepEqual([again.status, again.signal], ['killed', 'SIGSEGV']);
+  });
+});
+
+describe('runWorkload under load: the exit code is the workload\'s, however quickly it ends', () => {
+  it('a hundred quick workloads beside two busy processes: every one recorded as it exited', async () => {
+    // perf stat itself exits 0 now and then in this case (its SIGCHLD handler wins over its wait).
+    const busy = [0, 1].map(() => spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
+    try {
+      for (let i = 0; i < 100; i++) {
+        const outcome = await runWorkload(spec(['sh', '-c', `exit ${(i % 5) + 1}`]), perf, never);
+        assert.deepEqual([outcome.status, outcome.exitCode], ['failed', (i % 5) + 1], `run ${i}`);
+      }
+    } finally {
+      for (const process of busy) process.kill('SIGKILL');
+    }
   });
 });
 
