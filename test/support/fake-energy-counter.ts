@@ -2,6 +2,8 @@ import { writeAtomically } from './file-tree.js';
 
 export interface CounterSample {
   time_unix_ms: number;
+  /** When the read ended: the value it got was written before then. */
+  read_ended_unix_ms?: number;
   energy_joules?: number | undefined;
 }
 
@@ -14,7 +16,8 @@ export interface CounterSample {
  * wall clock.
  */
 export class FakeEnergyCounter {
-  private readonly writtenAt = new Map<number, number>();
+  /** Each value's write times: a wrapping counter holds a value again a range later. */
+  private readonly writtenAt = new Map<number, number[]>();
   private timer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
 
@@ -38,14 +41,18 @@ export class FakeEnergyCounter {
   private write(): void {
     const now = Date.now();
     const microjoules = Math.round((this.options.offsetJoules ?? 0) * 1e6 + (now - this.startedAt) * this.watts * 1000) % (this.options.rangeMicrojoules ?? Number.MAX_SAFE_INTEGER);
-    if (!this.writtenAt.has(microjoules)) this.writtenAt.set(microjoules, now);
+    const times = this.writtenAt.get(microjoules) ?? [];
+    if (times.at(-1) === undefined || now - times.at(-1)! > 50) times.push(now); // the same value again at once is the same moment
+    this.writtenAt.set(microjoules, times);
     writeAtomically(this.file, `${microjoules}\n`);
   }
 
-  /** When the value a sample read was written (unix ms). */
+  /** When the value a sample read was written (unix ms): the last time it was, before the read ended. */
   timeOf(sample: CounterSample): number {
-    const at = this.writtenAt.get(Math.round((sample.energy_joules ?? Number.NaN) * 1e6));
-    if (at === undefined) throw new Error(`the counter never held ${sample.energy_joules} J`);
+    const times = this.writtenAt.get(Math.round((sample.energy_joules ?? Number.NaN) * 1e6)) ?? [];
+    const readEnded = sample.read_ended_unix_ms !== undefined && sample.read_ended_unix_ms > 0 ? sample.read_ended_unix_ms : sample.time_unix_ms;
+    const at = times.filter((time) => time <= readEnded + 1).at(-1);
+    if (at === undefined) throw new Error(`the counter never held ${sample.energy_joules} J before ${readEnded}`);
     return at;
   }
 
