@@ -104,7 +104,6 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
 type PerfMode = 'alone' | 'attached' | 'forked';
 
 async function runOnce(spec: WorkloadSpec, perf: PerfSpec | undefined, mode: PerfMode, environment: NodeJS.ProcessEnv, interrupt: AbortSignal): Promise<WorkloadOutcome | 'perf-without-control'> {
-  const startedTimeUnixMs = Date.now();
   const outputDir = perf === undefined ? undefined : await mkdtemp(join(tmpdir(), 'powerprof-perf-'));
   const perfOutput = outputDir === undefined ? '' : join(outputDir, 'perf-stat.csv');
   const workload = spec.user === undefined ? { command: spec.command, args: spec.args } : asUser(spec.user, spec.command, spec.args);
@@ -121,7 +120,9 @@ async function runOnce(spec: WorkloadSpec, perf: PerfSpec | undefined, mode: Per
 
   const metrics = new WorkloadMetricsCollector();
   const cpuBefore = reapedChildrenCpuTime();
-  const startedAt = performance.now();
+  // The run starts when the workload may (the gate opens, once perf counts); it ends when the workload exits.
+  let startedAt = performance.now();
+  let startedTimeUnixMs = Date.now();
   const agentCpuBefore = process.cpuUsage();
   let attachedPerf: AttachedPerf | undefined;
   let withoutControl = false;
@@ -135,6 +136,8 @@ async function runOnce(spec: WorkloadSpec, perf: PerfSpec | undefined, mode: Per
           }
           attachedPerf = result.perf;
           tail?.start();
+          startedAt = performance.now();
+          startedTimeUnixMs = Date.now();
           openGate(gate);
           return undefined;
         }
@@ -143,8 +146,8 @@ async function runOnce(spec: WorkloadSpec, perf: PerfSpec | undefined, mode: Per
   const ended = await spawnAndWait(file, args, environment, spec, interrupt, (chunk) => metrics.push(chunk), release);
   if (attachedPerf !== undefined) await stopPerf(attachedPerf);
   const agentCpu = process.cpuUsage(agentCpuBefore);
-  const durationMs = performance.now() - startedAt;
-  const endedTimeUnixMs = Date.now();
+  const durationMs = Math.max(0, ended.exitedAt.monotonicMs - startedAt);
+  const endedTimeUnixMs = Math.max(startedTimeUnixMs, ended.exitedAt.unixMs);
   const cpuAfter = reapedChildrenCpuTime();
 
   let counters: PerfStatRow[] = [];
@@ -202,6 +205,8 @@ async function stopPerf(perf: AttachedPerf): Promise<void> {
 interface Ended {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** When the workload (or perf, its leader when perf started it) exited: the run's end. */
+  exitedAt: { monotonicMs: number; unixMs: number };
   spawnError?: string;
   timedOut: boolean;
   interrupted: boolean;
@@ -301,13 +306,14 @@ function spawnAndWait(
     child.once('exit', () => clearTimeout(killTimer));
     child.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(killTimer);
-      void finish({ code: null, signal: null, spawnError: error.code === 'ENOENT' ? 'command not found' : (error.code ?? error.message) });
+      void finish({ code: null, signal: null, exitedAt: { monotonicMs: performance.now(), unixMs: Date.now() }, spawnError: error.code === 'ENOENT' ? 'command not found' : (error.code ?? error.message) });
     });
     // 'exit', not 'close': a workload's leftover background child may keep stderr open.
     // perf's last words may still be in the pipe, so give stderr a moment to drain.
     const stderrEnded = new Promise<void>((resolveEnd) => child.stderr!.once('end', resolveEnd));
     child.once('exit', (code, signal) => {
-      const ended = releaseError === undefined ? { code, signal } : { code: null, signal: null, spawnError: releaseError };
+      const exitedAt = { monotonicMs: performance.now(), unixMs: Date.now() };
+      const ended = releaseError === undefined ? { code, signal, exitedAt } : { code: null, signal: null, exitedAt, spawnError: releaseError };
       const drained = setTimeout(() => void finish(ended), STDERR_DRAIN_MS);
       void stderrEnded.then(() => {
         clearTimeout(drained);
