@@ -27,7 +27,8 @@ export function loadRecordCheck(limits: BatchLimits = defaultBatchLimits): Recor
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     try {
       scratch.pos = 0;
-      transcodeRecord(readRecordHeader(schema, new WireReader(buf, 0, buf.length)), buf, scratch, context);
+      const reader = new WireReader(buf, 0, buf.length);
+      transcodeRecord(readRecordHeader(schema, reader), reader, scratch, context);
       return undefined;
     } catch (error) {
       if (error instanceof FieldError) return { reason: error.reason, message: error.message };

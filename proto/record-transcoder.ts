@@ -207,22 +207,28 @@ export function readRecordHeader(schema: RecordSchema, reader: WireReader): Reco
 }
 
 /**
- * A record's message (where its header says it lies in buf) as JSON into
+ * A record's message (where its header says it lies in the reader's bytes) as JSON into
  * `out`: read in one pass, or, when it is not in the usual form, by
  * protobuf's rules once put in that form. A rule broken throws FieldError,
  * its path starting at the record's kind.
  */
-export function transcodeRecord(header: RecordHeader, buf: Buffer, out: ByteWriter, context: TranscodeContext): void {
-  const message = header.parts === undefined ? buf.subarray(header.start, header.end) : Buffer.concat(header.parts.map(([start, end]) => buf.subarray(start, end)));
+export function transcodeRecord(header: RecordHeader, reader: WireReader, out: ByteWriter, context: TranscodeContext): void {
+  // Parts of a message sent more than once merge as their concatenation does; the usual case is one part, read in place.
+  const buf = reader.buf;
+  const joined = header.parts === undefined ? undefined : Buffer.concat(header.parts.map(([start, end]) => buf.subarray(start, end)));
+  const message = joined === undefined ? reader : new WireReader(joined, 0, joined.length);
+  const [start, end] = joined === undefined ? [header.start, header.end] : [0, joined.length];
+  message.pos = start;
+  message.end = end;
   const mark = out.pos;
   try {
     try {
-      transcodeMessage(header.plan, new WireReader(message, 0, message.length), out, context);
+      transcodeMessage(header.plan, message, out, context);
     } catch (error) {
       // A value that breaks a rule may yet be overridden by a later one of the same field: the usual form decides.
       if (!(error instanceof NonCanonicalEncoding) && !(error instanceof FieldError)) throw error;
       out.pos = mark;
-      const canonical = canonicalMessage(header.plan, message, 0, message.length);
+      const canonical = canonicalMessage(header.plan, message.buf, start, end);
       transcodeMessage(header.plan, new WireReader(canonical, 0, canonical.length), out, context);
     }
   } catch (error) {

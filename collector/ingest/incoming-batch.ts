@@ -157,10 +157,13 @@ export function readRecords(batch: IncomingBatch, schema: RecordSchema, limits: 
   const pack = new RecordPack(batch.wireBytes * 4);
   let numbered: boolean | undefined;
   let previousSeq = 0;
+  const reader = new WireReader(batch.bytes, 0, 0);
   for (let index = 0; index < batch.recordCount; index++) {
     let seq = 0;
     try {
-      const header = readRecordHeader(schema, new WireReader(batch.bytes, batch.recordOffsets[2 * index]!, batch.recordOffsets[2 * index + 1]!));
+      reader.pos = batch.recordOffsets[2 * index]!;
+      reader.end = batch.recordOffsets[2 * index + 1]!;
+      const header = readRecordHeader(schema, reader);
       seq = header.seq;
       // Numbered records go up, to the batch's seq; or none is numbered (an agent that numbers batches only).
       numbered ??= seq !== 0;
@@ -169,7 +172,7 @@ export function readRecords(batch: IncomingBatch, schema: RecordSchema, limits: 
         throw new FieldError('seq', `${seq} is not above the record before (${previousSeq}) and at most the batch's seq`, 'bad_seq');
       }
       if (numbered) previousSeq = seq;
-      const record = readOneRecord(header, batch, pack, context);
+      const record = readOneRecord(header, reader, batch, pack, context);
       if (pack.out.pos > limits.maxStoredBatchBytes) {
         return refuse('too_large', `${name}: record ${index}: the batch would take more than ${limits.maxStoredBatchBytes} bytes stored as JSON (from ${batch.wireBytes} on the wire); send fewer records a batch`);
       }
@@ -184,10 +187,10 @@ export function readRecords(batch: IncomingBatch, schema: RecordSchema, limits: 
 }
 
 /** One record into the pack, checked; parsed too where the metrics or the job store read it. */
-function readOneRecord(header: RecordHeader, batch: IncomingBatch, pack: RecordPack, context: TranscodeContext): IngestRecord {
+function readOneRecord(header: RecordHeader, reader: WireReader, batch: IncomingBatch, pack: RecordPack, context: TranscodeContext): IngestRecord {
   const record: IngestRecord = { seq: header.seq, kind: header.kind };
   pack.begin(header.seq, batch.seq, header.kind);
-  transcodeRecord(header, batch.bytes, pack.out, context);
+  transcodeRecord(header, reader, pack.out, context);
   const json = pack.current();
   if (record.kind !== 'counter_interval') record[record.kind] = JSON.parse(pack.out.buf.toString('utf8', json.start, json.end)) as never;
   if (record.node_info !== undefined && record.node_info.node_id !== batch.node_id) {
