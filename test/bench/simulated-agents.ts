@@ -76,8 +76,10 @@ async function simulate(index: number, connected: () => void, go: Promise<void>,
     sentAt.delete(ack.seq);
     inFlight--;
     if (ack.code === 0 && sent !== undefined) {
+      // Acked means stored: a record the collector refused alone is not, and is an error of the generator.
+      if (ack.refused.length > 0 && result.errors.length < 5) result.errors.push(`refused: ${ack.refused[0]!.message}`);
       if (sent.at >= window.from && sent.at < window.until) {
-        result.acked += sent.records;
+        result.acked += sent.records - ack.refused.length;
         result.latenciesMs.push(performance.now() - sent.at);
       }
     } else if (ack.code === grpc.status.RESOURCE_EXHAUSTED) result.waits++;
