@@ -17,7 +17,12 @@ if [ "$dry" = no ] && [ "$(id -u)" != 0 ]; then echo "install.sh: run as root (o
 getent group powerprof >/dev/null 2>&1 || run groupadd --system powerprof
 getent passwd powerprof >/dev/null 2>&1 || run useradd --system --gid powerprof --home-dir /var/lib/powerprof --no-create-home --shell /usr/sbin/nologin powerprof
 run install -d -m 0755 /opt/powerprof /etc/powerprof
-run cp -a "$here/package.json" "$here/package-lock.json" "$here/dist" "$here/proto" "$here/deploy" "$here/node_modules" "$here/README.md" /opt/powerprof/
+# What the package ships (package.json "files", as npm pack takes it: the build, and the files it reads at run time,
+# such as the collector's Lua scripts), with its manifest and its installed dependencies.
+files=$(cd "$here" && node -e 'process.stdout.write(require("./package.json").files.map((f) => f.replace(/\/$/, "")).join("\n"))')
+for file in package.json package-lock.json node_modules $files; do
+  run cp -a "$here/$file" /opt/powerprof/
+done
 
 if [ "$role" = agent ]; then
   getent group powerprof-ipmi >/dev/null 2>&1 || run groupadd --system powerprof-ipmi

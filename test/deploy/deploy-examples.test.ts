@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { it } from 'node:test';
 import { loadDaemonConfig, loadRunConfig } from '../../agent/config.js';
 import { loadServeConfig } from '../../collector/config.js';
@@ -49,6 +49,11 @@ it('deploy/install.sh: a dry run says what it would do for an agent and a collec
     assert.match(result.stdout, new RegExp(`install -m 0644 \\S+/deploy/systemd/powerprof-${role}\\.service /etc/systemd/system/powerprof-${role}\\.service`));
     assert.match(result.stdout, new RegExp(`systemctl enable --now powerprof-${role}`));
     if (role === 'agent') assert.match(result.stdout, /install -d -m 0750 -o powerprof -g powerprof \/var\/lib\/powerprof/);
+    // Every file the programs read at run time beside their build (the collector's Lua scripts, the .proto) is installed.
+    const copied = [...result.stdout.matchAll(/^\+ cp -a (\S+) \/opt\/powerprof\/$/gm)].map((m) => relative(repositoryRoot, m[1]!));
+    for (const runtimeFile of ['collector/queue/append-batch.lua', 'collector/jobs/record-job-status.lua', 'proto/powerprof/v1/ingest.proto', 'dist/agent/main.js', 'dist/collector/main.js']) {
+      assert.ok(copied.some((path) => runtimeFile === path || runtimeFile.startsWith(`${path}/`)), `${role}: ${runtimeFile} is not installed (copied: ${copied.join(' ')})`);
+    }
   }
   assert.equal(spawnSync('sh', [join(repositoryRoot, 'deploy/install.sh')], { encoding: 'utf8' }).status, 2, 'no role: usage');
 });
