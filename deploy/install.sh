@@ -4,7 +4,8 @@
 #   deploy/install.sh collector   the collector: powerprof-collector.service, /etc/powerprof/collector.yaml
 #   deploy/install.sh --dry-run agent|collector   print what it would do, change nothing
 # Creates the users (powerprof; group powerprof-ipmi for /dev/ipmi0), /opt/powerprof,
-# /var/lib/powerprof (the spool), and the config from the commented example, never overwriting one.
+# /var/lib/powerprof (the spool), and the config from the commented example, never overwriting one;
+# for the agent, sets kernel.perf_event_paranoid to 2 where it is above (Debian's 3 refuses perf to it).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 run() { echo "+ $*"; [ "$dry" = yes ] || "$@"; }
@@ -30,6 +31,13 @@ if [ "$role" = agent ]; then
   run install -d -m 0750 -o powerprof -g powerprof /var/lib/powerprof /var/lib/powerprof/spool
   run install -m 0644 "$here/deploy/udev/60-powerprof-ipmi.rules" /etc/udev/rules.d/60-powerprof-ipmi.rules
   run install -m 0644 "$here/deploy/tmpfiles/powerprof.conf" /etc/tmpfiles.d/powerprof.conf
+  # Debian's kernels default to kernel.perf_event_paranoid=3: no count at all without root, CAP_PERFMON included.
+  paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo 2)
+  if [ "$paranoid" -gt 2 ]; then
+    echo "kernel.perf_event_paranoid is $paranoid here: perf could not count for the agent; setting it to 2, now and at boot (/etc/sysctl.d/60-powerprof-perf.conf)"
+    run install -m 0644 "$here/deploy/sysctl/60-powerprof-perf.conf" /etc/sysctl.d/60-powerprof-perf.conf
+    run sysctl -q -p /etc/sysctl.d/60-powerprof-perf.conf
+  fi
 fi
 [ -e "/etc/powerprof/$role.yaml" ] || run install -m 0640 -g powerprof "$here/deploy/config/$role.example.yaml" "/etc/powerprof/$role.yaml"
 run install -m 0644 "$here/deploy/systemd/powerprof-$role.service" "/etc/systemd/system/powerprof-$role.service"

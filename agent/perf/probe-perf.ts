@@ -11,7 +11,7 @@ const INSTALL_FIX =
  * Says whether `perf stat` can count this user's own processes here, and if
  * not, why and how to fix it. Runs `perf --version` and one tiny `perf stat`.
  */
-export async function probePerf(perfPath: string): Promise<PerfProbe> {
+export async function probePerf(perfPath: string, paranoidFile = '/proc/sys/kernel/perf_event_paranoid'): Promise<PerfProbe> {
   const version = await run(perfPath, ['--version']);
   if (version.spawnError === 'ENOENT') {
     return { ok: false, reason: `perf is not installed ("${perfPath}" not found)`, fix: INSTALL_FIX };
@@ -21,13 +21,14 @@ export async function probePerf(perfPath: string): Promise<PerfProbe> {
   }
   const trial = await run(perfPath, ['stat', '-x,', '-e', 'task-clock', '--', 'true']);
   if (trial.code === 0) return { ok: true, version: version.stdout.trim().replace(/^perf version\s*/, '') };
-  const paranoid = (await readFile('/proc/sys/kernel/perf_event_paranoid', 'utf8').catch(() => '')).trim();
+  const paranoid = (await readFile(paranoidFile, 'utf8').catch(() => '')).trim();
   if (/paranoid|permission|not permitted|access to performance monitoring/i.test(trial.stderr)) {
-    return {
-      ok: false,
-      reason: `perf is not permitted to count (kernel.perf_event_paranoid is ${paranoid || 'unknown'})`,
-      fix: 'run "sysctl -w kernel.perf_event_paranoid=2" (persist it in /etc/sysctl.d/), or run the agent as root or with CAP_PERFMON; or pass --no-perf',
-    };
+    // Debian's and Ubuntu's kernels add a level 3 that refuses every unprivileged count, CAP_PERFMON included.
+    const fix =
+      Number(paranoid) > 2
+        ? 'at 3 this kernel refuses perf to every process but root, CAP_PERFMON included: set it to 2 ("sysctl -w kernel.perf_event_paranoid=2", and at boot with a file in /etc/sysctl.d/; deploy/install.sh agent installs one), or run the agent as root; or pass --no-perf'
+        : 'run "sysctl -w kernel.perf_event_paranoid=2" (persist it in /etc/sysctl.d/), or run the agent as root or with CAP_PERFMON; or pass --no-perf';
+    return { ok: false, reason: `perf is not permitted to count (kernel.perf_event_paranoid is ${paranoid || 'unknown'})`, fix };
   }
   return { ok: false, reason: `"perf stat -e task-clock true" failed: ${firstLine(trial.stderr)}`, fix: INSTALL_FIX };
 }
