@@ -201,7 +201,10 @@ function parseHumanLine(line: string, decimalMark: string): PerfStatRow | undefi
     unit = last.slice(1, -1);
     tokens.pop();
   }
-  const event = tokens.pop();
+  // "cycles [armv8_cortex_a53]": the PMU perf names beside an event it counted on several.
+  const pmuSuffix = tokens.length >= 2 && /^\[[\w.-]+\]$/.test(tokens.at(-1)!) ? ` ${tokens.pop()!}` : '';
+  const popped = tokens.pop();
+  const event = popped === undefined ? undefined : popped + pmuSuffix;
   if (event === undefined || !isEventName(event)) return undefined;
   let countIndex = tokens.length - 1;
   if (countIndex >= 1 && !isHumanCount(tokens[countIndex]!) && /^[A-Za-z]+$/.test(tokens[countIndex]!)) {
@@ -296,8 +299,9 @@ function statusOf(value: string): CounterRowStatus {
   return 'counted';
 }
 
+/** An event as perf names it; one counted on several PMUs of the same kind is "cycles [armv8_cortex_a53]". */
 function isEventName(token: string): boolean {
-  return /^[A-Za-z_][\w.:@=,/-]*$/.test(token) && !/^(seconds|Performance|Error)$/.test(token);
+  return /^[A-Za-z_][\w.:@=,/-]*( \[[\w.-]+\])?$/.test(token) && !/^(seconds|Performance|Error)$/.test(token);
 }
 
 function isNumber(text: string): boolean {

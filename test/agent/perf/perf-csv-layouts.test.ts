@@ -54,6 +54,7 @@ const eventArbitrary = fc.constantFrom(
   'hv_24x7/pm_pb_cyc,chip=0/',
   'PM_RUN_INST_CMPL',
   'armv8_pmuv3_0/cpu_cycles/',
+  'cycles [armv8_cortex_a53]', // perf's name for an event counted on several PMUs of one kind
   'L1-dcache-load-misses',
 );
 
@@ -152,6 +153,12 @@ describe("parsePerfStat: every layout of perf's CSV printer", () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('the human format names an event counted on several PMUs the same way', () => {
+    const parsed = parsePerfStat('         1,234,567      cycles [armv8_cortex_a53]                                     (50.01%)');
+    assert.ok(parsed.ok);
+    assert.deepEqual(parsed.rows.map((row) => [row.event, row.value, row.running_percent]), [['cycles [armv8_cortex_a53]', 1_234_567, 50.01]]);
   });
 
   it('the row that misled an earlier parser: the empty last interval keeps its unit and is task-clock, not counted', () => {
