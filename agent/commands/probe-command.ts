@@ -27,11 +27,11 @@ export async function probeCommand(config: ProbeConfig, logger: Logger, out: Nod
 
   out.write(`node       ${node.node_id}: ${node.arch}, ${node.cpu_model || 'unknown CPU'}, ${fingerprint.online_cpus} CPUs online, ` +
     `SMT ${fingerprint.smt || 'unknown'}, governor ${fingerprint.frequency_governor || 'none (no cpufreq)'}, kernel ${node.kernel}\n`);
-  out.write(`perf       ${perf.version}\n`);
+  out.write(`perf       ${perf.version}${perf.attach ? '' : ' (before 5.11: no stat --control, so perf starts workloads itself and its word on how they ended is taken; newer perf is exact)'}\n`);
   out.write(`PMUs       ${pmu.devices.join(', ') || 'none'}${pmu.virtualMachine === undefined ? '' : `  (virtual machine: ${pmu.virtualMachine})`}\n`);
   if (pmu.reason !== undefined) out.write(`           ${pmu.reason}\n           fix: ${pmu.fix}\n`);
 
-  const outcome = await runWorkload({ command: 'true', args: [], timeoutMs: 30_000, killGraceMs: 1_000 }, { perfPath: config.perf_path, events: resolved.events, intervalMs: 0 }, new AbortController().signal);
+  const outcome = await runWorkload({ command: 'true', args: [], timeoutMs: 30_000, killGraceMs: 1_000 }, { perfPath: config.perf_path, attach: perf.attach, events: resolved.events, intervalMs: 0 }, new AbortController().signal);
   const width = Math.max(5, ...resolved.events.map((e) => e.length));
   out.write(`\n${'event'.padEnd(width)}  ${'status'.padEnd(13)}  note\n`);
   for (const event of resolved.events) {

@@ -46,7 +46,8 @@ export class NodeSession {
     private readonly csv: LocalCsvWriter | undefined,
     private readonly sampler: PowerSampler,
     private readonly powerWorks: boolean,
-    private readonly perfVersion: string | undefined,
+    /** What probePerf found; undefined with --no-perf. */
+    private readonly perf: { version: string; attach: boolean } | undefined,
     private readonly workloadUser: WorkloadUser | undefined,
   ) {}
 
@@ -58,8 +59,8 @@ export class NodeSession {
     if (resolvedUser === undefined && process.getuid?.() === 0) {
       logger.warn('the workload runs as root; --workload-user USER runs it as an unprivileged user (perf still counts it)');
     }
-    const perfVersion = await checkPerf(config, logger);
-    const nodeInfo = await collectNodeInfo(config.node_id, perfVersion ?? '', logger);
+    const perf = await checkPerf(config, logger);
+    const nodeInfo = await collectNodeInfo(config.node_id, perf?.version ?? '', logger);
 
     // Everything measured goes to the spool first; the shipper sends it on as the collector acks.
     const delivery = openDelivery(config, nodeInfo, deps.proto, logger);
@@ -86,7 +87,7 @@ export class NodeSession {
     const powerSources = await sampler.start();
     if (config.power.includes('none')) logger.info('power measurement disabled (--power none)');
     else if (powerSources.length === 0) logger.warn('no power source works on this node ("powerprof-agent probe" says why); runs record no energy');
-    return new NodeSession(nodeInfo, config, deps, delivery, journal, csv, sampler, powerSources.length > 0, perfVersion, workloadUser);
+    return new NodeSession(nodeInfo, config, deps, delivery, journal, csv, sampler, powerSources.length > 0, perf, workloadUser);
   }
 
   get spool(): Spool {
@@ -125,7 +126,8 @@ export class NodeSession {
         command: experiment.command,
         repeat: { warmup: experiment.warmup, repeat: experiment.repeat, maxRepeat: experiment.max_repeat, ...(experiment.until_rsd === undefined ? {} : { untilRsdPercent: experiment.until_rsd }) },
         eventGroups: groups,
-        perfPath: this.perfVersion === undefined ? undefined : config.perf_path,
+        perfPath: this.perf === undefined ? undefined : config.perf_path,
+        perfAttach: this.perf?.attach ?? false,
         intervalMs: experiment.interval_ms,
         timeoutMs: experiment.timeout * 1000,
         killGraceMs: experiment.kill_grace * 1000,
@@ -159,13 +161,14 @@ export class NodeSession {
   }
 }
 
-/** perf's version, or undefined with --no-perf; a UsageError with the fix when perf cannot count here. */
-async function checkPerf(config: RunConfig, logger: Logger): Promise<string | undefined> {
+/** perf's version and whether it can be attached, or undefined with --no-perf; a UsageError with the fix when perf cannot count here. */
+async function checkPerf(config: RunConfig, logger: Logger): Promise<{ version: string; attach: boolean } | undefined> {
   if (config.no_perf) {
     logger.info('perf disabled (--no-perf): recording wall time and CPU time only');
     return undefined;
   }
   const probe = await probePerf(config.perf_path);
   if (!probe.ok) throw new UsageError(`${probe.reason}.\nTo fix: ${probe.fix}.`);
-  return probe.version;
+  if (!probe.attach) logger.warn({ perf: probe.version }, 'this perf is older than 5.11 (no stat --control): it starts each workload itself, and its word on how the workload ended is taken, which perf -I and a busy machine can get wrong');
+  return { version: probe.version, attach: probe.attach };
 }

@@ -22,6 +22,8 @@ export interface ExperimentPlan {
   /** The events of each run: one group, or the --no-multiplex groups that runs rotate through. */
   eventGroups: readonly (readonly string[])[];
   perfPath: string | undefined;
+  /** perf can be attached to the gated workload (see PerfSpec.attach). */
+  perfAttach: boolean;
   intervalMs: number;
   timeoutMs: number;
   killGraceMs: number;
@@ -85,6 +87,7 @@ export async function runExperiment(plan: ExperimentPlan, node: NodeInfo, sinks:
         ? undefined
         : {
             perfPath: plan.perfPath,
+            attach: plan.perfAttach,
             events: plan.eventGroups[groupIndex]!,
             intervalMs: plan.intervalMs,
             onInterval: (rows) => {

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 
-export type PerfProbe = { ok: true; version: string } | { ok: false; reason: string; fix: string };
+/** attach: this perf can be attached to a gated workload (stat --control, perf 5.11 and later): the agent then reads the workload's exit status itself. */
+export type PerfProbe = { ok: true; version: string; attach: boolean } | { ok: false; reason: string; fix: string };
 
 const INSTALL_FIX =
   'install perf: "apt-get install linux-perf" (Debian), "apt-get install linux-tools-$(uname -r)" (Ubuntu), ' +
@@ -20,7 +21,11 @@ export async function probePerf(perfPath: string, paranoidFile = '/proc/sys/kern
     return { ok: false, reason: `"${perfPath} --version" failed: ${firstLine(version.stderr) || version.spawnError}`, fix: INSTALL_FIX };
   }
   const trial = await run(perfPath, ['stat', '-x,', '-e', 'task-clock', '--', 'true']);
-  if (trial.code === 0) return { ok: true, version: version.stdout.trim().replace(/^perf version\s*/, '') };
+  if (trial.code === 0) {
+    // A perf before 5.11 answers --control as an unknown option.
+    const control = await run(perfPath, ['stat', '-x,', '-e', 'task-clock', '--control', 'fd:0,1', '--', 'true']);
+    return { ok: true, version: version.stdout.trim().replace(/^perf version\s*/, ''), attach: !/unknown option .?control/i.test(control.stderr) };
+  }
   const paranoid = (await readFile(paranoidFile, 'utf8').catch(() => '')).trim();
   if (/paranoid|permission|not permitted|access to performance monitoring/i.test(trial.stderr)) {
     // Debian's and Ubuntu's kernels add a level 3 that refuses every unprivileged count, CAP_PERFMON included.

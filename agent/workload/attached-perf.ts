@@ -34,8 +34,7 @@ export interface AttachedPerf {
   exited: Promise<void>;
 }
 
-/** withoutControl: this perf does not know --control (before 5.11), so it cannot be attached this way. */
-export type AttachResult = { ok: true; perf: AttachedPerf } | { ok: false; error: string; withoutControl: boolean };
+export type AttachResult = { ok: true; perf: AttachedPerf } | { ok: false; error: string };
 
 /** perf's args for counting a running process (--no-scale: raw counts; every intervalMs too, when not 0), told through fds 3 (commands) and 4 (acks). */
 export function attachedPerfArgs(events: readonly string[], intervalMs: number, pid: number, outputFile: string): string[] {
@@ -70,10 +69,10 @@ export function attachPerf(perfPath: string, args: readonly string[], env: NodeJ
       // perf's reason, not the usage text it may print after it.
       const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '');
       const said = lines.find((line) => /error|cannot|can't|failed|invalid|not supported|permission|paranoid/i.test(line)) ?? lines.at(-1);
-      settle({ ok: false, error: `perf could not attach to the workload: ${said !== undefined && said !== '' ? said : why}`, withoutControl: /unknown option .?control/i.test(stderr) });
+      settle({ ok: false, error: `perf could not attach to the workload: ${said !== undefined && said !== '' ? said : why}` });
     };
     const timer = setTimeout(() => fail(`no answer on its control channel within ${readyTimeoutMs} ms (perf stat --control needs perf 5.11 or later)`), readyTimeoutMs);
-    child.once('error', (error: NodeJS.ErrnoException) => settle({ ok: false, error: `failed to start "${perfPath}": ${error.code === 'ENOENT' ? 'command not found' : error.message}`, withoutControl: false }));
+    child.once('error', (error: NodeJS.ErrnoException) => settle({ ok: false, error: `failed to start "${perfPath}": ${error.code === 'ENOENT' ? 'command not found' : error.message}` }));
     child.once('exit', (code, signal) => fail(`perf exited (${signal ?? `code ${code}`}) before it counted`));
     const control = child.stdio[3] as Writable;
     const acks = child.stdio[4] as NodeJS.ReadableStream;

@@ -29,6 +29,8 @@ export interface WorkloadSpec {
 
 export interface PerfSpec {
   perfPath: string;
+  /** perf can be attached to the gated workload (probePerf says so); otherwise perf starts the workload itself. */
+  attach: boolean;
   events: readonly string[];
   /** perf stat -I: counters every this many ms, handed to onInterval while the run goes; 0 is off. */
   intervalMs: number;
@@ -64,13 +66,6 @@ const ATTACH_TIMEOUT_MS = 10_000;
 const PERF_EXIT_GRACE_MS = 5_000;
 
 /**
- * perf programs without --control (before 5.11) cannot be attached to a
- * gated workload: they start it themselves, and then how the workload ended
- * is only as good as perf's own word (see runWorkload).
- */
-const perfWithoutControl = new Set<string>();
-
-/**
  * Runs the workload once: alone, or counted by perf. With perf, the agent
  * starts the workload itself, held at a gate, attaches perf to it and opens
  * the gate once perf counts (attached-perf.ts): the agent is the workload's
@@ -78,7 +73,8 @@ const perfWithoutControl = new Set<string>();
  * not to be trusted — `perf stat -I` exits 0 whatever the workload did, and
  * even plain `perf stat` exits 0 now and then on a loaded machine when the
  * workload ends quickly (a race between its SIGCHLD handler and its wait).
- * A perf too old for that starts the workload itself, as before. The
+ * A perf too old for that (before 5.11: no --control; probePerf tells)
+ * starts the workload itself, and its word is taken. The
  * workload's stdin and stdout are the agent's; its stderr passes through
  * the agent byte for byte. The workload runs in its own process group so a
  * timeout or an interrupt can stop it and everything it started.
@@ -89,12 +85,8 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
   const environment = perf === undefined ? base : { ...base, LC_NUMERIC: 'C' };
   const found = findExecutable(spec.command, environment);
   if (!found.ok) return notStarted(spec, perf, Date.now(), found.error);
-  const mode: PerfMode = perf === undefined ? 'alone' : perfWithoutControl.has(perf.perfPath) ? 'forked' : 'attached';
-  const outcome = await runOnce(spec, perf, mode, environment, interrupt);
-  if (outcome !== 'perf-without-control') return outcome;
-  // The gate never opened: the workload did not run, so it runs now, started by perf.
-  perfWithoutControl.add(perf!.perfPath);
-  return (await runOnce(spec, perf, 'forked', environment, interrupt)) as WorkloadOutcome;
+  const mode: PerfMode = perf === undefined ? 'alone' : perf.attach ? 'attached' : 'forked';
+  return runOnce(spec, perf, mode, environment, interrupt);
 }
 
 /**
@@ -103,7 +95,7 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
  */
 type PerfMode = 'alone' | 'attached' | 'forked';
 
-async function runOnce(spec: WorkloadSpec, perf: PerfSpec | undefined, mode: PerfMode, environment: NodeJS.ProcessEnv, interrupt: AbortSignal): Promise<WorkloadOutcome | 'perf-without-control'> {
+async function runOnce(spec: WorkloadSpec, perf: PerfSpec | undefined, mode: PerfMode, environment: NodeJS.ProcessEnv, interrupt: AbortSignal): Promise<WorkloadOutcome> {
   const outputDir = perf === undefined ? undefined : await mkdtemp(join(tmpdir(), 'powerprof-perf-'));
   const perfOutput = outputDir === undefined ? '' : join(outputDir, 'perf-stat.csv');
   const workload = spec.user === undefined ? { command: spec.command, args: spec.args } : asUser(spec.user, spec.command, spec.args);
@@ -125,15 +117,11 @@ async function runOnce(spec: WorkloadSpec, perf: PerfSpec | undefined, mode: Per
   let startedTimeUnixMs = Date.now();
   const agentCpuBefore = process.cpuUsage();
   let attachedPerf: AttachedPerf | undefined;
-  let withoutControl = false;
   const release =
     perf !== undefined && mode === 'attached'
       ? async (pid: number, gate: Writable): Promise<string | undefined> => {
           const result = await attachPerf(perf.perfPath, attachedPerfArgs(perf.events, perf.intervalMs, pid, perfOutput), environment, ATTACH_TIMEOUT_MS);
-          if (!result.ok) {
-            withoutControl = result.withoutControl;
-            return result.error;
-          }
+          if (!result.ok) return result.error;
           attachedPerf = result.perf;
           tail?.start();
           startedAt = performance.now();
@@ -159,7 +147,6 @@ async function runOnce(spec: WorkloadSpec, perf: PerfSpec | undefined, mode: Per
     if (parsed.ok) counters = parsed.rows;
   }
   if (outputDir !== undefined) await rm(outputDir, { recursive: true, force: true });
-  if (withoutControl) return 'perf-without-control';
   return {
     ...classify(ended, spec, mode === 'forked'),
     startedTimeUnixMs,

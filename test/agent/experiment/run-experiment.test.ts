@@ -10,7 +10,7 @@ import { sampleNodeInfo } from '../../proto/sample-records.js';
 import { testLogger } from '../../support/silent-logger.js';
 
 function plan(command: string[], repeat: ExperimentPlan['repeat'], overrides: Partial<ExperimentPlan> = {}): ExperimentPlan {
-  return { workload: 'w', command, repeat, eventGroups: [['task-clock']], perfPath: undefined, intervalMs: 0, timeoutMs: 0, killGraceMs: 1_000, itemsKey: 'items', sysfsRoot: '/sys', ...overrides };
+  return { workload: 'w', command, repeat, eventGroups: [['task-clock']], perfPath: undefined, perfAttach: false, intervalMs: 0, timeoutMs: 0, killGraceMs: 1_000, itemsKey: 'items', sysfsRoot: '/sys', ...overrides };
 }
 
 async function experiment(p: ExperimentPlan): Promise<{ emitted: RecordInput[]; terminal: string }> {

@@ -65,7 +65,7 @@ describe('rapl', () => {
       const power = new PowerMeasurement(sampler, { primary: undefined, idleS: 0.5, settleMs: 1_100 }, testLogger);
       const emitted: RunRecord[] = [];
       await runExperiment(
-        { workload: 'sleep', command: ['sleep', '2'], repeat: { warmup: 0, repeat: 1, maxRepeat: 1 }, eventGroups: [[]], perfPath: undefined, intervalMs: 0, timeoutMs: 0, killGraceMs: 1_000, itemsKey: 'items', sysfsRoot: root, power },
+        { workload: 'sleep', command: ['sleep', '2'], repeat: { warmup: 0, repeat: 1, maxRepeat: 1 }, eventGroups: [[]], perfPath: undefined, perfAttach: false, intervalMs: 0, timeoutMs: 0, killGraceMs: 1_000, itemsKey: 'items', sysfsRoot: root, power },
         sampleNodeInfo('rapl-node'),
         { emit: (records) => records.forEach((r) => r.run && emitted.push(r.run as RunRecord)), terminal: new PassThrough(), logger: testLogger },
         new AbortController().signal,

@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { eventPresets } from '../../../agent/perf/event-presets.js';
+import { probePerf } from '../../../agent/perf/probe-perf.js';
 import { repositoryRoot } from '../../../proto/repository-root.js';
 import { runWorkload, type PerfSpec, type WorkloadSpec } from '../../../agent/workload/run-workload.js';
 import { busyFor, busyLoop, hardwareCountersUnavailable } from '../../support/perf-support.js';
 
-const perf: PerfSpec = { perfPath: 'perf', events: eventPresets.default!, intervalMs: 0 };
+const perf: PerfSpec = { perfPath: 'perf', attach: true, events: eventPresets.default!, intervalMs: 0 };
 const never = new AbortController().signal;
 
 function spec(command: string[], timeoutMs = 0): WorkloadSpec {
@@ -189,11 +190,19 @@ describe('runWorkload with --interval-ms records how the workload really ended',
 describe('runWorkload with a perf older than 5.11 (no --control)', () => {
   const oldPerf = join(repositoryRoot, 'test/support/bin/perf-before-control');
 
-  it('falls back to perf starting the workload, and still counts and records how it ended', async () => {
-    const outcome = await runWorkload(spec(['sh', '-c', 'exit 3']), { perfPath: oldPerf, events: ['task-clock'], intervalMs: 0 }, never);
+  it('is found out by the probe, which says perf cannot be attached', async () => {
+    const probe = await probePerf(oldPerf);
+    assert.ok(probe.ok);
+    assert.equal(probe.attach, false);
+    const current = await probePerf('perf');
+    assert.ok(current.ok && current.attach, "this machine's perf can be attached");
+  });
+
+  it('then starts the workload itself, and still counts and records how it ended', async () => {
+    const outcome = await runWorkload(spec(['sh', '-c', 'exit 3']), { perfPath: oldPerf, attach: false, events: ['task-clock'], intervalMs: 0 }, never);
     assert.deepEqual([outcome.status, outcome.exitCode], ['failed', 3]);
     assert.equal(outcome.counters.find((c) => c.event === 'task-clock')?.status, 'counted');
-    const again = await runWorkload(spec(['sh', '-c', 'kill -SEGV $$']), { perfPath: oldPerf, events: ['task-clock'], intervalMs: 0 }, never);
+    const again = await runWorkload(spec(['sh', '-c', 'kill -SEGV $$']), { perfPath: oldPerf, attach: false, events: ['task-clock'], intervalMs: 0 }, never);
     assert.deepEqual([again.status, again.signal], ['killed', 'SIGSEGV']);
   });
 });
