@@ -3,9 +3,8 @@ import { ByteWriter } from '../../proto/byte-writer.js';
 import { RecordPack } from '../queue/record-pack.js';
 import type { BatchLimits } from '../../proto/record-rules.js';
 import type { RecordKind } from '../../proto/records.js';
-import { canonicalMessage } from '../../proto/canonical-message.js';
-import { FieldError, NonCanonicalEncoding } from '../../proto/field-error.js';
-import { readRecordHeader, transcodeMessage, transcodeRecord, type RecordHeader, type RecordSchema, type TranscodeContext } from '../../proto/record-transcoder.js';
+import { FieldError } from '../../proto/field-error.js';
+import { readRecordHeader, transcodeRecord, type RecordHeader, type RecordSchema, type TranscodeContext } from '../../proto/record-transcoder.js';
 import { WireError, WireReader } from '../../proto/wire-reader.js';
 
 /**
@@ -211,22 +210,14 @@ function recordRefusal(index: number, seq: number, error: unknown): RecordRefusa
 /** A Hello's NodeInfo: the node as an object, or one sentence on what is wrong with it. */
 export function readNodeInfo(bytes: Buffer, schema: RecordSchema, limits: BatchLimits, nowMs = Date.now()): { ok: true; info: NodeInfo } | { ok: false; message: string } {
   let info: NodeInfo;
-  const plan = schema.messages.get('NodeInfo')!;
-  const read = (message: Buffer): NodeInfo => {
-    const out = new ByteWriter(2 * message.length + 512);
-    transcodeMessage(plan, new WireReader(message, 0, message.length), out, { limits, nowMs });
-    return JSON.parse(out.written().toString('utf8')) as NodeInfo;
-  };
   try {
-    try {
-      info = read(bytes);
-    } catch (error) {
-      // A value that breaks a rule may yet be overridden by a later one of the same field: the usual form decides.
-      if (!(error instanceof NonCanonicalEncoding) && !(error instanceof FieldError)) throw error;
-      info = read(canonicalMessage(plan, bytes, 0, bytes.length));
-    }
+    // A Hello's NodeInfo is read as a node_info record's message is, by the same rules and in any valid encoding.
+    const header: RecordHeader = { seq: 0, kind: 'node_info', plan: schema.messages.get('NodeInfo')!, start: 0, end: bytes.length };
+    const out = new ByteWriter(2 * bytes.length + 512);
+    transcodeRecord(header, new WireReader(bytes, 0, bytes.length), out, { limits, nowMs });
+    info = JSON.parse(out.written().toString('utf8')) as NodeInfo;
   } catch (error) {
-    if (error instanceof FieldError) return { ok: false, message: error.within('node_info').message };
+    if (error instanceof FieldError) return { ok: false, message: error.message };
     if (error instanceof WireError) return { ok: false, message: `not a valid protobuf NodeInfo (${error.message})` };
     throw error;
   }
