@@ -201,7 +201,7 @@ interface Ended {
 }
 
 /** perf starting the workload itself (a perf without --control). --no-scale: values are raw counts; the scaled estimate is computed where a counter was multiplexed. */
-export function perfStatArgs(perf: PerfSpec, outputFile: string): string[] {
+function perfStatArgs(perf: PerfSpec, outputFile: string): string[] {
   const interval = perf.intervalMs > 0 ? ['-I', String(perf.intervalMs), '--summary'] : [];
   return ['stat', '-x,', '--no-scale', '-o', outputFile, '-e', perf.events.join(','), ...interval];
 }

@@ -27,11 +27,6 @@ export class IngestLoad {
     return this.records > this.maxRecords;
   }
 
-  /** Whether the byte cap holds every stream now. */
-  get holdingAll(): boolean {
-    return this.held;
-  }
-
   register(stream: PausableStream): void {
     this.streams.set(stream, { own: false });
     if (this.held) stream.pause();
