@@ -3,27 +3,38 @@
 #   deploy/install.sh agent       the agent: powerprof-agent.service, /etc/powerprof/agent.yaml
 #   deploy/install.sh collector   the collector: powerprof-collector.service, /etc/powerprof/collector.yaml
 #   deploy/install.sh --dry-run agent|collector   print what it would do, change nothing
+#   deploy/install.sh --with-resnet50 agent     also onnxruntime-node (288 MB) for the bundled ResNet-50 workload
 # Creates the users (powerprof; group powerprof-ipmi for /dev/ipmi0), /opt/powerprof,
 # /var/lib/powerprof (the spool), and the config from the commented example, never overwriting one;
 # for the agent, sets kernel.perf_event_paranoid to 2 where it is above (Debian's 3 refuses perf to it).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 run() { echo "+ $*"; [ "$dry" = yes ] || "$@"; }
-dry=no
-if [ "${1:-}" = "--dry-run" ]; then dry=yes; shift; fi
+dry=no resnet=
+while :; do
+  case ${1:-} in
+    --dry-run) dry=yes; shift ;;
+    --with-resnet50) resnet=--with-resnet50; shift ;;
+    *) break ;;
+  esac
+done
 role=${1:-}
-case $role in agent|collector) ;; *) sed -n '2,8p' "$0" >&2; exit 2 ;; esac
+case $role in agent|collector) ;; *) sed -n '2,9p' "$0" >&2; exit 2 ;; esac
 if [ "$dry" = no ] && [ "$(id -u)" != 0 ]; then echo "install.sh: run as root (or with --dry-run)" >&2; exit 1; fi
 
 getent group powerprof >/dev/null 2>&1 || run groupadd --system powerprof
 getent passwd powerprof >/dev/null 2>&1 || run useradd --system --gid powerprof --home-dir /var/lib/powerprof --no-create-home --shell /usr/sbin/nologin powerprof
 run install -d -m 0755 /opt/powerprof /etc/powerprof
-# What the package ships (package.json "files", as npm pack takes it: the build, and the files it reads at run time,
-# such as the collector's Lua scripts), with its manifest and its installed dependencies.
-files=$(cd "$here" && node -e 'process.stdout.write(require("./package.json").files.map((f) => f.replace(/\/$/, "")).join("\n"))')
-for file in package.json package-lock.json node_modules $files; do
-  run cp -a "$here/$file" /opt/powerprof/
+# The package's files and only the dependencies the role uses; where the other role is installed on this
+# host too, what both use (its unit file says it is there).
+roles=$role
+for other in agent collector; do
+  [ "$other" != "$role" ] && [ -f "/etc/systemd/system/powerprof-$other.service" ] && roles="$roles $other"
 done
+# An earlier --with-resnet50 install is kept as chosen (install again after removing /opt/powerprof/node_modules/onnxruntime-node to undo).
+[ -d /opt/powerprof/node_modules/onnxruntime-node ] && resnet=--with-resnet50
+[ "$dry" = yes ] && dry_flag=--dry-run || dry_flag=
+sh "$here/deploy/install-files.sh" $dry_flag $resnet /opt/powerprof $roles
 
 if [ "$role" = agent ]; then
   getent group powerprof-ipmi >/dev/null 2>&1 || run groupadd --system powerprof-ipmi

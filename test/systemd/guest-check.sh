@@ -32,6 +32,8 @@ check install-collector deploy/install.sh collector
 check install-agent deploy/install.sh agent
 check perf-permitted test "$(cat /proc/sys/kernel/perf_event_paranoid)" -le 2
 check collector-lua-installed test -f /opt/powerprof/collector/queue/append-batch.lua
+check only-runtime-packages-installed test ! -e /opt/powerprof/node_modules/typescript -a ! -e /opt/powerprof/node_modules/onnxruntime-node
+check both-roles-packages-installed test -d /opt/powerprof/node_modules/ioredis -a -d /opt/powerprof/node_modules/yaml
 
 step "configure: a fast schedule, a power source (a POWER9-like OCC hwmon tree)"
 mkdir -p /var/lib/powerprof-test/sysfs/class/hwmon/hwmon0
