@@ -46,8 +46,10 @@ export function runsCsv(runs: readonly NodeRun[]): string {
   const sources = uniqueInOrder(runs.flatMap(({ run }) => run.source_energies.map((e) => e.source)));
   // Warm-up runs are recorded and flagged; the flag column comes last, and only when there are some.
   const withWarmup = runs.some(({ run }) => run.warmup);
+  // Runs counted on an emulated PMU (QEMU's TCG) are flagged, after the warm-up flag, only when there are some.
+  const withEmulated = runs.some(({ run }) => (run.fingerprint?.pmu_emulation ?? '') !== '');
   const sourceColumns = sources.flatMap((source) => [`${source}_energy_joules`, `${source}_avg_watts`, `${source}_uncertainty_joules`]);
-  const header = [...RUN_COLUMNS, ...events, ...metrics, ...(withPower ? RUN_POWER_COLUMNS : []), ...sourceColumns, ...(withWarmup ? ['warmup'] : [])];
+  const header = [...RUN_COLUMNS, ...events, ...metrics, ...(withPower ? RUN_POWER_COLUMNS : []), ...sourceColumns, ...(withWarmup ? ['warmup'] : []), ...(withEmulated ? ['pmu_emulated'] : [])];
   const rows = runs.map(({ node, run }) => {
     const counted = countedValues(run);
     const power: Cell[] = withPower ? [run.energy_joules, run.avg_watts, run.idle_watts, run.dynamic_energy_joules, run.joules_per_item, run.energy_uncertainty_joules] : [];
@@ -69,6 +71,7 @@ export function runsCsv(runs: readonly NodeRun[]): string {
       ...power,
       ...perSource,
       ...(withWarmup ? [String(run.warmup)] : []),
+      ...(withEmulated ? [String((run.fingerprint?.pmu_emulation ?? '') !== '')] : []),
     ];
   });
   return toCsv([header, ...rows]);

@@ -30,6 +30,7 @@ export async function probeCommand(config: ProbeConfig, logger: Logger, out: Nod
   out.write(`perf       ${perf.version}${perf.attach ? '' : ' (before 5.11: no stat --control, so perf starts workloads itself and its word on how they ended is taken; newer perf is exact)'}\n`);
   out.write(`PMUs       ${pmu.devices.join(', ') || 'none'}${pmu.virtualMachine === undefined ? '' : `  (virtual machine: ${pmu.virtualMachine})`}\n`);
   if (pmu.reason !== undefined) out.write(`           ${pmu.reason}\n           fix: ${pmu.fix}\n`);
+  if (node.pmu_emulation !== '') out.write(`           emulated: ${node.pmu_emulation}; every run record says so (pmu_emulation)\n`);
 
   const outcome = await runWorkload({ command: 'true', args: [], timeoutMs: 30_000, killGraceMs: 1_000 }, { perfPath: config.perf_path, attach: perf.attach, events: resolved.events, intervalMs: 0 }, new AbortController().signal);
   const width = Math.max(5, ...resolved.events.map((e) => e.length));

@@ -4,14 +4,15 @@ import type { Logger } from 'pino';
 import type { NodeInfo } from '../../proto/records.js';
 import { agentVersion } from '../agent-version.js';
 import { parseLscpu, type LscpuInfo } from './parse-lscpu.js';
+import { pmuEmulation, readMachineDescription } from './pmu-emulation.js';
 
 /**
  * Describes this node. lscpu gives the CPU topology; when it is missing or
  * unreadable the node is still described (arch and CPU count from the OS)
  * and the reason is logged.
  */
-export async function collectNodeInfo(nodeId: string, perfVersion: string, logger: Logger): Promise<NodeInfo> {
-  const lscpu = await readLscpu();
+export async function collectNodeInfo(nodeId: string, perfVersion: string, logger: Logger, procRoot = '/proc'): Promise<NodeInfo> {
+  const [lscpu, machineDescription] = await Promise.all([readLscpu(), readMachineDescription(procRoot)]);
   if (!lscpu.ok) logger.warn({ reason: lscpu.error }, 'lscpu unavailable; CPU topology left unknown');
   const cpu: Partial<LscpuInfo> = lscpu.ok ? lscpu.info : {};
   return {
@@ -30,6 +31,7 @@ export async function collectNodeInfo(nodeId: string, perfVersion: string, logge
     agent_version: agentVersion,
     time_unix_ms: Date.now(),
     spool_epoch: 0, // the spool's, once it is open (NodeSession)
+    pmu_emulation: pmuEmulation(machineDescription),
   };
 }
 

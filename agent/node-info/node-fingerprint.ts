@@ -27,6 +27,7 @@ export async function readNodeFingerprint(sysfsRoot: string, node: NodeInfo): Pr
     kernel: node.kernel,
     perf_version: node.perf_version,
     numa_nodes: numa === '' ? node.numa_nodes : countCpuList(numa),
+    pmu_emulation: node.pmu_emulation,
   };
 }
 

@@ -57,14 +57,24 @@ export async function buildReport(input: ReportInput): Promise<string> {
     charts.push({ title: 'Power over time', caption: 'shaded: runs; dashed: idle baseline', svg: await renderSvg(powerChart(powerPoints(input.power), runWindows(input.runs), idleBaselines(input.runs))) });
   } else missing.push('Power over time');
 
-  return page(input, charts, missing);
+  return page({ ...input, notes: [...input.notes, ...emulatedPmuNotes(input)] }, charts, missing);
+}
+
+/** Runs counted on an emulated PMU are said to be, per node: their cycles are time, their IPC means nothing. */
+function emulatedPmuNotes(input: ReportInput): string[] {
+  const counts = new Map<string, number>();
+  for (const run of input.runs) if (run.pmu_emulated === 'true') counts.set(run.node ?? '', (counts.get(run.node ?? '') ?? 0) + 1);
+  return [...counts].map(([node, runs]) => {
+    const why = input.nodes.find((n) => n.node_id === node)?.pmu_emulation;
+    return `Emulated PMU: the ${runs} run${runs === 1 ? '' : 's'} of ${node} counted on an emulated PMU${why ? ` (${why})` : " (QEMU's TCG)"}. Their cycles are elapsed time, not a pipeline: IPC and miss ratios from them describe the emulator, not a processor.`;
+  });
 }
 
 /** Columns of runs.csv past the fixed ones, less the seven above and the energy columns. */
 function otherColumns(runs: ReadonlyArray<Record<string, string>>): string[] {
   const columns = Object.keys(runs[0] ?? {});
   const after = columns.slice(columns.indexOf('exit_code') + 1);
-  return after.filter((column) => !ORIGINAL_COUNTERS.includes(column) && column !== 'warmup' && !/(^|_)(energy_joules|avg_watts|idle_watts|joules_per_item|uncertainty_joules)$/.test(column));
+  return after.filter((column) => !ORIGINAL_COUNTERS.includes(column) && column !== 'warmup' && column !== 'pmu_emulated' && !/(^|_)(energy_joules|avg_watts|idle_watts|joules_per_item|uncertainty_joules)$/.test(column));
 }
 
 function powerPoints(power: ReadonlyArray<Record<string, string>>): PowerPoint[] {
@@ -169,6 +179,7 @@ function fingerprintTable(nodes: readonly NodeInfo[]): string {
     kernel: n.kernel,
     perf: n.perf_version,
     agent: n.agent_version,
+    PMU: n.pmu_emulation ? 'emulated' : '',
   }));
   return `<h2>Nodes</h2>\n${table(rows)}`;
 }

@@ -24,6 +24,7 @@ export function sampleNodeInfo(nodeId: string, overrides: Partial<NodeInfo> = {}
     agent_version: '0.1.0',
     time_unix_ms: SAMPLE_TIME_MS,
     spool_epoch: 0,
+    pmu_emulation: '',
     ...overrides,
   };
 }
@@ -53,7 +54,7 @@ export function sampleRun(runId: string, overrides: Partial<RunRecord> = {}): Ru
     warmup: false,
     workload_metrics: {},
     derived: { ipc: 2 },
-    fingerprint: { arch: 'ppc64le', cpu_model: 'POWER9, altivec supported', smt: 'on', online_cpus: 128, frequency_governor: 'performance', kernel: '6.1.0', perf_version: '6.1', numa_nodes: 2 },
+    fingerprint: { arch: 'ppc64le', cpu_model: 'POWER9, altivec supported', smt: 'on', online_cpus: 128, frequency_governor: 'performance', kernel: '6.1.0', perf_version: '6.1', numa_nodes: 2, pmu_emulation: '' },
     event_group: 0,
     source_energies: [],
     energy_source: '',

@@ -71,7 +71,12 @@ function freeUdpPort(): Promise<number> {
 
 let nextProductId = 0x4000 + (process.pid % 0x1000);
 
-export async function startIpmiSimulator(): Promise<IpmiSimulator> {
+/**
+ * With `vmPort`, the BMC also serves a virtual machine's IPMI interface:
+ * QEMU's ipmi-bmc-extern connects to that TCP port (OpenIPMI's "VM" codec)
+ * and the guest reads this BMC through its own /dev/ipmi0, in-band.
+ */
+export async function startIpmiSimulator({ vmPort }: { vmPort?: number } = {}): Promise<IpmiSimulator> {
   const dir = mkdtempSync(join(tmpdir(), 'powerprof-bmc-'));
   const state = join(dir, 'state');
   mkdirSync(state);
@@ -96,6 +101,7 @@ export async function startIpmiSimulator(): Promise<IpmiSimulator> {
       '    allowed_auths_admin none md2 md5 straight',
       '    guid a123456789abcdefa123456789abcdef',
       '  endlan',
+      ...(vmPort === undefined ? [] : [`  serial 15 127.0.0.1 ${vmPort} codec VM`]),
       '  user 2 true "admin" "password" admin 10 none md2 md5 straight',
       `loadlib "${buildPlugin()}" "${dcmiFile}"`,
       '',

@@ -12,7 +12,7 @@ it('reads SMT, online CPUs, governor and NUMA from sysfs as they are now', async
     'devices/system/cpu/cpu0/cpufreq/scaling_governor': 'performance\n',
     'devices/system/node/has_cpu': '0,8\n',
   });
-  const fingerprint = await readNodeFingerprint(sysfs, sampleNodeInfo('p9', { online_cpus: 128 }));
+  const fingerprint = await readNodeFingerprint(sysfs, sampleNodeInfo('p9', { online_cpus: 128, pmu_emulation: 'IBM pSeries (emulated by qemu), under TCG' }));
   assert.deepEqual(fingerprint, {
     arch: 'ppc64le',
     cpu_model: 'POWER9, altivec supported',
@@ -22,6 +22,7 @@ it('reads SMT, online CPUs, governor and NUMA from sysfs as they are now', async
     kernel: '6.1.0',
     perf_version: '6.1',
     numa_nodes: 2,
+    pmu_emulation: 'IBM pSeries (emulated by qemu), under TCG',
   });
 });
 

@@ -41,7 +41,7 @@ it('derived ratios of multiplexed counters use the scaled estimates', () => {
       { event: 'instructions', value: 1000, unit: '', status: 'counted', running_percent: 25 },
     ],
   };
-  const fingerprint = { arch: 'x86_64', cpu_model: '', smt: '', online_cpus: 2, frequency_governor: '', kernel: '', perf_version: '', numa_nodes: 1 };
+  const fingerprint = { arch: 'x86_64', cpu_model: '', smt: '', online_cpus: 2, frequency_governor: '', kernel: '', perf_version: '', numa_nodes: 1, pmu_emulation: '' };
   const run = buildRunRecord(outcome, { runId: 'r', experimentId: 'e', workload: 'w', command: ['w'], repetition: 1, warmup: false, eventGroup: 0, itemsKey: 'items', fingerprint });
   assert.equal(run.derived.ipc, 4000 / 2000);
   assert.equal(run.items, 10);

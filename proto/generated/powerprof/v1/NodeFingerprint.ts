@@ -10,6 +10,7 @@ export interface NodeFingerprint {
   'kernel'?: (string);
   'perf_version'?: (string);
   'numa_nodes'?: (number);
+  'pmu_emulation'?: (string);
 }
 
 export interface NodeFingerprint__Output {
@@ -21,4 +22,5 @@ export interface NodeFingerprint__Output {
   'kernel': (string);
   'perf_version': (string);
   'numa_nodes': (number);
+  'pmu_emulation': (string);
 }

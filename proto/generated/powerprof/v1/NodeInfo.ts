@@ -18,6 +18,7 @@ export interface NodeInfo {
   'agent_version'?: (string);
   'time_unix_ms'?: (number | string | Long);
   'spool_epoch'?: (number | string | Long);
+  'pmu_emulation'?: (string);
 }
 
 export interface NodeInfo__Output {
@@ -36,4 +37,5 @@ export interface NodeInfo__Output {
   'agent_version': (string);
   'time_unix_ms': (number);
   'spool_epoch': (number);
+  'pmu_emulation': (string);
 }
