@@ -20,6 +20,11 @@ export class UsageError extends Error {
 const ENV_ONLY_KEYS = ['ipmi_password', 'token'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** The node's name; by default the hostname, which is not always a valid one (an initramfs's "(none)"). */
+const nodeIdOption = z
+  .string()
+  .regex(NODE_ID, `must be 1-128 letters, digits, ".", "_" or "-"${NODE_ID.test(hostname()) ? '' : ` (the default is this host's name, "${hostname()}", which is not one: set --node-id, node_id or POWERPROF_NODE_ID)`}`)
+  .default(hostname());
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/;
 
 const booleanText = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
@@ -108,7 +113,7 @@ const spoolFlags = {
 
 const runOptions = z.object({
     collector: z.string().regex(HOST_PORT, 'must be HOST:PORT').default('127.0.0.1:50051'),
-    node_id: z.string().regex(NODE_ID, 'must be 1-128 letters, digits, ".", "_" or "-"').default(hostname()),
+    node_id: nodeIdOption,
     repeat: z.coerce.number().int().min(1).max(1_000_000).default(1),
     events: eventList.default([...eventPresets.default!]),
     warmup: z.coerce.number().int().min(0).max(1_000).default(0),
@@ -246,7 +251,7 @@ export function defaultSpool(env: NodeJS.ProcessEnv): string {
 const flushSchema = z
   .object({
     collector: z.string().regex(HOST_PORT, 'must be HOST:PORT').default('127.0.0.1:50051'),
-    node_id: z.string().regex(NODE_ID, 'must be 1-128 letters, digits, ".", "_" or "-"').default(hostname()),
+    node_id: nodeIdOption,
     ...spoolOptions,
     flush_timeout: z.coerce.number().min(0).default(30),
     log_level: z.enum(LOG_LEVELS).default('info'),
@@ -274,7 +279,7 @@ export function loadFlushConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
 
 const probeSchema = z
   .object({
-    node_id: z.string().regex(NODE_ID, 'must be 1-128 letters, digits, ".", "_" or "-"').default(hostname()),
+    node_id: nodeIdOption,
     events: eventList.default(['auto']),
     perf_path: z.string().min(1).default('perf'),
     sysfs_root: z.string().min(1).default('/sys'),
@@ -289,6 +294,7 @@ export type ProbeConfig = Readonly<z.infer<typeof probeSchema>>;
 
 const probeFlags = {
   config: { type: 'string' },
+  'node-id': { type: 'string' },
   events: { type: 'string' },
   'perf-path': { type: 'string' },
   'sysfs-root': { type: 'string' },

@@ -145,12 +145,13 @@ permitted; 130 when interrupted.
 export const probeHelp = `Usage: powerprof-agent probe [options]
 
 Says what this node can measure: perf's version, the PMUs the kernel registered,
-whether this is a virtual machine, and for each event whether perf can count it,
+whether this is a virtual machine (and whether its PMU is emulated), and for each event whether perf can count it,
 what a generic event counts on this architecture, and why not where it cannot;
 then each power source: ok with its sensors and a first reading, or why not.
 Takes the power options of run (--power, --ipmi-host, --sysfs-root, ...).
 
   --events LIST       events and presets to try; default auto (this architecture's preset)
+  --node-id ID        the name it shows; default the hostname
   --perf-path PATH    the perf binary; default "perf"
   --sysfs-root DIR    default /sys
   --proc-root DIR     default /proc

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadRunConfig, UsageError, type RunConfig } from '../../agent/config.js';
+import { loadProbeConfig, loadRunConfig, UsageError, type RunConfig } from '../../agent/config.js';
 import { eventPresets } from '../../agent/perf/event-presets.js';
 
 function config(argv: string[], env: NodeJS.ProcessEnv = {}): RunConfig {
@@ -67,4 +67,11 @@ describe('agent run configuration', () => {
     writeFileSync(file, 'repeat: [\n');
     assert.throws(() => loadRunConfig(['--config', file, '--', 'true'], {}), /is not valid YAML/);
   });
+});
+
+it("probe takes --node-id and POWERPROF_NODE_ID, for a host whose name is not a valid node id (an initramfs's \"(none)\")", () => {
+  const flagged = loadProbeConfig(['--node-id', 'p9-guest'], {});
+  assert.ok(!flagged.help && flagged.config.node_id === 'p9-guest');
+  const fromEnvironment = loadProbeConfig([], { POWERPROF_NODE_ID: 'p9-env' });
+  assert.ok(!fromEnvironment.help && fromEnvironment.config.node_id === 'p9-env');
 });

@@ -31,6 +31,20 @@ describe('parsePerfStat over captured outputs', () => {
 describe('parsePerfStat: facts from the captures', () => {
   const text = (name: string): string => cases.find((c) => c.name === name)!.stdout;
 
+  it('an emulated POWER9 PMU (QEMU pseries): raw PM_ names counted, zeros counted as 0 (not "not counted"), multiplexed shares kept', () => {
+    const rows = rowsOf(text('perf-stat-csv__qemu-power9-pseries-emulated-multiplexed__1'));
+    assert.equal(find(rows, 'PM_RUN_INST_CMPL').value, 1883046654);
+    assert.deepEqual([find(rows, 'PM_LD_MISS_L1').value, find(rows, 'PM_LD_MISS_L1').status], [0, 'counted']);
+    assert.equal(find(rows, 'instructions').running_percent, 60);
+    assert.equal(rows.length, 11);
+  });
+
+  it('an emulated ARM PMUv3 (QEMU virt, -cpu max): only cycles counted, the rest "<not supported>"', () => {
+    const rows = rowsOf(text('perf-stat-csv__qemu-arm64-virt-emulated-not-supported__1'));
+    assert.deepEqual(rows.filter((row) => row.status === 'counted').map((row) => row.event), ['cycles', 'task-clock']);
+    assert.equal(find(rows, 'instructions').status, 'not_supported');
+  });
+
   it('reads U+202F thousands and decimal commas (ru_RU)', () => {
     const rows = rowsOf(text('perf-stat__caos-ru-locale-vm-notsupported__1'));
     assert.equal(find(rows, 'task-clock').value, 3202.39);
