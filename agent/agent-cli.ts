@@ -2,7 +2,8 @@ import { isatty } from 'node:tty';
 import pino, { type Logger } from 'pino';
 import { agentVersion } from './agent-version.js';
 import { parseCommand } from './commands/parse-command.js';
-import { loadDaemonConfig, loadFlushConfig, loadProbeConfig, loadRunConfig, UsageError } from './config.js';
+import { loadDaemonConfig, loadFlushConfig, loadProbeConfig, loadRunConfig } from './config.js';
+import { UsageError } from './usage-error.js';
 import { agentHelp, daemonHelp, flushHelp, probeHelp, runHelp } from './help-text.js';
 
 /** Wires the agent's commands (main.ts starts it); all the work is in commands/. */

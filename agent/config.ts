@@ -6,16 +6,15 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { eventPresets } from './perf/event-presets.js';
 import { findExecutable } from './workload/command-path.js';
+import { commaList } from './comma-list.js';
+import { powerSourceFlags, powerSourceNames, powerSourceOptions, primaryOrder } from './power/power-sources.js';
+import { UsageError } from './usage-error.js';
 
 /**
  * The agent's configuration: defaults < YAML file (--config) < environment
  * (POWERPROF_*) < flags, validated once, every problem listed in one error.
  * Nothing else in the agent reads process.env.
  */
-
-export class UsageError extends Error {
-  readonly code = 'USAGE';
-}
 
 const ENV_ONLY_KEYS = ['ipmi_password', 'token'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -44,27 +43,15 @@ const byteSize = z.union([z.number(), z.string()]).transform((value, context) =>
   return Math.floor(Number(match[1]) * 1024 ** power);
 });
 
-/** "a,b" or a YAML list. */
-const commaList = z.union([z.string(), z.array(z.string())]).transform((value) => (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter((s) => s !== ''));
 
-/** Power sources and energy: shared by run and probe. */
+/** Power sources and energy: shared by run and probe. Each source's own options come with it (power/sources/). */
 const powerOptions = {
-  power: commaList.pipe(z.array(z.enum(['auto', 'none', 'ipmi-dcmi', 'ipmi-sdr', 'hwmon', 'rapl', 'nvidia'])).min(1)).default(['auto']),
+  power: commaList.pipe(z.array(z.enum(['auto', 'none', ...powerSourceNames])).min(1)).default(['auto']),
   power_period_ms: z.coerce.number().int().min(50).max(3_600_000).default(1000),
   power_timeout: z.coerce.number().positive().max(600).default(5),
-  power_primary: z.enum(['ipmi-dcmi', 'ipmi-sdr', 'hwmon', 'rapl']).optional(),
+  power_primary: z.enum(primaryOrder).optional(),
   idle_s: z.coerce.number().min(0).max(3600).default(10),
-  ipmitool_path: z.string().min(1).default('ipmitool'),
-  ipmi_host: z.string().min(1).optional(),
-  ipmi_port: z.coerce.number().int().min(1).max(65535).optional(),
-  ipmi_user: z.string().min(1).optional(),
-  ipmi_password: z.string().min(1).optional(),
-  ipmi_password_file: z.string().min(1).optional(),
-  ipmi_cipher_suite: z.coerce.number().int().min(0).max(17).optional(),
-  ipmi_args: z.string().default(''),
-  ipmi_session: z.enum(['shell', 'process']).default('shell'),
-  sdr_sensors: commaList.default([]),
-  nvidia_smi_path: z.string().min(1).default('nvidia-smi'),
+  ...powerSourceOptions,
 };
 
 const powerFlags = {
@@ -73,16 +60,7 @@ const powerFlags = {
   'power-timeout': { type: 'string' },
   'power-primary': { type: 'string' },
   'idle-s': { type: 'string' },
-  'ipmitool-path': { type: 'string' },
-  'ipmi-host': { type: 'string' },
-  'ipmi-port': { type: 'string' },
-  'ipmi-user': { type: 'string' },
-  'ipmi-password-file': { type: 'string' },
-  'ipmi-cipher-suite': { type: 'string' },
-  'ipmi-args': { type: 'string' },
-  'ipmi-session': { type: 'string' },
-  'sdr-sensors': { type: 'string' },
-  'nvidia-smi-path': { type: 'string' },
+  ...powerSourceFlags,
 } as const;
 
 /** The durable spool and delivery: shared by run and flush. */

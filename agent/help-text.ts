@@ -1,5 +1,6 @@
 import { parseKinds } from './commands/parse-command.js';
 import { eventPresets } from './perf/event-presets.js';
+import { powerSourceNames, powerSourcesHelp, primaryOrder } from './power/power-sources.js';
 
 export const agentHelp = `powerprof-agent: profile a workload on this node and ship the results to a collector
 
@@ -106,24 +107,14 @@ Counters:
 
 Power (sampled all through the experiment; energy per run over its perf window):
   --power LIST          auto (default: every source that works here), none, or some of
-                        ipmi-dcmi, ipmi-sdr, hwmon, rapl, nvidia
+                        ${powerSourceNames.join(', ')}
   --power-period-ms N   each source's sampling period; default 1000
   --power-timeout S     a read still running after S seconds is killed; default 5
   --power-primary SRC   the source of the run's energy columns; default the one
-                        closest to the wall: ipmi-dcmi, ipmi-sdr, hwmon, rapl
+                        closest to the wall: ${primaryOrder.join(', ')}
   --idle-s N            idle power measured N s before the first run and after the
                         last; each run's dynamic energy is above it; default 10
-  --ipmitool-path PATH  default "ipmitool"
-  --ipmi-host HOST      a remote BMC over lanplus (default: this node's /dev/ipmi0)
-  --ipmi-port N, --ipmi-user NAME, --ipmi-cipher-suite N (many BMCs need 3)
-  --ipmi-password-file FILE   the BMC password; or POWERPROF_IPMI_PASSWORD in the
-                        environment; never a flag (ps shows argv)
-  --ipmi-args "ARGS"    more ipmitool arguments
-  --ipmi-session MODE   shell (default: one long-lived "ipmitool shell", ~0.5 ms a
-                        reading) or process (one ipmitool per reading, ~25-50 ms)
-  --sdr-sensors LIST    the SDR sensors to read; their sum is the node's power
-  --nvidia-smi-path PATH  default "nvidia-smi"
-
+${powerSourcesHelp}
 Output and delivery:
   --csv DIR             also write runs.csv, power.csv, counters.csv to DIR [csv]
 ${spoolOptionsHelp}  --flush-timeout S     at the end, wait this long for the collector to ack

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { UsageError } from './config.js';
+import { UsageError } from './usage-error.js';
 
 /**
  * A secret kept in a file (the BMC password, the collector token): read

@@ -29,9 +29,14 @@ grep -q onnxruntime-node "$notes" && echo "leaving out onnxruntime-node (288 MB)
 rm -f "$notes"
 
 run install -d -m 0755 "$dest"
-files=$(cd "$here" && node -e 'process.stdout.write(require("./package.json").files.map((f) => f.replace(/\/$/, "")).join("\n"))')
+files=$(cd "$here" && node -e 'process.stdout.write(require("./package.json").files.filter((f) => !f.startsWith("!")).map((f) => f.replace(/\/$/, "")).join("\n"))')
 for file in package.json package-lock.json $files; do
   run cp -a "$here/$file" "$dest/"
+done
+# What "files" excludes ("!agent/**/testdata": the power sources' captured test outputs), as npm pack does.
+excluded=$(cd "$here" && node -e 'process.stdout.write(require("./package.json").files.filter((f) => f.startsWith("!")).map((f) => f.slice(1).replace(/\*\*/g, "*")).join("\n"))')
+for pattern in $excluded; do
+  run find "$dest" -path "$dest/$pattern" -prune -exec rm -rf {} +
 done
 run rm -rf "$dest/node_modules.new"
 run install -d -m 0755 "$dest/node_modules.new"

@@ -23,3 +23,16 @@ export type { JobsRequest__Output as JobsRequest } from './generated/powerprof/v
 import type { Record__Output } from './generated/powerprof/v1/Record.js';
 /** Which record a Record holds: the name of its oneof member. */
 export type RecordKind = NonNullable<Record__Output['kind']>;
+
+/**
+ * Per node, since its agent's spool was created: produced, dropped and
+ * refused by the agent's own check as the agent reports; written and
+ * refused by the collector's rules as counted here.
+ */
+export interface Completeness {
+  produced: number;
+  written: number;
+  dropped: number;
+  refused: number;
+  agentRefused: number;
+}

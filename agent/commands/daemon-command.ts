@@ -4,8 +4,9 @@ import { loadDaemonConfig, type DaemonConfig, type ScheduleEntry } from '../conf
 import { Schedule } from '../daemon/schedule.js';
 import { notifySystemd } from '../daemon/systemd-notify.js';
 import { JobListener } from '../daemon/job-listener.js';
-import { NodeSession, type ExperimentConfig } from '../experiment/node-session.js';
+import { NodeSession } from '../experiment/node-session.js';
 import { channelSecurity } from '../transport/channel-security.js';
+import { deliverySettings, experimentSettings, sessionSettings, type ExperimentConfig } from './command-settings.js';
 import type { Job, JobStatus } from '../../proto/records.js';
 
 export interface DaemonDependencies {
@@ -33,7 +34,7 @@ const STOP_FLUSH_S = 5;
 export async function daemonCommand(deps: DaemonDependencies): Promise<number> {
   const { logger, stop } = deps;
   let config = deps.config;
-  const session = await NodeSession.open({ ...config, command: [] }, { logger, proto: deps.proto, terminal: deps.terminal });
+  const session = await NodeSession.open(sessionSettings(config), { logger, proto: deps.proto, terminal: deps.terminal });
   let schedule = new Schedule(config.schedule, Date.now());
   let wake: (() => void) | undefined;
   // Fleet experiments: jobs from the collector, run between scheduled ones if the allow-list names them.
@@ -42,7 +43,7 @@ export async function daemonCommand(deps: DaemonDependencies): Promise<number> {
     session.spool.append([{ job_status: { job_id: job.job_id, state, message, runs, time_unix_ms: Date.now() } }]);
   const listener = new JobListener({
     address: config.collector,
-    security: channelSecurity(config),
+    security: channelSecurity(deliverySettings(config).transport),
     proto: deps.proto,
     nodeId: session.nodeInfo.node_id,
     workloads: () => Object.keys(config.workloads),
@@ -130,7 +131,7 @@ async function runJob(
   status(job, 'JOB_STATE_RUNNING', 'running');
   logger.info({ job: job.job_id, workload: job.workload, repeat: experiment.repeat }, 'fleet experiment starting');
   try {
-    const runs = await session.experiment(experiment, stop, job.job_id);
+    const runs = await session.experiment(experimentSettings(experiment), stop, job.job_id);
     const measured = runs.filter((run) => !run.warmup).length;
     if (stop.aborted) status(job, 'JOB_STATE_FAILED', 'interrupted: the daemon was stopped', measured);
     else status(job, 'JOB_STATE_DONE', `${measured} run(s) recorded`, measured);
@@ -145,7 +146,7 @@ async function runScheduled(session: NodeSession, entry: ScheduleEntry, config: 
   const experiment = experimentOf(config, entry.workload, { repeat, warmup, events, interval_ms, timeout, idle_s });
   logger.info({ workload: entry.workload, repeat: experiment.repeat }, 'scheduled experiment starting');
   try {
-    const runs = await session.experiment(experiment, stop);
+    const runs = await session.experiment(experimentSettings(experiment), stop);
     logger.info({ workload: entry.workload, runs: runs.length }, 'scheduled experiment finished');
   } catch (error) {
     // A bad entry (events this node cannot count...) must not stop the daemon: the next one runs.

@@ -5,6 +5,7 @@ import type { IngestPackage } from '../../proto/load-ingest-proto.js';
 import type { FlushConfig } from '../config.js';
 import { collectNodeInfo } from '../node-info/collect-node-info.js';
 import { openDelivery } from '../transport/delivery.js';
+import { deliverySettings } from './command-settings.js';
 
 /** `powerprof-agent flush`: send what the node's spool holds to the collector, then exit. */
 export async function flushCommand(config: FlushConfig, logger: Logger, proto: IngestPackage, interrupt: AbortSignal): Promise<number> {
@@ -15,7 +16,7 @@ export async function flushCommand(config: FlushConfig, logger: Logger, proto: I
     return 0;
   }
   const nodeInfo = await collectNodeInfo(config.node_id, '', logger);
-  const delivery = openDelivery(config, nodeInfo, proto, logger);
+  const delivery = openDelivery(deliverySettings(config), nodeInfo, proto, logger);
   const waiting = delivery.spool.pendingWhenOpened;
   if (waiting === 0) {
     await delivery.finish(0);

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseLscpu } from '../node-info/parse-lscpu.js';
 import { parsePerfStat } from '../perf/parse-perf-stat.js';
-import { parseDcmiPowerReading } from '../power/parse-dcmi-power-reading.js';
-import { parseNvidiaSmi } from '../power/parse-nvidia-smi.js';
-import { parseSdrWatts } from '../power/parse-sdr-watts.js';
-import { UsageError } from '../config.js';
+import { parseDcmiPowerReading } from '../power/sources/ipmi-dcmi/parse-dcmi-power-reading.js';
+import { parseNvidiaSmi } from '../power/sources/nvidia/parse-nvidia-smi.js';
+import { parseSdrWatts } from '../power/sources/ipmi-sdr/parse-sdr-watts.js';
+import { UsageError } from '../usage-error.js';
 
 /** What `powerprof-agent parse KIND` understands. */
 export const parsers: Record<string, (text: string) => { ok: true; lines: object[] } | { ok: false; error: string }> = {

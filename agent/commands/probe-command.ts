@@ -1,14 +1,15 @@
 import type { Logger } from 'pino';
 import type { ProbeConfig } from '../config.js';
-import { UsageError } from '../config.js';
+import { powerSettings } from './command-settings.js';
+import { UsageError } from '../usage-error.js';
 import { collectNodeInfo } from '../node-info/collect-node-info.js';
 import { readNodeFingerprint } from '../node-info/node-fingerprint.js';
 import { diagnosePmu } from '../perf/diagnose-pmu.js';
 import { isSoftwareEvent, resolveEvents } from '../perf/event-presets.js';
 import { genericEventMeaning } from '../perf/generic-event-meanings.js';
 import { probePerf } from '../perf/probe-perf.js';
-import { selectedSourceNames } from '../power/source-registry.js';
 import { createPowerSampler } from '../power/power-setup.js';
+import { selectedSourceNames } from '../power/power-sources.js';
 import { runWorkload } from '../workload/run-workload.js';
 
 /**
@@ -49,7 +50,7 @@ async function probePower(config: ProbeConfig, logger: Logger, out: NodeJS.Writa
   if (config.power.includes('none')) return;
   const samples = new Map<string, string[]>();
   const reasons = new Map<string, string>();
-  const sampler = createPowerSampler(config, {
+  const sampler = createPowerSampler(powerSettings(config), {
     onSamples: (batch) => batch.forEach((s) => samples.set(s.source, [...(samples.get(s.source) ?? []), `${s.sensor} ${s.watts.toFixed(1)} W`])),
     onStatus: (status) => (status.up ? reasons.delete(status.source) : reasons.set(status.source, status.error)),
     // The table says why a source is down; no need to log it too.

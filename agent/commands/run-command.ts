@@ -3,6 +3,7 @@ import type { IngestPackage } from '../../proto/load-ingest-proto.js';
 import type { RunRecord } from '../../proto/records.js';
 import type { RunConfig } from '../config.js';
 import { NodeSession } from '../experiment/node-session.js';
+import { experimentSettings, sessionSettings } from './command-settings.js';
 
 const INTERRUPTED_FLUSH_S = 5;
 
@@ -17,11 +18,11 @@ export interface RunDependencies {
 
 /** `powerprof-agent run`: one experiment on this node, shipped to the collector. Returns the exit code. */
 export async function runCommand({ config, logger, proto, interrupt, terminal }: RunDependencies): Promise<number> {
-  const session = await NodeSession.open(config, { logger, proto, terminal });
+  const session = await NodeSession.open(sessionSettings(config), { logger, proto, terminal });
   const cpuBeforeRuns = process.cpuUsage();
   let runs: RunRecord[];
   try {
-    runs = await session.experiment(config, interrupt);
+    runs = await session.experiment(experimentSettings(config), interrupt);
   } catch (error) {
     await session.close(0); // a bad --events: nothing ran; stop sampling so the process can exit
     throw error;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { IngestPackage } from '../../proto/load-ingest-proto.js';
 import type { NodeInfo, RunRecord } from '../../proto/records.js';
-import { UsageError, type RunConfig } from '../config.js';
+import { UsageError } from '../usage-error.js';
 import { LocalCsvWriter } from '../csv/local-csv-writer.js';
 import { collectNodeInfo } from '../node-info/collect-node-info.js';
 import { defaultPmuCounters, eventGroups } from '../perf/event-groups.js';
@@ -9,20 +9,47 @@ import { resolveEvents } from '../perf/event-presets.js';
 import { probePerf } from '../perf/probe-perf.js';
 import { PowerMeasurement } from '../power/power-measurement.js';
 import type { PowerSampler } from '../power/power-sampler.js';
-import { createPowerSampler } from '../power/power-setup.js';
+import { createPowerSampler, type PowerSettings } from '../power/power-setup.js';
 import type { Spool } from '../spool/spool.js';
-import { openDelivery, type Delivery } from '../transport/delivery.js';
+import { openDelivery, type Delivery, type DeliverySettings } from '../transport/delivery.js';
 import { workloadName } from '../workload/workload-name.js';
 import { resolveWorkloadUser, type WorkloadUser } from '../workload/workload-user.js';
 import { runExperiment } from './run-experiment.js';
 import { RunJournal } from './run-journal.js';
 
-/** What one experiment needs of the configuration: run's options (a daemon's schedule entry fills them too). */
-export type ExperimentConfig = Pick<
-  RunConfig,
-  | 'command' | 'workload' | 'repeat' | 'warmup' | 'max_repeat' | 'until_rsd' | 'events' | 'no_multiplex' | 'pmu_counters'
-  | 'interval_ms' | 'timeout' | 'kill_grace' | 'items_key' | 'sysfs_root' | 'idle_s'
->;
+/** What a node session needs (commands/command-settings.ts makes it from the config). */
+export interface SessionSettings {
+  nodeId: string;
+  /** The perf binary; undefined with --no-perf. */
+  perfPath: string | undefined;
+  /** Whom the workload runs as (a root agent), by name or uid. */
+  workloadUser: string | undefined;
+  /** Where to also write runs.csv, power.csv and counters.csv. */
+  csvDir: string | undefined;
+  power: PowerSettings;
+  /** The source of a run's energy columns; by default the one closest to the wall. */
+  powerPrimary: string | undefined;
+  delivery: DeliverySettings;
+}
+
+/** One experiment: run's options (a daemon's schedule entry or job sets some over them). */
+export interface ExperimentSettings {
+  command: readonly string[];
+  workload: string | undefined;
+  repeat: number;
+  warmup: number;
+  maxRepeat: number;
+  untilRsdPercent: number | undefined;
+  events: readonly string[];
+  noMultiplex: boolean;
+  pmuCounters: number | undefined;
+  intervalMs: number;
+  timeoutMs: number;
+  killGraceMs: number;
+  itemsKey: string;
+  sysfsRoot: string;
+  idleS: number;
+}
 
 export interface SessionDependencies {
   logger: Logger;
@@ -39,7 +66,7 @@ export interface SessionDependencies {
 export class NodeSession {
   private constructor(
     readonly nodeInfo: NodeInfo,
-    private readonly config: RunConfig,
+    private readonly settings: SessionSettings,
     private readonly deps: SessionDependencies,
     private readonly delivery: Delivery,
     private readonly journal: RunJournal,
@@ -51,24 +78,24 @@ export class NodeSession {
     private readonly workloadUser: WorkloadUser | undefined,
   ) {}
 
-  static async open(config: RunConfig, deps: SessionDependencies): Promise<NodeSession> {
+  static async open(settings: SessionSettings, deps: SessionDependencies): Promise<NodeSession> {
     const { logger } = deps;
-    const resolvedUser = config.workload_user === undefined ? undefined : resolveWorkloadUser(config.workload_user, process.getuid?.());
+    const resolvedUser = settings.workloadUser === undefined ? undefined : resolveWorkloadUser(settings.workloadUser, process.getuid?.());
     // The agent's own user (root, said explicitly) needs no switch.
     const workloadUser = resolvedUser?.uid === process.getuid?.() ? undefined : resolvedUser;
     if (resolvedUser === undefined && process.getuid?.() === 0) {
       logger.warn('the workload runs as root; --workload-user USER runs it as an unprivileged user (perf still counts it)');
     }
-    const perf = await checkPerf(config, logger);
-    const nodeInfo = await collectNodeInfo(config.node_id, perf?.version ?? '', logger);
+    const perf = await checkPerf(settings.perfPath, logger);
+    const nodeInfo = await collectNodeInfo(settings.nodeId, perf?.version ?? '', logger);
 
     // Everything measured goes to the spool first; the shipper sends it on as the collector acks.
-    const delivery = openDelivery(config, nodeInfo, deps.proto, logger);
+    const delivery = openDelivery(settings.delivery, nodeInfo, deps.proto, logger);
     delivery.shipper.start();
     const { spool } = delivery;
     const journal = new RunJournal(spool.directory);
     const recovered = journal.recover(spool.lastWriteBeforeOpenUnixMs, (runId) => spool.holdsRun(runId));
-    const csv = config.csv === undefined ? undefined : new LocalCsvWriter(config.csv);
+    const csv = settings.csvDir === undefined ? undefined : new LocalCsvWriter(settings.csvDir);
     spool.append([{ node_info: { ...nodeInfo, spool_epoch: spool.epoch } }]);
     if (recovered !== undefined) {
       logger.warn({ runId: recovered.run_id, workload: recovered.workload, repetition: recovered.repetition }, 'the previous agent stopped during a run; recording it as interrupted');
@@ -76,7 +103,7 @@ export class NodeSession {
       csv?.addRun({ node: nodeInfo.node_id, run: recovered });
       journal.ended();
     }
-    const sampler = createPowerSampler(config, {
+    const sampler = createPowerSampler(settings.power, {
       onSamples: (samples) => {
         spool.append(samples.map((power_sample) => ({ power_sample })));
         for (const sample of samples) csv?.addSample({ node: nodeInfo.node_id, sample });
@@ -85,9 +112,9 @@ export class NodeSession {
       logger: logger.child({ component: 'power' }),
     });
     const powerSources = await sampler.start();
-    if (config.power.includes('none')) logger.info('power measurement disabled (--power none)');
+    if (settings.power.sources.includes('none')) logger.info('power measurement disabled (--power none)');
     else if (powerSources.length === 0) logger.warn('no power source works on this node ("powerprof-agent probe" says why); runs record no energy');
-    return new NodeSession(nodeInfo, config, deps, delivery, journal, csv, sampler, powerSources.length > 0, perf, workloadUser);
+    return new NodeSession(nodeInfo, settings, deps, delivery, journal, csv, sampler, powerSources.length > 0, perf, workloadUser);
   }
 
   get spool(): Spool {
@@ -106,17 +133,17 @@ export class NodeSession {
   }
 
   /** One experiment: warm-ups and runs of the workload, each recorded and spooled as it ends. */
-  async experiment(experiment: ExperimentConfig, interrupt: AbortSignal, experimentId?: string): Promise<RunRecord[]> {
+  async experiment(experiment: ExperimentSettings, interrupt: AbortSignal, experimentId?: string): Promise<RunRecord[]> {
     const { logger, terminal } = this.deps;
     const resolved = resolveEvents(experiment.events, this.nodeInfo.arch);
     if (!resolved.ok) throw new UsageError(`events: ${resolved.error}`);
-    const groups = experiment.no_multiplex ? eventGroups(resolved.events, experiment.pmu_counters ?? defaultPmuCounters(this.nodeInfo.arch)) : [resolved.events];
-    if (groups.length > 1 && experiment.repeat < groups.length && experiment.until_rsd === undefined) {
+    const groups = experiment.noMultiplex ? eventGroups(resolved.events, experiment.pmuCounters ?? defaultPmuCounters(this.nodeInfo.arch)) : [resolved.events];
+    if (groups.length > 1 && experiment.repeat < groups.length && experiment.untilRsdPercent === undefined) {
       logger.warn({ groups: groups.length, repeat: experiment.repeat }, 'fewer runs than event groups: some events will not be counted; raise --repeat');
     }
-    const config = this.config;
+    const { power: powerSettings, powerPrimary } = this.settings;
     const power = this.powerWorks
-      ? new PowerMeasurement(this.sampler, { primary: config.power_primary, idleS: experiment.idle_s, settleMs: config.power_period_ms + config.power_timeout * 1000 }, logger.child({ component: 'energy' }))
+      ? new PowerMeasurement(this.sampler, { primary: powerPrimary, idleS: experiment.idleS, settleMs: powerSettings.periodMs + powerSettings.timeoutMs }, logger.child({ component: 'energy' }))
       : undefined;
     const node = this.nodeInfo.node_id;
     return runExperiment(
@@ -124,16 +151,16 @@ export class NodeSession {
         experimentId,
         workload: experiment.workload ?? workloadName(experiment.command),
         command: experiment.command,
-        repeat: { warmup: experiment.warmup, repeat: experiment.repeat, maxRepeat: experiment.max_repeat, ...(experiment.until_rsd === undefined ? {} : { untilRsdPercent: experiment.until_rsd }) },
+        repeat: { warmup: experiment.warmup, repeat: experiment.repeat, maxRepeat: experiment.maxRepeat, ...(experiment.untilRsdPercent === undefined ? {} : { untilRsdPercent: experiment.untilRsdPercent }) },
         eventGroups: groups,
-        perfPath: this.perf === undefined ? undefined : config.perf_path,
+        perfPath: this.perf === undefined ? undefined : this.settings.perfPath,
         perfAttach: this.perf?.attach ?? false,
-        intervalMs: experiment.interval_ms,
-        timeoutMs: experiment.timeout * 1000,
-        killGraceMs: experiment.kill_grace * 1000,
+        intervalMs: experiment.intervalMs,
+        timeoutMs: experiment.timeoutMs,
+        killGraceMs: experiment.killGraceMs,
         workloadUser: this.workloadUser,
-        itemsKey: experiment.items_key,
-        sysfsRoot: experiment.sysfs_root,
+        itemsKey: experiment.itemsKey,
+        sysfsRoot: experiment.sysfsRoot,
         power,
       },
       this.nodeInfo,
@@ -162,12 +189,12 @@ export class NodeSession {
 }
 
 /** perf's version and whether it can be attached, or undefined with --no-perf; a UsageError with the fix when perf cannot count here. */
-async function checkPerf(config: RunConfig, logger: Logger): Promise<{ version: string; attach: boolean } | undefined> {
-  if (config.no_perf) {
+async function checkPerf(perfPath: string | undefined, logger: Logger): Promise<{ version: string; attach: boolean } | undefined> {
+  if (perfPath === undefined) {
     logger.info('perf disabled (--no-perf): recording wall time and CPU time only');
     return undefined;
   }
-  const probe = await probePerf(config.perf_path);
+  const probe = await probePerf(perfPath);
   if (!probe.ok) throw new UsageError(`${probe.reason}.\nTo fix: ${probe.fix}.`);
   if (!probe.attach) logger.warn({ perf: probe.version }, 'this perf is older than 5.11 (no stat --control): it starts each workload itself, and its word on how the workload ended is taken, which perf -I and a busy machine can get wrong');
   return { version: probe.version, attach: probe.attach };

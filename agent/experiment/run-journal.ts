@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeFingerprint, RunRecord } from '../../proto/records.js';
-import { syncDirectory, syncFile } from '../spool/spool-state.js';
+import { syncDirectory, syncFile } from '../spool/durable-file.js';
 
 /** What is known of a run when it starts: enough to record it if the agent dies during it. */
 export interface StartedRun {

@@ -1,10 +1,9 @@
 import type { Logger } from 'pino';
 import type { RunRecord, SourceEnergy } from '../../proto/records.js';
 import type { PowerSampler } from './power-sampler.js';
+import { primaryOrder } from './power-sources.js';
 import { nodeFigure, sourceEnergies } from './run-energy.js';
 
-/** Closest to the wall first: the primary source fills a run's unprefixed energy columns. */
-export const PRIMARY_ORDER = ['ipmi-dcmi', 'ipmi-sdr', 'hwmon', 'rapl'];
 
 export type RunEnergy = Pick<RunRecord, 'source_energies' | 'energy_source'> &
   Partial<Pick<RunRecord, 'energy_joules' | 'avg_watts' | 'idle_watts' | 'dynamic_energy_joules' | 'joules_per_item' | 'energy_uncertainty_joules'>>;
@@ -67,7 +66,8 @@ export class PowerMeasurement {
   private primarySource(): string | undefined {
     const up = this.sampler.upSources();
     if (this.options.primary !== undefined) return up.includes(this.options.primary) ? this.options.primary : undefined;
-    return PRIMARY_ORDER.find((source) => up.includes(source) && this.sampler.totalSensors(source).length > 0);
+    // Closest to the wall first: the primary source fills a run's unprefixed energy columns.
+    return primaryOrder.find((source) => up.includes(source) && this.sampler.totalSensors(source).length > 0);
   }
 }
 

@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { syncDirectory, syncFile } from './durable-file.js';
 
 /**
  * What the spool keeps beside its segments (state.json), so that seq and the
@@ -81,18 +82,4 @@ export function writeState(directory: string, state: SpoolState): void {
   syncFile(temporary);
   renameSync(temporary, path);
   syncDirectory(dirname(path));
-}
-
-export function syncFile(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** A new or renamed file survives a crash only once its directory is synced too. */
-export function syncDirectory(directory: string): void {
-  syncFile(directory);
 }

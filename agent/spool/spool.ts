@@ -7,7 +7,8 @@ import type { Record } from '../../proto/records.js';
 import { encodeEntry, type EntryClass } from './spool-entry.js';
 import { lockSpool, type SpoolLock } from './spool-lock.js';
 import { emptySegment, listSegmentNames, readSegment, replaySegment, segmentName, type Segment } from './spool-segment.js';
-import { freshState, newEpoch, readState, syncDirectory, syncFile, writeState, type SpoolState } from './spool-state.js';
+import { syncDirectory, syncFile } from './durable-file.js';
+import { freshState, newEpoch, readState, writeState, type SpoolState } from './spool-state.js';
 import type { RecordCheck } from '../../proto/record-check.js';
 
 export interface SpoolOptions {

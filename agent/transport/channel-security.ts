@@ -1,16 +1,17 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { UsageError } from '../config.js';
+import { UsageError } from '../usage-error.js';
 import { readSecretFile } from '../secret-file.js';
 import { hostOfAddress, isLoopbackHost } from '../../proto/loopback.js';
 
+/** Where the collector is and how to talk to it safely. */
 export interface TransportSettings {
   collector: string;
-  tls_ca?: string | undefined;
-  tls_cert?: string | undefined;
-  tls_key?: string | undefined;
-  tls_server_name?: string | undefined;
-  token_file?: string | undefined;
+  tlsCa?: string | undefined;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
+  tlsServerName?: string | undefined;
+  tokenFile?: string | undefined;
   token?: string | undefined;
 }
 
@@ -29,20 +30,20 @@ export interface ChannelSecurity {
  * plaintext off loopback.
  */
 export function channelSecurity(settings: TransportSettings): ChannelSecurity {
-  if ((settings.tls_cert === undefined) !== (settings.tls_key === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
-  const tls = settings.tls_ca !== undefined || settings.tls_cert !== undefined;
-  const token = settings.token_file === undefined ? settings.token : readSecretFile(settings.token_file, '--token-file');
+  if ((settings.tlsCert === undefined) !== (settings.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const tls = settings.tlsCa !== undefined || settings.tlsCert !== undefined;
+  const token = settings.tokenFile === undefined ? settings.token : readSecretFile(settings.tokenFile, '--token-file');
   if (token !== undefined && !tls && !isLoopbackHost(hostOfAddress(settings.collector))) {
     throw new UsageError(`a bearer token sent in plaintext to ${settings.collector} could be read on the wire: use TLS (--tls-ca FILE, the CA of the collector's certificate)`);
   }
   const credentials = tls
     ? grpc.credentials.createSsl(
-        settings.tls_ca === undefined ? null : readFile(settings.tls_ca, '--tls-ca'),
-        settings.tls_key === undefined ? null : Buffer.from(readSecretFile(settings.tls_key, '--tls-key')),
-        settings.tls_cert === undefined ? null : readFile(settings.tls_cert, '--tls-cert'),
+        settings.tlsCa === undefined ? null : readFile(settings.tlsCa, '--tls-ca'),
+        settings.tlsKey === undefined ? null : Buffer.from(readSecretFile(settings.tlsKey, '--tls-key')),
+        settings.tlsCert === undefined ? null : readFile(settings.tlsCert, '--tls-cert'),
       )
     : grpc.credentials.createInsecure();
-  const channelOptions: grpc.ChannelOptions = settings.tls_server_name === undefined ? {} : { 'grpc.ssl_target_name_override': settings.tls_server_name, 'grpc.default_authority': settings.tls_server_name };
+  const channelOptions: grpc.ChannelOptions = settings.tlsServerName === undefined ? {} : { 'grpc.ssl_target_name_override': settings.tlsServerName, 'grpc.default_authority': settings.tlsServerName };
   return {
     credentials,
     channelOptions,

@@ -5,16 +5,18 @@ import type { IngestPackage } from '../../proto/load-ingest-proto.js';
 import { loadRecordCheck } from '../../proto/record-check.js';
 import { loadRecordCodec } from '../../proto/record-codec.js';
 import type { NodeInfo } from '../../proto/records.js';
-import { UsageError } from '../config.js';
+import { UsageError } from '../usage-error.js';
 import { Spool } from '../spool/spool.js';
 import { channelSecurity, type TransportSettings } from './channel-security.js';
 import { RecordShipper } from './record-shipper.js';
 
-export interface DeliverySettings extends TransportSettings {
+export interface DeliverySettings {
+  transport: TransportSettings;
+  /** The spool root: a node's spool is SPOOL/NODE_ID. */
   spool: string;
-  spool_max_bytes: number;
-  spool_fsync: 'runs' | 'always';
-  retry_max_s: number;
+  spoolMaxBytes: number;
+  spoolFsync: 'runs' | 'always';
+  retryMaxS: number;
 }
 
 export interface Delivery {
@@ -37,10 +39,10 @@ export const SHIP_LINGER_MS = 1_000;
  * never share one. The shipper connects once started (shipper.start()).
  */
 export function openDelivery(settings: DeliverySettings, nodeInfo: NodeInfo, proto: IngestPackage, logger: Logger): Delivery {
-  const security = channelSecurity(settings);
+  const security = channelSecurity(settings.transport);
   const spool = openSpool(settings, nodeInfo.node_id, logger);
   const shipper = new RecordShipper({
-    address: settings.collector,
+    address: settings.transport.collector,
     nodeInfo,
     proto,
     logger: logger.child({ component: 'shipper' }),
@@ -51,7 +53,7 @@ export function openDelivery(settings: DeliverySettings, nodeInfo: NodeInfo, pro
     maxBatchesInFlight: 8,
     lingerMs: SHIP_LINGER_MS,
     backoffInitialMs: 200,
-    backoffMaxMs: settings.retry_max_s * 1000,
+    backoffMaxMs: settings.retryMaxS * 1000,
     helloTimeoutMs: 5_000,
   });
   return {
@@ -73,8 +75,8 @@ function openSpool(settings: DeliverySettings, nodeId: string, logger: Logger): 
     return Spool.open({
       directory,
       nodeId,
-      maxBytes: settings.spool_max_bytes,
-      fsync: settings.spool_fsync,
+      maxBytes: settings.spoolMaxBytes,
+      fsync: settings.spoolFsync,
       syncIntervalMs: 1_000,
       codec: loadRecordCodec(),
       check: loadRecordCheck(),

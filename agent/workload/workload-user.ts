@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { UsageError } from '../config.js';
+import { UsageError } from '../usage-error.js';
 
 /** The account a workload runs as (--workload-user), when the agent is root. */
 export interface WorkloadUser {

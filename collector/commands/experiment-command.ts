@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ExperimentStartConfig, ExperimentStatusConfig } from '../config.js';
 import { JobStore } from '../jobs/job-store.js';
 import { createRedisClient, type RedisClient } from '../queue/redis-connection.js';
+import { redisKeys } from '../queue/redis-keys.js';
 
 /**
  * `powerprof-collector experiment start`: announces a job in Redis; every
@@ -32,7 +33,7 @@ async function connectJobs(config: { redis: string; redis_cluster: boolean; key_
     redis.disconnect();
     throw new Error(`cannot connect to Redis at ${config.redis}: ${error.message}`);
   });
-  return { redis, store: new JobStore(redis, config.key_prefix) };
+  return { redis, store: new JobStore(redis, redisKeys(config.key_prefix)) };
 }
 
 /** `powerprof-collector experiment status ID`: per node, what became of the job. Exit 1 for an unknown id. */

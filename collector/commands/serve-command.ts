@@ -66,7 +66,7 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
   const seriesBudget = new SeriesBudget(config.max_label_values, config.max_series_per_node);
   const metrics = new CollectorMetrics(seriesBudget);
   // Fleet experiments: new jobs are announced in Redis; this collector hands them to its agents.
-  const jobStore = new JobStore(redis, config.key_prefix);
+  const jobStore = new JobStore(redis, redisKeys(config.key_prefix));
   const jobBoard = new JobBoard(jobStore, logger.child({ component: 'jobs' }));
   const jobWatch = redis.duplicate();
   jobWatch.on('error', () => undefined); // the main connection reports Redis trouble

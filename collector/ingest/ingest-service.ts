@@ -7,7 +7,7 @@ import type { JobBoard } from '../jobs/job-board.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { CollectorMetrics } from '../metrics/collector-metrics.js';
 import type { RecordStore } from '../queue/record-store.js';
-import { decodeBatchEnvelope, readNodeInfo, readRecords, type IncomingBatch, type RecordRefusal } from './incoming-batch.js';
+import { decodeBatchEnvelope, readNodeInfo, readRecords, type IncomingBatch, type RecordRefusal } from '../wire/incoming-batch.js';
 import type { BatchLimits } from '../../proto/record-rules.js';
 import { loadRecordSchema, type RecordSchema } from '../../proto/record-transcoder.js';
 import type { IngestLoad } from './ingest-load.js';

@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import { repositoryRoot } from '../../proto/repository-root.js';
 import type { Job, JobStatus } from '../../proto/records.js';
 import type { RedisClient } from '../queue/redis-connection.js';
+import type { RedisKeys } from '../queue/redis-keys.js';
 
 /**
  * Fleet experiments in Redis, so that any collector can dispatch a job and
- * any can be asked its status:
- *   {prefix}:jobs                 a stream announcing each new job id
- *   {prefix}:job:{ID}:spec        the job and its node selector (JSON)
- *   {prefix}:job:{ID}:nodes       per node, what became of it (JSON): sent, then the agent's JobStatus
+ * any can be asked its status (the keys: queue/redis-keys.ts): a stream
+ * announcing each new job id, each job's spec, and per node what became of it.
  */
 export interface JobSpec {
   job: Job;
@@ -31,13 +30,13 @@ type RecordJobStatusCommand = (nodesKey: string, node: string, state: string) =>
 export class JobStore {
   constructor(
     private readonly redis: RedisClient,
-    private readonly prefix: string,
+    private readonly keys: RedisKeys,
   ) {
     redis.defineCommand('powerprofRecordJobStatus', { numberOfKeys: 1, lua: recordJobStatusLua });
   }
 
   get announcements(): string {
-    return `${this.prefix}:jobs`;
+    return this.keys.jobs;
   }
 
   async create(job: Omit<Job, 'job_id' | 'created_unix_ms'>, nodes: string): Promise<JobSpec> {
@@ -69,11 +68,11 @@ export class JobStore {
   }
 
   private specKey(jobId: string): string {
-    return `${this.prefix}:job:{${jobId}}:spec`;
+    return this.keys.jobSpec(jobId);
   }
 
   private nodesKey(jobId: string): string {
-    return `${this.prefix}:job:{${jobId}}:nodes`;
+    return this.keys.jobNodes(jobId);
   }
 }
 

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Record } from '../../proto/records.js';
 import { statusWord } from '../../proto/csv-tables.js';
-import type { Completeness } from '../queue/record-store.js';
+import type { Completeness } from '../../proto/records.js';
 import type { SeriesBudget } from './series-budget.js';
 
 /**

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RedisClient } from './redis-connection.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
-import type { RecordKind } from '../../proto/records.js';
-import type { RecordPack } from './record-pack.js';
+import type { Completeness, RecordKind } from '../../proto/records.js';
+import type { RecordPack } from '../wire/record-pack.js';
 import type { RedisKeys } from './redis-keys.js';
 
 export interface AppendResult {
@@ -17,19 +17,6 @@ export interface AppendResult {
   lastSeq: number;
   trimmed: number;
   completeness: Completeness;
-}
-
-/**
- * Per node, since its agent's spool was created: produced, dropped and
- * refused by the agent's own check as the agent reports; written and
- * refused by the collector's rules as counted here.
- */
-export interface Completeness {
-  produced: number;
-  written: number;
-  dropped: number;
-  refused: number;
-  agentRefused: number;
 }
 
 /** What an append says of the batch beside its records. */

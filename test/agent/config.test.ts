@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadProbeConfig, loadRunConfig, UsageError, type RunConfig } from '../../agent/config.js';
+import { loadProbeConfig, loadRunConfig, type RunConfig } from '../../agent/config.js';
+import { UsageError } from '../../agent/usage-error.js';
 import { eventPresets } from '../../agent/perf/event-presets.js';
 
 function config(argv: string[], env: NodeJS.ProcessEnv = {}): RunConfig {

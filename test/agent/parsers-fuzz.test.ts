@@ -6,14 +6,14 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseLscpu } from '../../agent/node-info/parse-lscpu.js';
 import { parsePerfStat } from '../../agent/perf/parse-perf-stat.js';
-import { parseDcmiPowerReading } from '../../agent/power/parse-dcmi-power-reading.js';
-import { parseNvidiaSmi } from '../../agent/power/parse-nvidia-smi.js';
-import { parseSdrWatts } from '../../agent/power/parse-sdr-watts.js';
-import { hwmonSource } from '../../agent/power/sources/hwmon-source.js';
-import { raplSource } from '../../agent/power/sources/rapl-source.js';
+import { parseDcmiPowerReading } from '../../agent/power/sources/ipmi-dcmi/parse-dcmi-power-reading.js';
+import { parseNvidiaSmi } from '../../agent/power/sources/nvidia/parse-nvidia-smi.js';
+import { parseSdrWatts } from '../../agent/power/sources/ipmi-sdr/parse-sdr-watts.js';
+import { hwmonSource } from '../../agent/power/sources/hwmon/hwmon-source.js';
+import { raplSource } from '../../agent/power/sources/rapl/rapl-source.js';
 import { parseMetricLine } from '../../agent/workload/workload-metrics.js';
 import { parseCsv } from '../../proto/csv-tables.js';
-import { repositoryRoot } from '../../proto/repository-root.js';
+import { captureFolder } from '../support/capture-cases.js';
 import { fileTree, writeAtomically } from '../support/file-tree.js';
 
 /**
@@ -26,7 +26,7 @@ import { fileTree, writeAtomically } from '../support/file-tree.js';
 const RUNS = Number(process.env.POWERPROF_FUZZ_RUNS ?? 300);
 
 function fixtureLines(kind: string): string[] {
-  const root = join(repositoryRoot, 'test/fixtures', kind);
+  const root = captureFolder(kind);
   return readdirSync(root).flatMap((name) => readdirSync(join(root, name)).filter((file) => file.endsWith('.txt')).flatMap((file) => readFileSync(join(root, name, file), 'utf8').split('\n')));
 }
 
@@ -74,7 +74,7 @@ describe('parser fuzzing (fast-check)', () => {
     ['perf stat', 'perf-stat', parsePerfStat],
     ['ipmitool dcmi power reading', 'ipmi-dcmi', parseDcmiPowerReading],
     ['ipmitool sdr', 'ipmi-sdr', parseSdrWatts],
-    ['nvidia-smi', 'nvidia-smi', (text) => parseNvidiaSmi(text)],
+    ['nvidia-smi', 'nvidia', (text) => parseNvidiaSmi(text)],
     ['lscpu', 'lscpu', parseLscpu],
   ];
   for (const [name, kind, parse] of parsers) {

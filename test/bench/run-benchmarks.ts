@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ipmitoolRunner, type IpmitoolSession } from '../../agent/power/ipmitool-runner.js';
+import { ipmitoolRunner, type IpmitoolSession } from '../../agent/power/ipmi/ipmitool-runner.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
 import { ipmiSimulatorUnavailable, startIpmiSimulator } from '../support/ipmi-simulator.js';
 import { startTestCollector } from '../support/in-process-collector.js';

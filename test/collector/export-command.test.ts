@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import pino from 'pino';
 import { exportCommand } from '../../collector/commands/export-command.js';
 import { RecordStore } from '../../collector/queue/record-store.js';
-import { packRecords } from '../../collector/queue/record-pack.js';
+import { packRecords } from '../../collector/wire/record-pack.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { sampleCounter, sampleRun } from '../proto/sample-records.js';
 import { useRedisServer } from '../support/redis-server.js';

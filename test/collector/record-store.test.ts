@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { MAX_EPOCHS_PER_NODE, RecordStore } from '../../collector/queue/record-store.js';
-import { packRecords } from '../../collector/queue/record-pack.js';
+import { packRecords } from '../../collector/wire/record-pack.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { sampleBatch } from '../proto/sample-records.js';
 import { useRedisServer } from '../support/redis-server.js';

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import pino from 'pino';
 import { reportCommand } from '../../collector/commands/report-command.js';
 import { RecordStore } from '../../collector/queue/record-store.js';
-import { packRecords } from '../../collector/queue/record-pack.js';
+import { packRecords } from '../../collector/wire/record-pack.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { powerCsv, runsCsv } from '../../proto/csv-tables.js';
 import { repositoryRoot } from '../../proto/repository-root.js';

@@ -10,11 +10,20 @@ export interface CaptureCase {
 }
 
 /**
- * The capture folders of one kind: test/fixtures/KIND/NAME/{stdout.txt,
- * expected.json, SOURCE}. Adding a case is adding a folder.
+ * Where a kind's captures live: a power source's in its own folder
+ * (agent/power/sources/SOURCE/testdata), the others' in test/fixtures/KIND.
+ */
+export function captureFolder(kind: string): string {
+  const ofSource = join(repositoryRoot, 'agent/power/sources', kind, 'testdata');
+  return existsSync(ofSource) ? ofSource : join(repositoryRoot, 'test/fixtures', kind);
+}
+
+/**
+ * The capture folders of one kind: FOLDER/NAME/{stdout.txt, expected.json,
+ * SOURCE}. Adding a case is adding a folder.
  */
 export function captureCases(kind: string): CaptureCase[] {
-  const root = join(repositoryRoot, 'test/fixtures', kind);
+  const root = captureFolder(kind);
   return readdirSync(root)
     .sort()
     .map((name) => {

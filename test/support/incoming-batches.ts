@@ -1,4 +1,4 @@
-import { decodeBatchEnvelope, readRecords, type ReadRecords } from '../../collector/ingest/incoming-batch.js';
+import { decodeBatchEnvelope, readRecords, type ReadRecords } from '../../collector/wire/incoming-batch.js';
 import { defaultBatchLimits, type BatchLimits } from '../../proto/record-rules.js';
 import { loadRecordSchema } from '../../proto/record-transcoder.js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { IpmiConnection } from '../../../agent/power/ipmitool.js';
-import { ipmitoolRunner, type IpmitoolSession } from '../../../agent/power/ipmitool-runner.js';
-import { ipmiDcmiSource } from '../../../agent/power/sources/ipmi-dcmi-source.js';
-import { ipmiSdrSource } from '../../../agent/power/sources/ipmi-sdr-source.js';
+import type { IpmiConnection } from '../../../agent/power/ipmi/ipmitool.js';
+import { ipmitoolRunner, type IpmitoolSession } from '../../../agent/power/ipmi/ipmitool-runner.js';
+import { ipmiDcmiSource } from '../../../agent/power/sources/ipmi-dcmi/ipmi-dcmi-source.js';
+import { ipmiSdrSource } from '../../../agent/power/sources/ipmi-sdr/ipmi-sdr-source.js';
 import type { PowerSource } from '../../../agent/power/power-source.js';
 import { freePort } from '../../support/free-port.js';
 import { ipmiSimulatorUnavailable, startIpmiSimulator, type IpmiSimulator } from '../../support/ipmi-simulator.js';

@@ -3,17 +3,18 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { IpmiConnection } from '../../../agent/power/ipmitool.js';
-import { ipmitoolRunner } from '../../../agent/power/ipmitool-runner.js';
+import type { IpmiConnection } from '../../../agent/power/ipmi/ipmitool.js';
+import { ipmitoolRunner } from '../../../agent/power/ipmi/ipmitool-runner.js';
 import { PowerSampler } from '../../../agent/power/power-sampler.js';
-import { ipmiDcmiSource } from '../../../agent/power/sources/ipmi-dcmi-source.js';
-import { ipmiSdrSource } from '../../../agent/power/sources/ipmi-sdr-source.js';
+import { ipmiDcmiSource } from '../../../agent/power/sources/ipmi-dcmi/ipmi-dcmi-source.js';
+import { ipmiSdrSource } from '../../../agent/power/sources/ipmi-sdr/ipmi-sdr-source.js';
 import type { PowerSample, PowerSourceStatus } from '../../../proto/records.js';
 import { repositoryRoot } from '../../../proto/repository-root.js';
+import { captureFolder } from '../../support/capture-cases.js';
 import { testLogger } from '../../support/silent-logger.js';
 
 const replay = join(repositoryRoot, 'test/support/bin/replay-ipmitool');
-const capture = (kind: string, name: string): string => join(repositoryRoot, 'test/fixtures', kind, name, 'stdout.txt');
+const capture = (source: string, name: string): string => join(captureFolder(source), name, 'stdout.txt');
 
 /** A replay directory: what the stand-in ipmitool prints next, and its exit status. */
 function replayDir(stdoutFile: string, status = 0): string {

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parsers } from '../../../agent/commands/parse-command.js';
-import { parseDcmiPowerReading } from '../../../agent/power/parse-dcmi-power-reading.js';
-import { parseNvidiaSmi } from '../../../agent/power/parse-nvidia-smi.js';
-import { parseSdrWatts } from '../../../agent/power/parse-sdr-watts.js';
+import { parseDcmiPowerReading } from '../../../agent/power/sources/ipmi-dcmi/parse-dcmi-power-reading.js';
+import { parseNvidiaSmi } from '../../../agent/power/sources/nvidia/parse-nvidia-smi.js';
+import { parseSdrWatts } from '../../../agent/power/sources/ipmi-sdr/parse-sdr-watts.js';
 import { captureCases } from '../../support/capture-cases.js';
 
-for (const kind of ['ipmi-dcmi', 'ipmi-sdr', 'nvidia-smi']) {
+// Each power source's captures, read by the parser `powerprof-agent parse KIND` uses.
+for (const [kind, source] of [['ipmi-dcmi', 'ipmi-dcmi'], ['ipmi-sdr', 'ipmi-sdr'], ['nvidia-smi', 'nvidia']] as const) {
   describe(`${kind} over captured outputs`, () => {
-    for (const capture of captureCases(kind)) {
+    for (const capture of captureCases(source)) {
       it(capture.name, () => {
         assert.match(capture.source, /source:/);
         const parsed = parsers[kind]!(capture.stdout);
@@ -20,7 +21,7 @@ for (const kind of ['ipmi-dcmi', 'ipmi-sdr', 'nvidia-smi']) {
 
 // What PROVENANCE.md says each capture's trap is, checked apart from expected.json.
 describe('power parsers: the traps', () => {
-  const text = (kind: string, name: string): string => captureCases(kind).find((c) => c.name === name)!.stdout;
+  const text = (kind: string, name: string): string => captureCases(kind === 'nvidia-smi' ? 'nvidia' : kind).find((c) => c.name === name)!.stdout;
 
   it('DCMI 1.8.19: the timestamp and the sampling period share a line', () => {
     const parsed = parseDcmiPowerReading(text('ipmi-dcmi', 'ipmitool-dcmi__home-assistant-addons-38-v1819-joinedline__1'));

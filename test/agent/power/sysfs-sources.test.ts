@@ -8,8 +8,8 @@ import { describe, it } from 'node:test';
 import { runExperiment } from '../../../agent/experiment/run-experiment.js';
 import { PowerMeasurement } from '../../../agent/power/power-measurement.js';
 import { PowerSampler } from '../../../agent/power/power-sampler.js';
-import { hwmonSource } from '../../../agent/power/sources/hwmon-source.js';
-import { raplSource } from '../../../agent/power/sources/rapl-source.js';
+import { hwmonSource } from '../../../agent/power/sources/hwmon/hwmon-source.js';
+import { raplSource } from '../../../agent/power/sources/rapl/rapl-source.js';
 import type { PowerSample, RunRecord } from '../../../proto/records.js';
 import { repositoryRoot } from '../../../proto/repository-root.js';
 import { sampleNodeInfo } from '../../proto/sample-records.js';
@@ -138,14 +138,14 @@ describe('rapl permissions', () => {
     // The source's two modules, where an unprivileged user can read them wherever this checkout lives.
     const code = mkdtempSync(join(tmpdir(), 'powerprof-rapl-code-'));
     chmodSync(code, 0o755);
-    for (const file of ['agent/power/sources/rapl-source.js', 'agent/power/power-source.js']) {
+    for (const file of ['agent/power/sources/rapl/rapl-source.js', 'agent/power/power-source.js']) {
       mkdirSync(dirname(join(code, file)), { recursive: true, mode: 0o755 });
       copyFileSync(join(repositoryRoot, 'dist', file), join(code, file));
       chmodSync(join(code, file), 0o644);
     }
     writeFileSync(join(code, 'package.json'), '{ "type": "module" }\n');
     chmodSync(join(code, 'package.json'), 0o644);
-    const script = `import('${join(code, 'agent/power/sources/rapl-source.js')}').then(({ raplSource }) => raplSource('${root}').probe()).then((p) => console.log(JSON.stringify(p)))`;
+    const script = `import('${join(code, 'agent/power/sources/rapl/rapl-source.js')}').then(({ raplSource }) => raplSource('${root}').probe()).then((p) => console.log(JSON.stringify(p)))`;
     const result = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
     const probe = JSON.parse(result.stdout) as { ok: boolean; reason: string };

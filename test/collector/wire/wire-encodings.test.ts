@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
-import { decodeBatchEnvelope, readNodeInfo, readRecords } from '../../collector/ingest/incoming-batch.js';
-import { ingestProtoRoot } from '../../proto/ingest-proto-root.js';
-import { defaultBatchLimits } from '../../proto/record-rules.js';
-import { loadRecordSchema } from '../../proto/record-transcoder.js';
-import { WireReader } from '../../proto/wire-reader.js';
-import { SAMPLE_TIME_MS, sampleCounter, sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
-import { unpackRecords } from '../support/incoming-batches.js';
+import { decodeBatchEnvelope, readNodeInfo, readRecords } from '../../../collector/wire/incoming-batch.js';
+import { ingestProtoRoot } from '../../../proto/ingest-proto-root.js';
+import { defaultBatchLimits } from '../../../proto/record-rules.js';
+import { loadRecordSchema } from '../../../proto/record-transcoder.js';
+import { WireReader } from '../../../proto/wire-reader.js';
+import { SAMPLE_TIME_MS, sampleCounter, sampleNodeInfo, sampleRun } from '../../proto/sample-records.js';
+import { unpackRecords } from '../../support/incoming-batches.js';
 
 /**
  * Protobuf lets a conforming encoder write one message many ways: fields in

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ipmitoolArgs, type IpmiConnection, type IpmitoolResult } from './ipmitool.js';
-import { SourceError } from './power-source.js';
+import { SourceError } from '../power-source.js';
 
 const PROMPT = 'ipmitool> ';
 

@@ -3,11 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { PowerSampler } from '../../../agent/power/power-sampler.js';
-import { nvidiaSource } from '../../../agent/power/sources/nvidia-source.js';
-import type { PowerSample } from '../../../proto/records.js';
-import { repositoryRoot } from '../../../proto/repository-root.js';
-import { testLogger } from '../../support/silent-logger.js';
+import { PowerSampler } from '../../../../../agent/power/power-sampler.js';
+import { nvidiaSource } from '../../../../../agent/power/sources/nvidia/nvidia-source.js';
+import type { PowerSample } from '../../../../../proto/records.js';
+import { repositoryRoot } from '../../../../../proto/repository-root.js';
+import { testLogger } from '../../../../support/silent-logger.js';
 
 const replay = join(repositoryRoot, 'test/support/bin/replay-nvidia-smi');
 

@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { parseNvidiaSmi } from '../parse-nvidia-smi.js';
-import { SourceError, type PowerSource, type Probe, type SensorReading } from '../power-source.js';
+import { parseNvidiaSmi } from './parse-nvidia-smi.js';
+import { SourceError, type PowerSource, type Probe, type SensorReading } from '../../power-source.js';
 
 const QUERY = ['--query-gpu=index,name,power.draw', '--format=csv,noheader,nounits'];
 const FIELDS = ['index', 'name', 'power.draw'];

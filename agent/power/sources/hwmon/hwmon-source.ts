@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SourceError, type PowerSource, type Probe, type SensorReading } from '../power-source.js';
+import { SourceError, type PowerSource, type Probe, type SensorReading } from '../../power-source.js';
 
 /**
  * hwmon power and energy: /sys/class/hwmon/hwmonN/power*_input (µW) and

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readNodeInfo } from '../../collector/ingest/incoming-batch.js';
-import { defaultBatchLimits } from '../../proto/record-rules.js';
-import { loadRecordSchema } from '../../proto/record-transcoder.js';
-import { loadIngestProto } from '../../proto/load-ingest-proto.js';
-import type { ReadRecords } from '../../collector/ingest/incoming-batch.js';
-import { SAMPLE_TIME_MS, sampleBatch, sampleCounter, sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
-import { encodeBatch, readBatch, readBytes, unpackRecords } from '../support/incoming-batches.js';
+import { readNodeInfo } from '../../../collector/wire/incoming-batch.js';
+import { defaultBatchLimits } from '../../../proto/record-rules.js';
+import { loadRecordSchema } from '../../../proto/record-transcoder.js';
+import { loadIngestProto } from '../../../proto/load-ingest-proto.js';
+import type { ReadRecords } from '../../../collector/wire/incoming-batch.js';
+import { SAMPLE_TIME_MS, sampleBatch, sampleCounter, sampleNodeInfo, sampleRun } from '../../proto/sample-records.js';
+import { encodeBatch, readBatch, readBytes, unpackRecords } from '../../support/incoming-batches.js';
 
 /** A batch's refusal, or its first record's, as { ok, reason, message }; { ok: true } for a batch stored whole. */
 function validateBatch(batch: unknown, limits = defaultBatchLimits, nowMs = Date.now()): { ok: true } | { ok: false; reason: string; message: string } {

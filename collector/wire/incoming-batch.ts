@@ -1,6 +1,6 @@
 import type { JobStatus, NodeInfo, PowerSample, PowerSourceStatus, RunRecord } from '../../proto/records.js';
 import { ByteWriter } from '../../proto/byte-writer.js';
-import { RecordPack } from '../queue/record-pack.js';
+import { RecordPack } from './record-pack.js';
 import type { BatchLimits } from '../../proto/record-rules.js';
 import type { RecordKind } from '../../proto/records.js';
 import { FieldError } from '../../proto/field-error.js';

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SourceError, type PowerSource, type Probe, type SensorReading } from '../power-source.js';
+import { SourceError, type PowerSource, type Probe, type SensorReading } from '../../power-source.js';
 
 /**
  * RAPL energy counters through powercap: /sys/class/powercap/intel-rapl:N

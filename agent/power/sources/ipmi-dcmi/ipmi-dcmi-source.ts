@@ -1,6 +1,6 @@
-import type { IpmitoolRunner } from '../ipmitool-runner.js';
-import { parseDcmiPowerReading } from '../parse-dcmi-power-reading.js';
-import { SourceError, type PowerSource, type Probe, type SensorReading } from '../power-source.js';
+import type { IpmitoolRunner } from '../../ipmi/ipmitool-runner.js';
+import { parseDcmiPowerReading } from './parse-dcmi-power-reading.js';
+import { SourceError, type PowerSource, type Probe, type SensorReading } from '../../power-source.js';
 
 /**
  * The BMC's DCMI power reading (`ipmitool dcmi power reading`): the whole

@@ -1,6 +1,6 @@
-import type { IpmitoolRunner } from '../ipmitool-runner.js';
-import { parseSdrWatts } from '../parse-sdr-watts.js';
-import { SourceError, type PowerSource, type Probe, type SensorReading } from '../power-source.js';
+import type { IpmitoolRunner } from '../../ipmi/ipmitool-runner.js';
+import { parseSdrWatts } from './parse-sdr-watts.js';
+import { SourceError, type PowerSource, type Probe, type SensorReading } from '../../power-source.js';
 
 /** Names BMCs give to a whole-node power sensor, used when --sdr-sensors does not say. */
 const NODE_SENSOR = /^(pwr consumption|power meter|total_?power|sys_?power|system power|power)$/i;

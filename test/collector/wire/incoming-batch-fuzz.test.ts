@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeBatchEnvelope } from '../../collector/ingest/incoming-batch.js';
-import { defaultBatchLimits } from '../../proto/record-rules.js';
-import { WireError } from '../../proto/wire-reader.js';
-import type { Batch, Record } from '../../proto/records.js';
-import { SAMPLE_TIME_MS, sampleCounter, sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
-import { encodeBatch, loaderDecodeBatch, readBytes, unpackRecords } from '../support/incoming-batches.js';
+import { decodeBatchEnvelope } from '../../../collector/wire/incoming-batch.js';
+import { defaultBatchLimits } from '../../../proto/record-rules.js';
+import { WireError } from '../../../proto/wire-reader.js';
+import type { Batch, Record } from '../../../proto/records.js';
+import { SAMPLE_TIME_MS, sampleCounter, sampleNodeInfo, sampleRun } from '../../proto/sample-records.js';
+import { encodeBatch, loaderDecodeBatch, readBytes, unpackRecords } from '../../support/incoming-batches.js';
 
 /**
  * Property-based tests of reading Push batches: whatever a client sends,

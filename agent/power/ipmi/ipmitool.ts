@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { SourceError } from './power-source.js';
+import { SourceError } from '../power-source.js';
 
 /**
  * How to reach a BMC with ipmitool: the local interface (/dev/ipmi0) by
