@@ -19,6 +19,7 @@ export type { RunStatus__Output as RunStatus } from './generated/powerprof/v1/Ru
 export type { Job__Output as Job } from './generated/powerprof/v1/Job.js';
 export type { JobStatus__Output as JobStatus } from './generated/powerprof/v1/JobStatus.js';
 export type { JobsRequest__Output as JobsRequest } from './generated/powerprof/v1/JobsRequest.js';
+export type { RecordRefusal__Output as RecordRefusal } from './generated/powerprof/v1/RecordRefusal.js';
 
 import type { Record__Output } from './generated/powerprof/v1/Record.js';
 /** Which record a Record holds: the name of its oneof member. */

@@ -5,8 +5,7 @@ import { Schedule } from '../daemon/schedule.js';
 import { notifySystemd } from '../daemon/systemd-notify.js';
 import { JobListener } from '../daemon/job-listener.js';
 import { NodeSession } from '../experiment/node-session.js';
-import { channelSecurity } from '../transport/channel-security.js';
-import { deliverySettings, experimentSettings, sessionSettings, type ExperimentConfig } from './command-settings.js';
+import { experimentSettings, sessionSettings, type ExperimentConfig } from './command-settings.js';
 import type { Job, JobStatus } from '../../proto/records.js';
 
 export interface DaemonDependencies {
@@ -42,9 +41,7 @@ export async function daemonCommand(deps: DaemonDependencies): Promise<number> {
   const jobStatus = (job: Job, state: JobStatus['state'], message: string, runs = 0): void =>
     session.spool.append([{ job_status: { job_id: job.job_id, state, message, runs, time_unix_ms: Date.now() } }]);
   const listener = new JobListener({
-    address: config.collector,
-    security: channelSecurity(deliverySettings(config).transport),
-    proto: deps.proto,
+    client: session.collectorClient,
     nodeId: session.nodeInfo.node_id,
     workloads: () => Object.keys(config.workloads),
     logger: logger.child({ component: 'jobs' }),

@@ -1,14 +1,12 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { IngestPackage } from '../../proto/load-ingest-proto.js';
-import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
 import type { Job } from '../../proto/records.js';
-import type { ChannelSecurity } from '../transport/channel-security.js';
+import { Backoff } from '../transport/backoff.js';
+import type { CollectorClient } from '../transport/collector-client.js';
 
 export interface JobListenerOptions {
-  address: string;
-  security: ChannelSecurity;
-  proto: IngestPackage;
+  /** The agent's connection to the collector, shared with the shipper. */
+  client: CollectorClient;
   nodeId: string;
   /** The allow-list's names, told to the collector for status. */
   workloads(): string[];
@@ -23,40 +21,39 @@ export interface JobListenerOptions {
  * workloads; what runs is decided by the daemon's allow-list, not here.
  */
 export class JobListener {
-  private readonly client: IngestClient;
   private call: grpc.ClientReadableStream<Job> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private failures = 0;
+  private readonly backoff: Backoff;
   private stopped = false;
 
   constructor(private readonly options: JobListenerOptions) {
-    this.client = new options.proto.Ingest(options.address, options.security.credentials, options.security.channelOptions) as unknown as IngestClient;
+    this.backoff = new Backoff(500, options.retryMaxMs);
   }
 
   start(): void {
     if (this.stopped) return;
-    const call = this.client.Jobs({ node_id: this.options.nodeId, workloads: this.options.workloads() }, this.options.security.metadata());
+    const call = this.options.client.jobs(this.options.nodeId, this.options.workloads());
     this.call = call;
     call.on('data', (job: Job) => {
-      this.failures = 0;
+      this.backoff.reset();
       this.options.onJob(job);
     });
-    call.on('metadata', () => (this.failures = 0));
+    call.on('metadata', () => this.backoff.reset());
     const lost = (error?: Error): void => {
       if (this.call !== call || this.stopped) return;
       this.call = undefined;
-      const delay = Math.min(this.options.retryMaxMs, 500 * 2 ** Math.min(this.failures++, 20)) * (0.5 + Math.random() / 2);
-      this.options.logger.debug({ err: error?.message, delayMs: Math.round(delay) }, 'jobs stream closed; reopening');
+      const delay = this.backoff.next();
+      this.options.logger.debug({ err: error?.message, delayMs: delay }, 'jobs stream closed; reopening');
       this.timer = setTimeout(() => this.start(), delay);
     };
     call.on('error', lost);
     call.on('end', () => lost());
   }
 
+  /** Ends the stream; the shared client stays open for the shipper. */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
     this.call?.cancel();
-    this.client.close();
   }
 }

@@ -11,6 +11,7 @@ import { PowerMeasurement } from '../power/power-measurement.js';
 import type { PowerSampler } from '../power/power-sampler.js';
 import { createPowerSampler, type PowerSettings } from '../power/power-setup.js';
 import type { Spool } from '../spool/spool.js';
+import type { CollectorClient } from '../transport/collector-client.js';
 import { openDelivery, type Delivery, type DeliverySettings } from '../transport/delivery.js';
 import { workloadName } from '../workload/workload-name.js';
 import { resolveWorkloadUser, type WorkloadUser } from '../workload/workload-user.js';
@@ -119,6 +120,11 @@ export class NodeSession {
 
   get spool(): Spool {
     return this.delivery.spool;
+  }
+
+  /** The connection to the collector (the daemon's Jobs stream shares it). */
+  get collectorClient(): CollectorClient {
+    return this.delivery.client;
   }
 
   /** The agent's own CPU while workloads ran, over every run so far. */

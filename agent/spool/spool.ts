@@ -40,7 +40,7 @@ const DROP_WARNING_INTERVAL_MS = 10_000;
  * policy: the oldest samples first, run records last). Reopening replays
  * the segments, cuts a torn tail off, and carries seq on.
  *
- * Seqs are scoped to the spool's epoch (see reconcile()); on the wire they
+ * Seqs are scoped to the spool's epoch (see startNewEpoch()); on the wire they
  * are the spool's own plus seq_offset (zero but in spools from before
  * epochs that found the collector ahead of them).
  */
@@ -279,30 +279,9 @@ export class Spool {
     for (const segment of done) this.removeSegment(segment);
   }
 
-  /**
-   * After a (re)connect: the collector's last applied seq for this node and
-   * epoch. Records up to it are acked; reading starts again after it. A
-   * collector ahead of everything this spool has numbered did not get that
-   * mark from this spool (a forged or buggy batch, a spool restored from an
-   * old copy, or one from before epochs): the spool starts a new epoch, and
-   * its records go afresh there instead of being taken for ones already
-   * written. A collector behind what this spool had acked lost data; behind
-   * a new spool's first seq (which starts at the clock), it has simply not
-   * seen these records yet.
-   */
-  reconcile(collectorLastSeq: number): void {
-    const lastNumbered = this.lastNumberedSeq;
-    if (collectorLastSeq > lastNumbered) {
-      this.startNewEpoch(collectorLastSeq);
-    } else if (collectorLastSeq < this.ackedThrough && this.state.acked_through > Math.max(this.state.seq_base, this.state.epoch_began_after)) {
-      this.options.logger.warn(
-        { collectorLastSeq, ackedThrough: this.ackedThrough },
-        'the collector is behind records it acked before: its Redis lost acked data (restored from an older copy?)',
-      );
-    } else {
-      this.acknowledge(collectorLastSeq);
-    }
-    this.rewind();
+  /** Whether this epoch has acks of its own (not just the floor it started from). */
+  get ackedInThisEpoch(): boolean {
+    return this.state.acked_through > Math.max(this.state.seq_base, this.state.epoch_began_after);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { NodeInfo } from '../../proto/records.js';
 import { UsageError } from '../usage-error.js';
 import { Spool } from '../spool/spool.js';
 import { channelSecurity, type TransportSettings } from './channel-security.js';
+import { collectorClient, type CollectorClient } from './collector-client.js';
 import { RecordShipper } from './record-shipper.js';
 
 export interface DeliverySettings {
@@ -22,6 +23,8 @@ export interface DeliverySettings {
 export interface Delivery {
   spool: Spool;
   shipper: RecordShipper;
+  /** The connection to the collector, which the daemon's Jobs stream shares; closed by finish(). */
+  client: CollectorClient;
   /** Waits up to timeoutS for the collector to ack everything, then closes; says what is left. */
   finish(timeoutS: number): Promise<{ delivered: boolean; pending: number }>;
 }
@@ -41,12 +44,11 @@ export const SHIP_LINGER_MS = 1_000;
 export function openDelivery(settings: DeliverySettings, nodeInfo: NodeInfo, proto: IngestPackage, logger: Logger): Delivery {
   const security = channelSecurity(settings.transport);
   const spool = openSpool(settings, nodeInfo.node_id, logger);
+  const client = collectorClient(settings.transport.collector, security, proto);
   const shipper = new RecordShipper({
-    address: settings.transport.collector,
+    client,
     nodeInfo,
-    proto,
     logger: logger.child({ component: 'shipper' }),
-    security,
     spool,
     maxRecordsPerBatch: 500,
     maxBatchBytes: 1024 * 1024,
@@ -59,9 +61,11 @@ export function openDelivery(settings: DeliverySettings, nodeInfo: NodeInfo, pro
   return {
     spool,
     shipper,
+    client,
     finish: async (timeoutS) => {
       const delivered = await shipper.flush(timeoutS * 1000);
       shipper.shutdown();
+      client.close();
       const pending = delivered ? 0 : spool.countPending();
       spool.close();
       return { delivered, pending };

@@ -1,18 +1,17 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { IngestPackage } from '../../proto/load-ingest-proto.js';
-import type { Ack, HelloReply, NodeInfo } from '../../proto/records.js';
-import type { Batch as BatchInput } from '../../proto/generated/powerprof/v1/Batch.js';
-import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
+import type { HelloReply, NodeInfo } from '../../proto/records.js';
 import type { Spool } from '../spool/spool.js';
-import type { ChannelSecurity } from './channel-security.js';
+import { Backoff } from './backoff.js';
+import type { BatchOutcome } from './batch-outcome.js';
+import type { CollectorClient } from './collector-client.js';
+import { isForeignMark, takeCollectorMark } from './collector-mark.js';
+import { PushStream } from './push-stream.js';
 
 export interface ShipperOptions {
-  address: string;
+  client: CollectorClient;
   nodeInfo: NodeInfo;
-  proto: IngestPackage;
   logger: Logger;
-  security: ChannelSecurity;
   spool: Spool;
   maxRecordsPerBatch: number;
   /** Spool bytes per batch; a single larger record still goes, alone. */
@@ -34,30 +33,23 @@ export interface ShipperStats {
   duplicateBatches: number;
 }
 
-interface InFlight {
-  seq: number;
-  records: number;
-}
-
 /**
- * Ships the spool to the collector over one Push stream. Each batch takes
- * the seq of its last record and the spool's epoch; a record leaves the
- * spool only when its batch is acked (stored, or refused alone by the
- * record rules: sending it again cannot help). A lost stream is reopened
- * with capped exponential backoff and jitter; Hello then says which
- * records the collector already has, and sending starts again after them,
- * so a retry is never written twice. An ack whose mark is beyond anything
- * the spool numbered means someone else wrote in this epoch: the batch is
- * kept, and the spool starts a new epoch.
+ * Ships the spool to the collector: batches of what the spool holds (a
+ * record waits up to the linger for company), a window of batches in flight
+ * on one Push stream (push-stream.ts: each send resolves with its outcome),
+ * and, when the stream is lost, a reconnect after a backoff. Each batch
+ * takes the seq of its last record and the spool's epoch; a record leaves
+ * the spool only when its batch is stored (or refused by the record rules:
+ * sending it again cannot help). Hello gives the collector's mark, so
+ * sending resumes after what it has and a retry is never written twice
+ * (collector-mark.ts).
  */
 export class RecordShipper {
   readonly stats: ShipperStats = { ackedRecords: 0, rejectedRecords: 0, duplicateBatches: 0 };
-  private readonly client: IngestClient;
   private readonly spool: Spool;
-  private inFlight: InFlight[] = [];
-  private stream: grpc.ClientDuplexStream<BatchInput, Ack> | undefined;
+  private readonly backoff: Backoff;
+  private stream: PushStream | undefined;
   private connecting = false;
-  private failures = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private lastError = '';
@@ -72,9 +64,9 @@ export class RecordShipper {
   private unsent = 0;
 
   constructor(private readonly options: ShipperOptions) {
-    this.client = new options.proto.Ingest(options.address, options.security.credentials, options.security.channelOptions) as unknown as IngestClient;
     this.maxRecords = options.maxRecordsPerBatch;
     this.maxBytes = options.maxBatchBytes;
+    this.backoff = new Backoff(options.backoffInitialMs, options.backoffMaxMs);
     this.spool = options.spool;
     this.spool.onAppend((records) => this.appended(records));
   }
@@ -103,7 +95,7 @@ export class RecordShipper {
     return !this.spool.hasPending();
   }
 
-  /** Idempotent. Whatever is unacked stays in the spool for the next start. */
+  /** Idempotent. Whatever is unacked stays in the spool for the next start. The client is its owner's to close. */
   shutdown(): void {
     if (this.closed) return;
     this.closed = true;
@@ -111,7 +103,6 @@ export class RecordShipper {
     clearTimeout(this.lingerTimer);
     this.stream?.cancel();
     this.stream = undefined;
-    this.client.close();
     this.resolveDrained();
   }
 
@@ -122,20 +113,22 @@ export class RecordShipper {
     else this.lingerTimer ??= setTimeout(() => this.pump(), this.options.lingerMs);
   }
 
+  /** Fills the window of batches in flight from the spool. */
   private pump(): void {
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     this.unsent = 0;
     if (this.closed) return;
-    if (this.stream === undefined) {
+    const stream = this.stream;
+    if (stream === undefined) {
       if (this.spool.hasPending()) void this.connect();
       return;
     }
-    while (this.inFlight.length < this.options.maxBatchesInFlight) {
+    while (stream.inFlight < this.options.maxBatchesInFlight) {
       const records = this.spool.read(this.maxRecords, this.maxBytes);
       if (records.length === 0) return;
       const seq = records.at(-1)!.seq;
-      this.stream.write({
+      const sent = stream.send({
         node_id: this.options.nodeInfo.node_id,
         seq,
         records,
@@ -144,21 +137,59 @@ export class RecordShipper {
         spool_epoch: this.spool.epoch,
         refused_records: this.spool.refused,
       });
-      this.inFlight.push({ seq, records: records.length });
+      sent.then(
+        (outcome) => this.settled(stream, seq, records.length, outcome),
+        () => undefined, // the stream was lost: onLost reconnects, and the spool sends these again
+      );
     }
+  }
+
+  private settled(stream: PushStream, seq: number, records: number, outcome: BatchOutcome): void {
+    if (this.stream !== stream) return;
+    switch (outcome.kind) {
+      case 'stored':
+        if (isForeignMark(this.spool, outcome.lastSeq)) {
+          // Not a mark this spool made: its records here would be taken for ones written before.
+          this.options.logger.error({ seq, collectorLastSeq: outcome.lastSeq, spoolLastSeq: this.spool.lastNumberedSeq }, "the collector's mark for this spool's epoch is beyond anything it numbered; keeping the batch, starting a new epoch");
+          this.spool.startNewEpoch(outcome.lastSeq);
+          this.loseStream(stream, new Error(`collector mark ${outcome.lastSeq} beyond this spool's ${this.spool.lastNumberedSeq}`));
+          return;
+        }
+        this.stats.ackedRecords += records - outcome.refused.length;
+        this.stats.rejectedRecords += outcome.refused.length;
+        if (outcome.duplicate) this.stats.duplicateBatches++;
+        if (outcome.refused.length > 0) {
+          const first = outcome.refused[0]!;
+          this.options.logger.error({ seq, refused: outcome.refused.length, records, first: first.message, reason: first.reason }, 'collector refused records of a batch by its rules; the others are stored');
+        }
+        break;
+      case 'rejected':
+        this.stats.rejectedRecords += records;
+        this.options.logger.error({ seq, records, reason: outcome.message }, 'collector refused a whole batch as invalid; its records are dropped');
+        break;
+      case 'retry':
+        // Refused for now (rate limit, storage trouble): keep the records and send them again later.
+        this.retryAfterMs = outcome.retryAfterMs;
+        this.options.logger.warn({ seq, code: outcome.code, reason: outcome.message }, 'collector refused a batch for now; will retry');
+        this.loseStream(stream, new Error(`${outcome.code}: ${outcome.message}`));
+        return;
+    }
+    this.spool.acknowledge(seq);
+    this.resolveDrainedIfEmpty();
+    this.pump();
   }
 
   private async connect(): Promise<void> {
     if (this.connecting || this.stream !== undefined || this.reconnectTimer !== undefined || this.closed) return;
     this.connecting = true;
     try {
-      const reply = await this.hello();
+      const reply = await this.options.client.hello({ ...this.options.nodeInfo, spool_epoch: this.spool.epoch }, this.options.helloTimeoutMs);
       if (this.closed) return;
       this.fitBatchesTo(reply);
-      this.spool.reconcile(reply.last_seq);
+      takeCollectorMark(this.spool, reply.last_seq, this.options.logger);
       this.openStream();
-      this.failures = 0;
-      this.options.logger.info({ collector: this.options.address, lastSeq: reply.last_seq }, 'connected to collector');
+      this.backoff.reset();
+      this.options.logger.info({ collector: this.options.client.address, lastSeq: reply.last_seq }, 'connected to collector');
       this.lastLoggedError = '';
       this.resolveDrainedIfEmpty();
     } catch (error) {
@@ -171,85 +202,28 @@ export class RecordShipper {
     this.pump();
   }
 
-  private hello(): Promise<HelloReply> {
-    return new Promise((resolve, reject) => {
-      const deadline = new Date(Date.now() + this.options.helloTimeoutMs);
-      this.client.Hello({ ...this.options.nodeInfo, spool_epoch: this.spool.epoch }, this.options.security.metadata(), { deadline }, (error, reply) => {
-        if (error !== null || reply === undefined) reject(error ?? new Error('empty Hello reply'));
-        else resolve(reply);
-      });
+  private openStream(): void {
+    const stream = new PushStream(this.options.client.push());
+    this.stream = stream;
+    stream.onLost((error) => {
+      if (this.stream !== stream || this.closed) return;
+      this.options.logger.warn({ collector: this.options.client.address, err: describe(error) }, 'lost the collector stream; will retry');
+      this.loseStream(stream, error);
     });
   }
 
-  private openStream(): void {
-    const stream = this.client.Push(this.options.security.metadata());
-    this.stream = stream;
-    this.inFlight = [];
-    stream.on('data', (ack: Ack) => this.onAck(stream, ack));
-    stream.on('error', (error) => this.onStreamLost(stream, error));
-    stream.on('end', () => this.onStreamLost(stream, new Error('collector closed the stream')));
-  }
-
-  private onAck(stream: grpc.ClientDuplexStream<BatchInput, Ack>, ack: Ack): void {
-    if (this.stream !== stream) return;
-    const head = this.inFlight[0];
-    if (head === undefined || head.seq !== ack.seq) {
-      this.options.logger.error({ ackSeq: ack.seq, expectedSeq: head?.seq }, 'collector acked an unexpected batch; reconnecting');
-      this.loseStream(stream, new Error(`unexpected ack ${ack.seq}`));
-      return;
-    }
-    if (ack.code === grpc.status.OK && ack.last_seq > this.spool.lastNumberedSeq) {
-      // Not a mark this spool made: its records here would be taken for ones written before.
-      this.options.logger.error({ seq: ack.seq, collectorLastSeq: ack.last_seq, spoolLastSeq: this.spool.lastNumberedSeq }, "the collector's mark for this spool's epoch is beyond anything it numbered; keeping the batch, starting a new epoch");
-      this.spool.startNewEpoch(ack.last_seq);
-      this.loseStream(stream, new Error(`collector mark ${ack.last_seq} beyond this spool's ${this.spool.lastNumberedSeq}`));
-      return;
-    }
-    if (ack.code === grpc.status.OK) {
-      const refused = ack.refused.length;
-      this.stats.ackedRecords += head.records - refused;
-      this.stats.rejectedRecords += refused;
-      if (ack.duplicate) this.stats.duplicateBatches++;
-      if (refused > 0) {
-        this.options.logger.error({ seq: ack.seq, refused, records: head.records, first: ack.refused[0]!.message, reason: ack.refused[0]!.reason }, 'collector refused records of a batch by its rules; the others are stored');
-      }
-    } else if (ack.code === grpc.status.INVALID_ARGUMENT) {
-      this.stats.rejectedRecords += head.records;
-      this.options.logger.error({ seq: ack.seq, records: head.records, reason: ack.message }, 'collector refused a whole batch as invalid; its records are dropped');
-    } else {
-      // Refused for now (rate limit, storage trouble): keep the records and send them again later.
-      if (ack.code === grpc.status.RESOURCE_EXHAUSTED) this.retryAfterMs = ack.retry_after_ms;
-      this.options.logger.warn({ seq: ack.seq, code: grpc.status[ack.code] ?? ack.code, reason: ack.message }, 'collector refused a batch for now; will retry');
-      this.loseStream(stream, new Error(`${grpc.status[ack.code] ?? ack.code}: ${ack.message}`));
-      return;
-    }
-    this.inFlight.shift();
-    this.spool.acknowledge(ack.seq);
-    this.resolveDrainedIfEmpty();
-    this.pump();
-  }
-
-  private onStreamLost(stream: grpc.ClientDuplexStream<BatchInput, Ack>, error: unknown): void {
-    if (this.stream !== stream || this.closed) return;
-    this.options.logger.warn({ collector: this.options.address, err: describe(error) }, 'lost the collector stream; will retry');
-    this.loseStream(stream, error);
-  }
-
-  private loseStream(stream: grpc.ClientDuplexStream<BatchInput, Ack>, error: unknown): void {
+  private loseStream(stream: PushStream, error: unknown): void {
     if (this.stream !== stream) return;
     this.stream = undefined;
-    this.inFlight = [];
     this.lastError = describe(error);
-    stream.cancel();
+    stream.cancel(error instanceof Error ? error : new Error(String(error)));
     this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
     if (this.closed || this.reconnectTimer !== undefined) return;
-    const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffInitialMs * 2 ** Math.min(this.failures, 30));
-    const delayMs = Math.max(this.retryAfterMs, Math.round(ceiling * (0.5 + Math.random() / 2)));
+    const delayMs = this.backoff.next(this.retryAfterMs);
     this.retryAfterMs = 0;
-    this.failures++;
     this.options.logger.debug({ delayMs, err: this.lastError }, 'reconnecting to collector');
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
@@ -273,8 +247,8 @@ export class RecordShipper {
     const code = (error as Partial<grpc.ServiceError>).code;
     const refused = code === grpc.status.UNAUTHENTICATED || code === grpc.status.PERMISSION_DENIED || code === grpc.status.INVALID_ARGUMENT;
     const message = refused ? 'the collector refuses this agent; records stay in the spool until that is fixed' : 'cannot reach the collector; records wait in the spool, retrying';
-    if (refused) this.options.logger.error({ collector: this.options.address, err: this.lastError }, message);
-    else this.options.logger.warn({ collector: this.options.address, err: this.lastError }, message);
+    if (refused) this.options.logger.error({ collector: this.options.client.address, err: this.lastError }, message);
+    else this.options.logger.warn({ collector: this.options.client.address, err: this.lastError }, message);
   }
 
   private resolveDrainedIfEmpty(): void {

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { Spool } from '../../agent/spool/spool.js';
 import { channelSecurity } from '../../agent/transport/channel-security.js';
+import { collectorClient, type CollectorClient } from '../../agent/transport/collector-client.js';
 import { RecordShipper } from '../../agent/transport/record-shipper.js';
 import { RecordStore } from '../../collector/queue/record-store.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
@@ -29,13 +30,17 @@ function openSpool(nodeId: string): Spool {
   return Spool.open({ directory: join(root, nodeId), nodeId, maxBytes: 1 << 30, fsync: 'runs', syncIntervalMs: 1000, codec, check, logger: testLogger });
 }
 
+/** The shippers' connections, closed when the file's tests end (a shipper leaves its client to its owner). */
+const clients: CollectorClient[] = [];
+after(() => clients.forEach((client) => client.close()));
+
 function shipper(port: number, spool: Spool, nodeId: string): RecordShipper {
+  const client = collectorClient(`127.0.0.1:${port}`, channelSecurity({ collector: `127.0.0.1:${port}` }), proto);
+  clients.push(client);
   const agent = new RecordShipper({
-    address: `127.0.0.1:${port}`,
+    client,
     nodeInfo: sampleNodeInfo(nodeId),
-    proto,
     logger: testLogger,
-    security: channelSecurity({ collector: `127.0.0.1:${port}` }),
     spool,
     maxRecordsPerBatch: 2,
     maxBatchBytes: 1 << 20,

@@ -27,7 +27,7 @@ case $kind in
              -device virtio-net-pci,netdev=net0,bus=root0 -device virtio-9p-pci,fsdev=share,mount_tag=share,bus=root1) ;;
   arm64-virt)
     qemu=qemu-system-aarch64
-    machine=(-machine virt -cpu max,pauth-impdef=on)
+    machine=(-machine virt -cpu max,pauth=off)
     devices=(-device virtio-net-pci,netdev=net0 -device virtio-9p-pci,fsdev=share,mount_tag=share) ;;
   *) echo "boot-guest.sh: unknown guest kind $kind" >&2; exit 2 ;;
 esac

@@ -9,7 +9,11 @@ set -u
 out=/mnt/out; captures=$out/captures
 mkdir -p "$captures"
 : > "$out/status.txt"
-step() { name=$1; shift; echo "=== $name: $*"; "$@"; rc=$?; echo "$name $rc" >> "$out/status.txt"; echo "=== $name exit $rc"; }
+step() {
+  name=$1; shift; echo "=== $name: $*"; "$@"; rc=$?; echo "$name $rc" >> "$out/status.txt"; echo "=== $name exit $rc"
+  # Killed by a signal (a crash under emulation, say): what the kernel logged, for whoever reads the failure.
+  if [ "$rc" -ge 128 ]; then dmesg | tail -30 > "$out/dmesg-$name.txt"; cat "$out/dmesg-$name.txt"; fi
+}
 
 # powernv has no real-time clock in QEMU: its guest starts in 1970, and the collector rightly refuses records
 # stamped then. The host wrote its clock into job.env as it booted the guest; that plus the uptime is close.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Spool } from '../../agent/spool/spool.js';
 import { channelSecurity } from '../../agent/transport/channel-security.js';
+import { collectorClient } from '../../agent/transport/collector-client.js';
 import { RecordShipper } from '../../agent/transport/record-shipper.js';
 import { readAllRecords } from '../../collector/export/read-all-records.js';
 import { RecordStore } from '../../collector/queue/record-store.js';
@@ -44,12 +45,11 @@ describe('Redis Cluster: two collectors, twenty agents, a 3-master cluster', () 
       const node = `cluster-node-${i + 1}`;
       const collector = collectors[i % 2]!;
       const spool = Spool.open({ directory: join(root, node), nodeId: node, maxBytes: 1 << 30, fsync: 'runs', syncIntervalMs: 1000, codec, check, logger: testLogger });
+      const client = collectorClient(`127.0.0.1:${collector.grpcPort}`, channelSecurity({ collector: `127.0.0.1:${collector.grpcPort}` }), proto);
       const shipper = new RecordShipper({
-        address: `127.0.0.1:${collector.grpcPort}`,
+        client,
         nodeInfo: sampleNodeInfo(node),
-        proto,
         logger: testLogger,
-        security: channelSecurity({ collector: `127.0.0.1:${collector.grpcPort}` }),
         spool,
         maxRecordsPerBatch: 25,
         maxBatchBytes: 1 << 20,
@@ -60,7 +60,7 @@ describe('Redis Cluster: two collectors, twenty agents, a 3-master cluster', () 
         helloTimeoutMs: 2_000,
       });
       shipper.start();
-      return { node, spool, shipper };
+      return { node, spool, shipper, client };
     });
     try {
       for (const { node, spool } of agents) {
@@ -96,8 +96,9 @@ describe('Redis Cluster: two collectors, twenty agents, a 3-master cluster', () 
       const exported = await readAllRecords(cluster.url, 'powerprof', true);
       assert.equal(exported.runs.length, 60, 'export reads a cluster too');
     } finally {
-      for (const { shipper, spool } of agents) {
+      for (const { shipper, spool, client } of agents) {
         shipper.shutdown();
+        client.close();
         spool.close();
       }
       await Promise.all(collectors.map((collector) => collector.shutdown()));

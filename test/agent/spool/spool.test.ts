@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { encodeEntry } from '../../../agent/spool/spool-entry.js';
 import { Spool, type SpoolOptions } from '../../../agent/spool/spool.js';
+import { takeCollectorMark } from '../../../agent/transport/collector-mark.js';
 import type { Record as RecordInput } from '../../../proto/generated/powerprof/v1/Record.js';
 import { loadRecordCodec } from '../../../proto/record-codec.js';
 import { loadRecordCheck } from '../../../proto/record-check.js';
@@ -218,7 +219,7 @@ describe('Spool: a durable, segmented log of records', () => {
     const epoch = spool.epoch;
     assert.ok(Number.isSafeInteger(epoch) && epoch > 0, `a new spool has an epoch: ${epoch}`);
     const [sent] = spool.read(10, 1 << 20);
-    spool.reconcile(Number.MAX_SAFE_INTEGER); // a forged mark, far above anything numbered here
+    takeCollectorMark(spool, Number.MAX_SAFE_INTEGER, testLogger); // a forged mark, far above anything numbered here
     assert.notEqual(spool.epoch, epoch);
     const [record] = spool.read(10, 1 << 20);
     assert.equal(record!.seq, sent!.seq, 'seqs stay: the new epoch starts afresh at the collector');
@@ -248,7 +249,7 @@ describe('Spool: a durable, segmented log of records', () => {
     const spool = open(directory);
     spool.append([sample(1), sample(2), sample(3)]);
     const [one, two] = spool.read(2, 1 << 20);
-    spool.reconcile(one!.seq);
+    takeCollectorMark(spool, one!.seq, testLogger);
     assert.deepEqual(readAll(spool).map((r) => r.seq), [two!.seq, two!.seq + 1]);
     spool.close();
   });
@@ -258,11 +259,11 @@ describe('Spool: a durable, segmented log of records', () => {
     const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push((JSON.parse(line) as { msg: string }).msg) });
     const spool = open(spoolDir(), { logger });
     spool.append([sample(1), sample(2)]);
-    spool.reconcile(0); // a node the collector has not seen yet
+    takeCollectorMark(spool, 0, logger); // a node the collector has not seen yet
     assert.deepEqual(warnings, []);
     const [one, two] = spool.read(2, 1 << 20);
     spool.acknowledge(two!.seq);
-    spool.reconcile(one!.seq); // Redis restored from before the second record's ack
+    takeCollectorMark(spool, one!.seq, logger); // Redis restored from before the second record's ack
     assert.deepEqual(warnings, ['the collector is behind records it acked before: its Redis lost acked data (restored from an older copy?)']);
     spool.close();
   });
