@@ -94,7 +94,10 @@ function stopOnSignals(logger: Logger, message: string): AbortSignal {
 /** JSON lines on stderr; readable text when stderr is a terminal (pino-pretty is loaded only then). */
 async function createLogger(level: string): Promise<Logger> {
   // Secrets never reach a log line, whatever object carries them.
-  const redact = { paths: ['password', 'ipmi_password', 'token', 'authorization', '*.password', '*.ipmi_password', '*.token', '*.authorization', '*.headers.authorization'], censor: '[redacted]' };
+  const redact = {
+    paths: ['password', 'ipmi_password', 'token', 'authorization', '*.password', '*.ipmi_password', '*.token', '*.authorization', '*.headers.authorization'],
+    censor: '[redacted]',
+  };
   const options = { level, redact, base: { process: 'powerprof-agent' } };
   if (isatty(2)) {
     const { default: pinoPretty } = await import('pino-pretty');

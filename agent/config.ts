@@ -22,7 +22,10 @@ const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** The node's name; by default the hostname, which is not always a valid one (an initramfs's "(none)"). */
 const nodeIdOption = z
   .string()
-  .regex(NODE_ID, `must be 1-128 letters, digits, ".", "_" or "-"${NODE_ID.test(hostname()) ? '' : ` (the default is this host's name, "${hostname()}", which is not one: set --node-id, node_id or POWERPROF_NODE_ID)`}`)
+  .regex(
+    NODE_ID,
+    `must be 1-128 letters, digits, ".", "_" or "-"${NODE_ID.test(hostname()) ? '' : ` (the default is this host's name, "${hostname()}", which is not one: set --node-id, node_id or POWERPROF_NODE_ID)`}`,
+  )
   .default(hostname());
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/;
 
@@ -42,7 +45,6 @@ const byteSize = z.union([z.number(), z.string()]).transform((value, context) =>
   const power = 'bkmgt'.indexOf((match[2] || 'b').toLowerCase());
   return Math.floor(Number(match[1]) * 1024 ** power);
 });
-
 
 /** Power sources and energy: shared by run and probe. Each source's own options come with it (power/sources/). */
 const powerOptions = {
@@ -66,7 +68,14 @@ const powerFlags = {
 /** The durable spool and delivery: shared by run and flush. */
 const spoolOptions = {
   spool: z.string().min(1).optional(),
-  spool_max_bytes: byteSize.pipe(z.number().int().min(64 * 1024, 'must be at least 64KiB')).default(1024 ** 3),
+  spool_max_bytes: byteSize
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(64 * 1024, 'must be at least 64KiB'),
+    )
+    .default(1024 ** 3),
   spool_fsync: z.enum(['runs', 'always']).default('runs'),
   retry_max_s: z.coerce.number().min(0.1).max(3600).default(10),
   tls_ca: z.string().min(1).optional(),
@@ -90,37 +99,50 @@ const spoolFlags = {
 } as const;
 
 const runOptions = z.object({
-    collector: z.string().regex(HOST_PORT, 'must be HOST:PORT').default('127.0.0.1:50051'),
-    node_id: nodeIdOption,
-    repeat: z.coerce.number().int().min(1).max(1_000_000).default(1),
-    events: eventList.default([...eventPresets.default!]),
-    warmup: z.coerce.number().int().min(0).max(1_000).default(0),
-    until_rsd: z.coerce.number().positive().max(100).optional(),
-    max_repeat: z.coerce.number().int().min(1).max(1_000_000).default(100),
-    interval_ms: z.coerce.number().int().refine((ms) => ms === 0 || ms >= 10, 'must be 0 (off) or at least 10').default(0),
-    no_multiplex: booleanText.default(false),
-    pmu_counters: z.coerce.number().int().min(1).max(64).optional(),
-    items_key: z.string().min(1).max(64).default('items'),
-    timeout: z.coerce.number().min(0).default(0),
-    kill_grace: z.coerce.number().min(0).default(5),
-    sysfs_root: z.string().min(1).default('/sys'),
-    ...powerOptions,
-    csv: z.string().min(1).optional(),
-    ...spoolOptions,
-    no_perf: booleanText.default(false),
-    perf_path: z.string().min(1).default('perf'),
-    workload: z.string().regex(/^[\w.:-]{1,128}$/, 'must be 1-128 letters, digits, ".", ":", "_" or "-"').optional(),
-    workload_user: z.string().regex(/^[A-Za-z_][A-Za-z0-9._-]{0,31}\$?$/, 'must be a user name').optional(),
-    flush_timeout: z.coerce.number().min(0).default(30),
-    log_level: z.enum(LOG_LEVELS).default('info'),
-  });
+  collector: z.string().regex(HOST_PORT, 'must be HOST:PORT').default('127.0.0.1:50051'),
+  node_id: nodeIdOption,
+  repeat: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  events: eventList.default([...eventPresets.default!]),
+  warmup: z.coerce.number().int().min(0).max(1_000).default(0),
+  until_rsd: z.coerce.number().positive().max(100).optional(),
+  max_repeat: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  interval_ms: z.coerce
+    .number()
+    .int()
+    .refine((ms) => ms === 0 || ms >= 10, 'must be 0 (off) or at least 10')
+    .default(0),
+  no_multiplex: booleanText.default(false),
+  pmu_counters: z.coerce.number().int().min(1).max(64).optional(),
+  items_key: z.string().min(1).max(64).default('items'),
+  timeout: z.coerce.number().min(0).default(0),
+  kill_grace: z.coerce.number().min(0).default(5),
+  sysfs_root: z.string().min(1).default('/sys'),
+  ...powerOptions,
+  csv: z.string().min(1).optional(),
+  ...spoolOptions,
+  no_perf: booleanText.default(false),
+  perf_path: z.string().min(1).default('perf'),
+  workload: z
+    .string()
+    .regex(/^[\w.:-]{1,128}$/, 'must be 1-128 letters, digits, ".", ":", "_" or "-"')
+    .optional(),
+  workload_user: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9._-]{0,31}\$?$/, 'must be a user name')
+    .optional(),
+  flush_timeout: z.coerce.number().min(0).default(30),
+  log_level: z.enum(LOG_LEVELS).default('info'),
+});
 
 // A file shared with the daemon may hold its workloads and schedule: run ignores them.
-const runSchema = runOptions.extend({ workloads: z.unknown().optional(), schedule: z.unknown().optional() }).strict().superRefine((config, context) => {
-  if (config.until_rsd !== undefined && config.max_repeat < config.repeat) {
-    context.addIssue({ code: z.ZodIssueCode.custom, path: ['max_repeat'], message: `${config.max_repeat} is below --repeat ${config.repeat}` });
-  }
-});
+const runSchema = runOptions
+  .extend({ workloads: z.unknown().optional(), schedule: z.unknown().optional() })
+  .strict()
+  .superRefine((config, context) => {
+    if (config.until_rsd !== undefined && config.max_repeat < config.repeat) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ['max_repeat'], message: `${config.max_repeat} is below --repeat ${config.repeat}` });
+    }
+  });
 
 export type RunConfig = Readonly<z.infer<typeof runSchema> & { spool: string; command: readonly string[] }>;
 
@@ -177,14 +199,23 @@ const scheduleEntry = z
 
 const daemonSchema = runOptions
   .extend({
-    workloads: z.record(z.string().regex(WORKLOAD_NAME, 'workload names are 1-128 letters, digits, ".", ":", "_" or "-"'), z.array(z.string().min(1)).min(1, 'needs a command')).default({}),
+    workloads: z
+      .record(
+        z.string().regex(WORKLOAD_NAME, 'workload names are 1-128 letters, digits, ".", ":", "_" or "-"'),
+        z.array(z.string().min(1)).min(1, 'needs a command'),
+      )
+      .default({}),
     schedule: z.array(scheduleEntry).default([]),
   })
   .strict()
   .superRefine((config, context) => {
     for (const [index, entry] of config.schedule.entries()) {
       if (config.workloads[entry.workload] === undefined) {
-        context.addIssue({ code: z.ZodIssueCode.custom, path: ['schedule', index, 'workload'], message: `"${entry.workload}" is not in workloads (the allow-list)` });
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['schedule', index, 'workload'],
+          message: `"${entry.workload}" is not in workloads (the allow-list)`,
+        });
       }
     }
   });
@@ -201,7 +232,8 @@ const daemonFlags = {
 /** `daemon --config FILE`: everything else comes from the file (and POWERPROF_* for secrets). */
 export function loadDaemonConfig(argv: readonly string[], env: NodeJS.ProcessEnv): { help: true } | { help: false; config: DaemonConfig } {
   const problems: string[] = [];
-  if (!argv.includes('--config') && !argv.includes('-h') && !argv.includes('--help')) problems.push('the daemon takes its configuration from a file: --config /etc/powerprof/agent.yaml');
+  if (!argv.includes('--config') && !argv.includes('-h') && !argv.includes('--help'))
+    problems.push('the daemon takes its configuration from a file: --config /etc/powerprof/agent.yaml');
   const loaded = loadLayered(argv, env, daemonFlags, daemonSchema, problems, '');
   if (loaded.help) return loaded;
   return { help: false, config: Object.freeze({ ...loaded.config, spool: loaded.config.spool ?? defaultSpool(env) }) };
@@ -299,7 +331,9 @@ function loadLayered<T>(
 ): { help: true } | { help: false; config: T } {
   let parsedFlags: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
-    parsedFlags = parseArgs({ args: [...argv], options: flags, allowPositionals: true, strict: true }) as typeof parsedFlags;
+    // parseArgs types its result only for a literal table of flags.
+    const parsed: unknown = parseArgs({ args: [...argv], options: flags, allowPositionals: true, strict: true });
+    parsedFlags = parsed as typeof parsedFlags;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -308,7 +342,12 @@ function loadLayered<T>(
   if (positionals.length > 0) problems.push(`unexpected argument "${positionals[0]}"${positionalHint === '' ? '' : `: ${positionalHint}`}`);
   const fromFile = typeof values.config === 'string' ? readConfigFile(values.config, problems) : {};
   // Secrets come from the environment or the file, never from flags (ps shows argv).
-  const keys = [...Object.keys(flags).filter((name) => name !== 'config' && name !== 'help').map((name) => name.replaceAll('-', '_')), ...ENV_ONLY_KEYS];
+  const keys = [
+    ...Object.keys(flags)
+      .filter((name) => name !== 'config' && name !== 'help')
+      .map((name) => name.replaceAll('-', '_')),
+    ...ENV_ONLY_KEYS,
+  ];
   const fromEnv = readEnvironment(env, keys);
   const fromFlags = Object.fromEntries(
     Object.entries(values)
@@ -351,7 +390,7 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
     return {};
   }
   // The agent's section, or the whole file when it has none.
-  const section = 'agent' in document ? (document as { agent: unknown }).agent : document;
+  const section = 'agent' in document ? document.agent : document;
   return Object.fromEntries(Object.entries(section as object).map(([key, value]) => [key.replaceAll('-', '_'), value]));
 }
 

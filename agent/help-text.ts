@@ -93,7 +93,9 @@ Runs:
 
 Counters:
   --events LIST         comma-separated perf events and presets; default preset:default
-                        presets: ${Object.entries(eventPresets).map(([name, events]) => `preset:${name} (${events.length})`).join(', ')};
+                        presets: ${Object.entries(eventPresets)
+                          .map(([name, events]) => `preset:${name} (${events.length})`)
+                          .join(', ')};
                         auto = the preset of this architecture          [events]
   --interval-ms N       also count every N ms (perf stat -I) and stream the intervals
                         while the run goes (counters.csv); 0: off (default)

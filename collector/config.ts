@@ -22,7 +22,10 @@ const redisUrl = z
   .regex(/^rediss?:\/\/[^,]+(,\s*rediss?:\/\/[^,]+)*$/, 'must be a redis:// or rediss:// URL (with --redis-cluster, a comma-separated list of seed nodes)')
   .default('redis://127.0.0.1:6379');
 const redisCluster = booleanText.default(false);
-const keyPrefix = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').default('powerprof');
+const keyPrefix = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"')
+  .default('powerprof');
 
 const serveSchema = z
   .object({
@@ -33,7 +36,11 @@ const serveSchema = z
     key_prefix: keyPrefix,
     retention_maxlen: z.coerce.number().int().min(0).default(1_000_000),
     max_records_per_batch: z.coerce.number().int().min(1).default(10_000),
-    max_message_bytes: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+    max_message_bytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(16 * 1024 * 1024),
     tls_cert: z.string().min(1).optional(),
     tls_key: z.string().min(1).optional(),
     tls_ca: z.string().min(1).optional(),
@@ -44,9 +51,20 @@ const serveSchema = z
     max_label_values: z.coerce.number().int().positive().default(1_000),
     max_series_per_node: z.coerce.number().int().positive().default(5_000),
     max_inflight_records: z.coerce.number().int().positive().default(20_000),
-    max_inflight_bytes: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
-    node_byte_rate_limit: z.coerce.number().positive().default(8 * 1024 * 1024),
-    node_byte_burst: z.coerce.number().int().positive().default(256 * 1024 * 1024),
+    max_inflight_bytes: z.coerce
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .default(64 * 1024 * 1024),
+    node_byte_rate_limit: z.coerce
+      .number()
+      .positive()
+      .default(8 * 1024 * 1024),
+    node_byte_burst: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024 * 1024),
     node_expiry_s: z.coerce.number().positive().default(86_400),
     keepalive_s: z.coerce.number().positive().default(60),
     insecure: booleanText.default(false),
@@ -56,7 +74,8 @@ const serveSchema = z
   .superRefine((config, context) => {
     const problem = (path: string, message: string): void => context.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
     if ((config.tls_cert === undefined) !== (config.tls_key === undefined)) problem('tls_cert', 'needs --tls-key with it (and --tls-key needs --tls-cert)');
-    if (config.tls_ca !== undefined && config.tls_cert === undefined) problem('tls_ca', 'requires client certificates over TLS: give --tls-cert and --tls-key too');
+    if (config.tls_ca !== undefined && config.tls_cert === undefined)
+      problem('tls_ca', 'requires client certificates over TLS: give --tls-cert and --tls-key too');
     if (!isLoopbackHost(hostOfAddress(config.grpc_listen)) && config.tls_cert === undefined && !config.insecure) {
       problem(
         'grpc_listen',
@@ -67,10 +86,20 @@ const serveSchema = z
     }
   });
 
-const exportSchema = z.object({ redis: redisUrl, redis_cluster: redisCluster, key_prefix: keyPrefix, out: z.string().min(1), log_level: z.enum(LOG_LEVELS).default('info') }).strict();
+const exportSchema = z
+  .object({ redis: redisUrl, redis_cluster: redisCluster, key_prefix: keyPrefix, out: z.string().min(1), log_level: z.enum(LOG_LEVELS).default('info') })
+  .strict();
 
 const reportSchema = z
-  .object({ redis: redisUrl, redis_cluster: redisCluster, key_prefix: keyPrefix, experiment: z.string().min(1).optional(), from: z.string().min(1).optional(), out: z.string().min(1), log_level: z.enum(LOG_LEVELS).default('info') })
+  .object({
+    redis: redisUrl,
+    redis_cluster: redisCluster,
+    key_prefix: keyPrefix,
+    experiment: z.string().min(1).optional(),
+    from: z.string().min(1).optional(),
+    out: z.string().min(1),
+    log_level: z.enum(LOG_LEVELS).default('info'),
+  })
   .strict();
 
 export type ReportConfig = Readonly<z.infer<typeof reportSchema>>;
@@ -165,7 +194,13 @@ export type ExperimentStartConfig = Readonly<z.infer<typeof experimentStartSchem
 export function loadExperimentStartConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded<ExperimentStartConfig> {
   const separator = argv.indexOf('--');
   const after = separator === -1 ? [] : argv.slice(separator + 1);
-  const loaded = load(separator === -1 ? argv : argv.slice(0, separator), env, experimentStartFlags, experimentStartSchema, Object.keys(experimentStartSchema.shape));
+  const loaded = load(
+    separator === -1 ? argv : argv.slice(0, separator),
+    env,
+    experimentStartFlags,
+    experimentStartSchema,
+    Object.keys(experimentStartSchema.shape),
+  );
   if (loaded.help) return loaded;
   if (after.length !== 1 || !/^[\w.:-]{1,128}$/.test(after[0]!)) {
     throw new UsageError('give one workload name after "--", as the agents\' configs name it (their allow-lists): experiment start --nodes all -- resnet50');
@@ -173,7 +208,9 @@ export function loadExperimentStartConfig(argv: readonly string[], env: NodeJS.P
   return { help: false, config: Object.freeze({ ...loaded.config, workload: after[0]! }) };
 }
 
-const experimentStatusSchema = z.object({ redis: redisUrl, redis_cluster: redisCluster, key_prefix: keyPrefix, log_level: z.enum(LOG_LEVELS).default('warn') }).strict();
+const experimentStatusSchema = z
+  .object({ redis: redisUrl, redis_cluster: redisCluster, key_prefix: keyPrefix, log_level: z.enum(LOG_LEVELS).default('warn') })
+  .strict();
 const experimentStatusFlags = {
   config: { type: 'string' },
   redis: { type: 'string' },
@@ -211,7 +248,9 @@ type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 function load<T>(argv: readonly string[], env: NodeJS.ProcessEnv, flags: FlagSpec, schema: z.ZodType<T, z.ZodTypeDef, unknown>, keys: string[]): Loaded<T> {
   let parsedFlags: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
-    parsedFlags = parseArgs({ args: [...argv], options: flags, allowPositionals: true, strict: true }) as typeof parsedFlags;
+    // parseArgs types its result only for a literal table of flags.
+    const parsed: unknown = parseArgs({ args: [...argv], options: flags, allowPositionals: true, strict: true });
+    parsedFlags = parsed as typeof parsedFlags;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -242,7 +281,11 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
     document = parseYaml(readFileSync(path, 'utf8'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    problems.push(error instanceof YAMLParseError || code === undefined ? `config file "${path}" is not valid YAML: ${(error as Error).message.split('\n')[0]!.replace(/:$/, '')}` : `cannot read config file "${path}": ${code}`);
+    problems.push(
+      error instanceof YAMLParseError || code === undefined
+        ? `config file "${path}" is not valid YAML: ${(error as Error).message.split('\n')[0]!.replace(/:$/, '')}`
+        : `cannot read config file "${path}": ${code}`,
+    );
     return {};
   }
   if (document === null || document === undefined) return {};
@@ -251,7 +294,7 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
     return {};
   }
   // The collector's section, or the whole file when it has none.
-  const section = 'collector' in document ? (document as { collector: unknown }).collector : document;
+  const section = 'collector' in document ? document.collector : document;
   return Object.fromEntries(Object.entries(section as object).map(([key, value]) => [key.replaceAll('-', '_'), value]));
 }
 

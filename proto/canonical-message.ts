@@ -23,7 +23,8 @@ export function canonicalMessage(plan: MessagePlan, buf: Buffer, start: number, 
   while (!reader.atEnd()) {
     const tag = reader.uint32();
     const field = plan.byNumber[tag >>> 3];
-    if (field !== undefined && (tag & 7) !== field.wireType) throw new FieldError(field.name, `has wire type ${tag & 7}, where a ${field.kind} field has ${field.wireType}`);
+    if (field !== undefined && (tag & 7) !== field.wireType)
+      throw new FieldError(field.name, `has wire type ${tag & 7}, where a ${field.kind} field has ${field.wireType}`);
     const number = tag >>> 3;
     const valueStart = reader.pos;
     reader.skip(tag & 7);

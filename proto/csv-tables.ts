@@ -49,10 +49,20 @@ export function runsCsv(runs: readonly NodeRun[]): string {
   // Runs counted on an emulated PMU (QEMU's TCG) are flagged, after the warm-up flag, only when there are some.
   const withEmulated = runs.some(({ run }) => (run.fingerprint?.pmu_emulation ?? '') !== '');
   const sourceColumns = sources.flatMap((source) => [`${source}_energy_joules`, `${source}_avg_watts`, `${source}_uncertainty_joules`]);
-  const header = [...RUN_COLUMNS, ...events, ...metrics, ...(withPower ? RUN_POWER_COLUMNS : []), ...sourceColumns, ...(withWarmup ? ['warmup'] : []), ...(withEmulated ? ['pmu_emulated'] : [])];
+  const header = [
+    ...RUN_COLUMNS,
+    ...events,
+    ...metrics,
+    ...(withPower ? RUN_POWER_COLUMNS : []),
+    ...sourceColumns,
+    ...(withWarmup ? ['warmup'] : []),
+    ...(withEmulated ? ['pmu_emulated'] : []),
+  ];
   const rows = runs.map(({ node, run }) => {
     const counted = countedValues(run);
-    const power: Cell[] = withPower ? [run.energy_joules, run.avg_watts, run.idle_watts, run.dynamic_energy_joules, run.joules_per_item, run.energy_uncertainty_joules] : [];
+    const power: Cell[] = withPower
+      ? [run.energy_joules, run.avg_watts, run.idle_watts, run.dynamic_energy_joules, run.joules_per_item, run.energy_uncertainty_joules]
+      : [];
     const perSource: Cell[] = sources.flatMap((source) => {
       const figure = sourceFigure(run, source);
       return [figure?.energy_joules, figure?.avg_watts, figure?.uncertainty_joules];

@@ -13,14 +13,7 @@ export const loaderOptions = {
 } as const satisfies Options;
 
 /** The same options as proto-loader-gen-types flags. */
-export const generatorFlags = [
-  '--keepCase',
-  '--longs=Number',
-  '--enums=String',
-  '--defaults',
-  '--oneofs',
-  '--grpcLib=@grpc/grpc-js',
-];
+export const generatorFlags = ['--keepCase', '--longs=Number', '--enums=String', '--defaults', '--oneofs', '--grpcLib=@grpc/grpc-js'];
 
 /** Path of the contract, relative to the repository root. */
 export const ingestProtoPath = 'proto/powerprof/v1/ingest.proto';

@@ -106,7 +106,8 @@ export function loadRecordSchema(): RecordSchema {
   };
   const record = root.lookupType('powerprof.v1.Record');
   const kinds = new Map<number, { kind: RecordKind; plan: MessagePlan }>();
-  for (const member of record.oneofs.kind!.fieldsArray) kinds.set(member.id, { kind: member.name as RecordKind, plan: plan(member.resolvedType as protobuf.Type) });
+  for (const member of record.oneofs.kind!.fieldsArray)
+    kinds.set(member.id, { kind: member.name as RecordKind, plan: plan(member.resolvedType as protobuf.Type) });
   plan(root.lookupType('powerprof.v1.NodeInfo'));
   return { kinds, seqField: record.fields.seq!.id, messages };
 }
@@ -202,7 +203,8 @@ export function readRecordHeader(schema: RecordSchema, reader: WireReader): Reco
       reader.skip(tag & 7);
     }
   }
-  if (member === undefined) throw new FieldError('', 'has no known record kind (node_info, run, power_sample, counter_interval, power_source_status, job_status)', 'unknown_kind');
+  if (member === undefined)
+    throw new FieldError('', 'has no known record kind (node_info, run, power_sample, counter_interval, power_source_status, job_status)', 'unknown_kind');
   return parts === undefined ? { seq, kind: member.kind, plan: member.plan, start, end } : { seq, kind: member.kind, plan: member.plan, start, end, parts };
 }
 
@@ -286,7 +288,7 @@ function absentTail(plan: MessagePlan, present: number, context: TranscodeContex
   if (known !== undefined) return known;
   let tail = '';
   plan.fields.forEach((field, index) => {
-    const seen = index < 31 ? Math.floor(present % 2 ** 31 / 2 ** index) % 2 : Math.floor(present / 2 ** 31 / 2 ** (index - 31)) % 2;
+    const seen = index < 31 ? Math.floor((present % 2 ** 31) / 2 ** index) % 2 : Math.floor(present / 2 ** 31 / 2 ** (index - 31)) % 2;
     if (seen === 1 || field.optional) return;
     checkAbsent(field, context);
     tail += `,"${field.name}":${Buffer.from(field.defaultJson).toString('latin1')}`;
@@ -383,7 +385,8 @@ function writeMap(field: FieldPlan, tag: number, reader: WireReader, out: ByteWr
     reader.end = outer;
     count++;
     if (count > MAX_MAP_ENTRIES) throw new FieldError(field.name, `has more than ${MAX_MAP_ENTRIES} entries`);
-    if (key === '' || key.length > MAX_MAP_NAME_LENGTH) throw new FieldError(field.name, `has a name of ${key.length} characters; names are 1-${MAX_MAP_NAME_LENGTH}`);
+    if (key === '' || key.length > MAX_MAP_NAME_LENGTH)
+      throw new FieldError(field.name, `has a name of ${key.length} characters; names are 1-${MAX_MAP_NAME_LENGTH}`);
     if (!Number.isFinite(value)) throw new FieldError(`${field.name}[${JSON.stringify(key)}]`, `is ${value}, not a finite number`);
     if (keys.has(key)) throw new NonCanonicalEncoding(field.name);
     keys.add(key);
@@ -454,9 +457,14 @@ function checkTimestamp(path: string, value: number, context: TranscodeContext):
   const { limits, nowMs } = context;
   if (!Number.isSafeInteger(value) || value <= 0) throw new FieldError(path, `is ${value}, not a Unix time in milliseconds`);
   if (value > nowMs + limits.maxFutureMs) {
-    throw new FieldError(path, `is ${formatUnixMs(value)}, more than ${formatSpan(limits.maxFutureMs)} ahead of the collector's clock (is the node's clock right?)`, 'bad_timestamp');
+    throw new FieldError(
+      path,
+      `is ${formatUnixMs(value)}, more than ${formatSpan(limits.maxFutureMs)} ahead of the collector's clock (is the node's clock right?)`,
+      'bad_timestamp',
+    );
   }
-  if (value < nowMs - limits.maxAgeMs) throw new FieldError(path, `is ${formatUnixMs(value)}, more than ${formatSpan(limits.maxAgeMs)} in the past`, 'bad_timestamp');
+  if (value < nowMs - limits.maxAgeMs)
+    throw new FieldError(path, `is ${formatUnixMs(value)}, more than ${formatSpan(limits.maxAgeMs)} in the past`, 'bad_timestamp');
 }
 
 /** A date for a sentence; one past what a JavaScript Date holds (±8.64e15 ms) as its number. */
@@ -469,4 +477,3 @@ const MAX_DATE_MS = 8.64e15;
 function formatSpan(ms: number): string {
   return ms % DAY_MS === 0 ? `${ms / DAY_MS} day${ms === DAY_MS ? '' : 's'}` : `${Math.round(ms / 1000)} s`;
 }
-

@@ -45,7 +45,7 @@ export class WireReader {
     const { buf, end } = this;
     let pos = this.pos;
     let lo = 0;
-    let hi = 0;
+    let hi: number;
     for (let shift = 0; shift < 28; shift += 7) {
       if (pos >= end) throw truncated(pos);
       const byte = buf[pos++]!;

@@ -11,7 +11,9 @@ import type { DeliverySettings } from '../transport/delivery.js';
  */
 
 /** The power settings of run's and probe's config: --power, its timing, and each source's own options. */
-export function powerSettings(config: Readonly<{ power: readonly string[]; power_period_ms: number; power_timeout: number; sysfs_root: string }>): PowerSettings {
+export function powerSettings(
+  config: Readonly<{ power: readonly string[]; power_period_ms: number; power_timeout: number; sysfs_root: string }>,
+): PowerSettings {
   const options = config as unknown as Readonly<Record<string, unknown>>;
   return {
     sources: config.power,
@@ -22,7 +24,8 @@ export function powerSettings(config: Readonly<{ power: readonly string[]; power
   };
 }
 
-type DeliveryKeys = 'collector' | 'spool' | 'spool_max_bytes' | 'spool_fsync' | 'retry_max_s' | 'tls_ca' | 'tls_cert' | 'tls_key' | 'tls_server_name' | 'token_file' | 'token';
+type DeliveryKeys =
+  'collector' | 'spool' | 'spool_max_bytes' | 'spool_fsync' | 'retry_max_s' | 'tls_ca' | 'tls_cert' | 'tls_key' | 'tls_server_name' | 'token_file' | 'token';
 
 export function deliverySettings(config: Pick<RunConfig, DeliveryKeys>): DeliverySettings {
   return {
@@ -42,7 +45,8 @@ export function deliverySettings(config: Pick<RunConfig, DeliveryKeys>): Deliver
   };
 }
 
-type SessionKeys = DeliveryKeys | 'node_id' | 'no_perf' | 'perf_path' | 'workload_user' | 'csv' | 'power' | 'power_period_ms' | 'power_timeout' | 'power_primary' | 'sysfs_root';
+type SessionKeys =
+  DeliveryKeys | 'node_id' | 'no_perf' | 'perf_path' | 'workload_user' | 'csv' | 'power' | 'power_period_ms' | 'power_timeout' | 'power_primary' | 'sysfs_root';
 
 /** A node session's settings, from run's config or the daemon's. */
 export function sessionSettings(config: Pick<RunConfig, SessionKeys>): SessionSettings {
@@ -60,8 +64,21 @@ export function sessionSettings(config: Pick<RunConfig, SessionKeys>): SessionSe
 /** What one experiment's config says (run's options; a daemon's schedule entry or job sets some over them). */
 export type ExperimentConfig = Pick<
   RunConfig,
-  | 'command' | 'workload' | 'repeat' | 'warmup' | 'max_repeat' | 'until_rsd' | 'events' | 'no_multiplex' | 'pmu_counters'
-  | 'interval_ms' | 'timeout' | 'kill_grace' | 'items_key' | 'sysfs_root' | 'idle_s'
+  | 'command'
+  | 'workload'
+  | 'repeat'
+  | 'warmup'
+  | 'max_repeat'
+  | 'until_rsd'
+  | 'events'
+  | 'no_multiplex'
+  | 'pmu_counters'
+  | 'interval_ms'
+  | 'timeout'
+  | 'kill_grace'
+  | 'items_key'
+  | 'sysfs_root'
+  | 'idle_s'
 >;
 
 export function experimentSettings(config: ExperimentConfig): ExperimentSettings {

@@ -48,8 +48,12 @@ export async function daemonCommand(deps: DaemonDependencies): Promise<number> {
     retryMaxMs: config.retry_max_s * 1000,
     onJob: (job) => {
       if (config.workloads[job.workload] === undefined) {
-        logger.warn({ job: job.job_id, workload: job.workload }, 'job refused: its workload is not in this node\'s allow-list');
-        jobStatus(job, 'JOB_STATE_REFUSED', `"${job.workload}" is not in this node's workloads (its allow-list): ${Object.keys(config.workloads).join(', ') || 'none'}`);
+        logger.warn({ job: job.job_id, workload: job.workload }, "job refused: its workload is not in this node's allow-list");
+        jobStatus(
+          job,
+          'JOB_STATE_REFUSED',
+          `"${job.workload}" is not in this node's workloads (its allow-list): ${Object.keys(config.workloads).join(', ') || 'none'}`,
+        );
         return;
       }
       jobs.push(job);
@@ -65,7 +69,10 @@ export async function daemonCommand(deps: DaemonDependencies): Promise<number> {
       if (!reloaded.help) {
         config = reloaded.config;
         schedule = new Schedule(config.schedule, Date.now());
-        logger.info({ workloads: Object.keys(config.workloads), schedule: config.schedule.length }, 'configuration reloaded (power, spool and collector settings take effect at the next start)');
+        logger.info(
+          { workloads: Object.keys(config.workloads), schedule: config.schedule.length },
+          'configuration reloaded (power, spool and collector settings take effect at the next start)',
+        );
       }
     } catch (error) {
       logger.error({ err: (error as Error).message }, 'configuration not reloaded: it has problems; the previous one stays');
@@ -75,7 +82,10 @@ export async function daemonCommand(deps: DaemonDependencies): Promise<number> {
   });
   stop.addEventListener('abort', () => wake?.(), { once: true });
   notifySystemd('READY=1', deps.env);
-  logger.info({ node: session.nodeInfo.node_id, workloads: Object.keys(config.workloads), schedule: config.schedule.length }, 'daemon running: power sampled continuously');
+  logger.info(
+    { node: session.nodeInfo.node_id, workloads: Object.keys(config.workloads), schedule: config.schedule.length },
+    'daemon running: power sampled continuously',
+  );
 
   while (!stop.aborted) {
     const job = jobs.shift();
@@ -105,7 +115,8 @@ export async function daemonCommand(deps: DaemonDependencies): Promise<number> {
   for (const job of jobs) jobStatus(job, 'JOB_STATE_FAILED', 'the daemon stopped before running it');
   notifySystemd('STOPPING=1', deps.env);
   const { delivered, pending } = await session.close(STOP_FLUSH_S);
-  if (!delivered) logger.warn({ pending, spool: session.spool.directory }, 'stopping with records not yet delivered; they wait in the spool for the next start');
+  if (!delivered)
+    logger.warn({ pending, spool: session.spool.directory }, 'stopping with records not yet delivered; they wait in the spool for the next start');
   logger.info('daemon stopped');
   return 0;
 }
@@ -124,7 +135,12 @@ async function runJob(
   stop: AbortSignal,
   status: (job: Job, state: JobStatus['state'], message: string, runs?: number) => void,
 ): Promise<void> {
-  const experiment = experimentOf(config, job.workload, { repeat: Math.max(1, job.repeat), warmup: job.warmup, interval_ms: job.interval_ms, events: job.events.length === 0 ? undefined : job.events });
+  const experiment = experimentOf(config, job.workload, {
+    repeat: Math.max(1, job.repeat),
+    warmup: job.warmup,
+    interval_ms: job.interval_ms,
+    events: job.events.length === 0 ? undefined : job.events,
+  });
   status(job, 'JOB_STATE_RUNNING', 'running');
   logger.info({ job: job.job_id, workload: job.workload, repeat: experiment.repeat }, 'fleet experiment starting');
   try {

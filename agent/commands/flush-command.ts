@@ -12,7 +12,10 @@ export async function flushCommand(config: FlushConfig, logger: Logger, proto: I
   const directory = join(config.spool, config.node_id);
   if (!existsSync(directory)) {
     // Nothing was ever spooled under this name; a typo in --node-id or --spool looks the same, so say where we looked.
-    logger.info({ spool: directory }, `no spool for node "${config.node_id}" here: nothing to send (an agent keeps a node's spool in --spool DIR/NODE_ID; check --node-id and --spool)`);
+    logger.info(
+      { spool: directory },
+      `no spool for node "${config.node_id}" here: nothing to send (an agent keeps a node's spool in --spool DIR/NODE_ID; check --node-id and --spool)`,
+    );
     return 0;
   }
   const nodeInfo = await collectNodeInfo(config.node_id, '', logger);
@@ -30,7 +33,10 @@ export async function flushCommand(config: FlushConfig, logger: Logger, proto: I
   const { delivered, pending } = await delivery.finish(0);
   const { stats } = delivery.shipper;
   if (!delivered) {
-    logger.error({ collector: config.collector, undelivered: pending, err: delivery.shipper.lastDeliveryError }, 'records still in the spool after the flush timeout');
+    logger.error(
+      { collector: config.collector, undelivered: pending, err: delivery.shipper.lastDeliveryError },
+      'records still in the spool after the flush timeout',
+    );
     return interrupt.aborted ? 130 : 1;
   }
   logger.info({ delivered: stats.ackedRecords, refused: stats.rejectedRecords, dropped: delivery.spool.dropped }, 'spool delivered');

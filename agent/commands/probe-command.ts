@@ -26,14 +26,22 @@ export async function probeCommand(config: ProbeConfig, logger: Logger, out: Nod
   if (!resolved.ok) throw new UsageError(`events: ${resolved.error}`);
   const pmu = await diagnosePmu(config.sysfs_root, config.proc_root);
 
-  out.write(`node       ${node.node_id}: ${node.arch}, ${node.cpu_model || 'unknown CPU'}, ${fingerprint.online_cpus} CPUs online, ` +
-    `SMT ${fingerprint.smt || 'unknown'}, governor ${fingerprint.frequency_governor || 'none (no cpufreq)'}, kernel ${node.kernel}\n`);
-  out.write(`perf       ${perf.version}${perf.attach ? '' : ' (before 5.11: no stat --control, so perf starts workloads itself and its word on how they ended is taken; newer perf is exact)'}\n`);
+  out.write(
+    `node       ${node.node_id}: ${node.arch}, ${node.cpu_model || 'unknown CPU'}, ${fingerprint.online_cpus} CPUs online, ` +
+      `SMT ${fingerprint.smt || 'unknown'}, governor ${fingerprint.frequency_governor || 'none (no cpufreq)'}, kernel ${node.kernel}\n`,
+  );
+  out.write(
+    `perf       ${perf.version}${perf.attach ? '' : ' (before 5.11: no stat --control, so perf starts workloads itself and its word on how they ended is taken; newer perf is exact)'}\n`,
+  );
   out.write(`PMUs       ${pmu.devices.join(', ') || 'none'}${pmu.virtualMachine === undefined ? '' : `  (virtual machine: ${pmu.virtualMachine})`}\n`);
   if (pmu.reason !== undefined) out.write(`           ${pmu.reason}\n           fix: ${pmu.fix}\n`);
   if (node.pmu_emulation !== '') out.write(`           emulated: ${node.pmu_emulation}; every run record says so (pmu_emulation)\n`);
 
-  const outcome = await runWorkload({ command: 'true', args: [], timeoutMs: 30_000, killGraceMs: 1_000 }, { perfPath: config.perf_path, attach: perf.attach, events: resolved.events, intervalMs: 0 }, new AbortController().signal);
+  const outcome = await runWorkload(
+    { command: 'true', args: [], timeoutMs: 30_000, killGraceMs: 1_000 },
+    { perfPath: config.perf_path, attach: perf.attach, events: resolved.events, intervalMs: 0 },
+    new AbortController().signal,
+  );
   const width = Math.max(5, ...resolved.events.map((e) => e.length));
   out.write(`\n${'event'.padEnd(width)}  ${'status'.padEnd(13)}  note\n`);
   for (const event of resolved.events) {
@@ -75,7 +83,7 @@ async function probePower(config: ProbeConfig, logger: Logger, out: NodeJS.Writa
 function eventNote(event: string, status: string, arch: string, pmuProblem: string | undefined): string {
   const meaning = genericEventMeaning(event, arch);
   if (status === 'counted') return meaning === '' ? '' : `counts ${meaning}`;
-  if (status === 'not_counted') return 'opened but never scheduled on the PMU (all counters busy, or a hybrid CPU\'s other core type)';
+  if (status === 'not_counted') return "opened but never scheduled on the PMU (all counters busy, or a hybrid CPU's other core type)";
   if (isSoftwareEvent(event)) return 'software event not available in this kernel';
   if (pmuProblem !== undefined) return 'no hardware PMU (see above)';
   return 'this PMU has no such event (see "perf list")';

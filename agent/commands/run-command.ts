@@ -31,7 +31,13 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
   const { delivered, pending } = await session.close(interrupt.aborted ? Math.min(config.flush_timeout, INTERRUPTED_FLUSH_S) : config.flush_timeout);
   const stats = session.shipperStats;
   logger.info(
-    { runs: runs.length, delivered: stats.ackedRecords, refused: stats.rejectedRecords, spoolDropped: session.spool.dropped, ...ownCost(cpuBeforeRuns, session.agentCpuWhileWorkloadsRanS, runs) },
+    {
+      runs: runs.length,
+      delivered: stats.ackedRecords,
+      refused: stats.rejectedRecords,
+      spoolDropped: session.spool.dropped,
+      ...ownCost(cpuBeforeRuns, session.agentCpuWhileWorkloadsRanS, runs),
+    },
     'experiment finished',
   );
   if (!delivered) {

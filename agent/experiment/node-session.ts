@@ -99,7 +99,10 @@ export class NodeSession {
     const csv = settings.csvDir === undefined ? undefined : new LocalCsvWriter(settings.csvDir);
     spool.append([{ node_info: { ...nodeInfo, spool_epoch: spool.epoch } }]);
     if (recovered !== undefined) {
-      logger.warn({ runId: recovered.run_id, workload: recovered.workload, repetition: recovered.repetition }, 'the previous agent stopped during a run; recording it as interrupted');
+      logger.warn(
+        { runId: recovered.run_id, workload: recovered.workload, repetition: recovered.repetition },
+        'the previous agent stopped during a run; recording it as interrupted',
+      );
       spool.append([{ run: recovered }]);
       csv?.addRun({ node: nodeInfo.node_id, run: recovered });
       journal.ended();
@@ -149,7 +152,11 @@ export class NodeSession {
     }
     const { power: powerSettings, powerPrimary } = this.settings;
     const power = this.powerWorks
-      ? new PowerMeasurement(this.sampler, { primary: powerPrimary, idleS: experiment.idleS, settleMs: powerSettings.periodMs + powerSettings.timeoutMs }, logger.child({ component: 'energy' }))
+      ? new PowerMeasurement(
+          this.sampler,
+          { primary: powerPrimary, idleS: experiment.idleS, settleMs: powerSettings.periodMs + powerSettings.timeoutMs },
+          logger.child({ component: 'energy' }),
+        )
       : undefined;
     const node = this.nodeInfo.node_id;
     return runExperiment(
@@ -157,7 +164,12 @@ export class NodeSession {
         experimentId,
         workload: experiment.workload ?? workloadName(experiment.command),
         command: experiment.command,
-        repeat: { warmup: experiment.warmup, repeat: experiment.repeat, maxRepeat: experiment.maxRepeat, ...(experiment.untilRsdPercent === undefined ? {} : { untilRsdPercent: experiment.untilRsdPercent }) },
+        repeat: {
+          warmup: experiment.warmup,
+          repeat: experiment.repeat,
+          maxRepeat: experiment.maxRepeat,
+          ...(experiment.untilRsdPercent === undefined ? {} : { untilRsdPercent: experiment.untilRsdPercent }),
+        },
         eventGroups: groups,
         perfPath: this.perf === undefined ? undefined : this.settings.perfPath,
         perfAttach: this.perf?.attach ?? false,
@@ -202,6 +214,10 @@ async function checkPerf(perfPath: string | undefined, logger: Logger): Promise<
   }
   const probe = await probePerf(perfPath);
   if (!probe.ok) throw new UsageError(`${probe.reason}.\nTo fix: ${probe.fix}.`);
-  if (!probe.attach) logger.warn({ perf: probe.version }, 'this perf is older than 5.11 (no stat --control): it starts each workload itself, and its word on how the workload ended is taken, which perf -I and a busy machine can get wrong');
+  if (!probe.attach)
+    logger.warn(
+      { perf: probe.version },
+      'this perf is older than 5.11 (no stat --control): it starts each workload itself, and its word on how the workload ended is taken, which perf -I and a busy machine can get wrong',
+    );
   return { version: probe.version, attach: probe.attach };
 }

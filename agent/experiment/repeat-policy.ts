@@ -36,7 +36,10 @@ export function nextRun(options: RepeatOptions, warmupsDone: number, measured: r
     return { kind: 'stop', reason: `relative standard deviation ${rsd.toFixed(2)} % < ${options.untilRsdPercent} % after ${done} runs` };
   }
   if (done >= options.maxRepeat) {
-    return { kind: 'stop', reason: `--max-repeat ${options.maxRepeat} reached with relative standard deviation ${rsd.toFixed(2)} % (target ${options.untilRsdPercent} %)` };
+    return {
+      kind: 'stop',
+      reason: `--max-repeat ${options.maxRepeat} reached with relative standard deviation ${rsd.toFixed(2)} % (target ${options.untilRsdPercent} %)`,
+    };
   }
   return { kind: 'measured' };
 }

@@ -63,7 +63,8 @@ export async function runExperiment(plan: ExperimentPlan, node: NodeInfo, sinks:
   const warnedMultiplexed = new Set<string>();
   const warnedUnsupported = new Set<string>();
   let warmups = 0;
-  const planned = plan.repeat.untilRsdPercent === undefined ? `/${plan.repeat.repeat}` : ` (until RSD < ${plan.repeat.untilRsdPercent} %, at most ${plan.repeat.maxRepeat})`;
+  const planned =
+    plan.repeat.untilRsdPercent === undefined ? `/${plan.repeat.repeat}` : ` (until RSD < ${plan.repeat.untilRsdPercent} %, at most ${plan.repeat.maxRepeat})`;
   sinks.logger.info({ experimentId, workload: plan.workload, eventGroups: plan.eventGroups, ...plan.repeat }, 'experiment starting');
   const idleBefore = await plan.power?.measureIdle('before', interrupt);
   const experimentStarted = performance.now();
@@ -128,7 +129,9 @@ export async function runExperiment(plan: ExperimentPlan, node: NodeInfo, sinks:
     else measured.push({ durationS: run.duration_ms / 1000, ...(run.energy_joules === undefined ? {} : { energyJoules: run.energy_joules }) });
     warnOnce(run, warnedUnsupported, warnedMultiplexed, sinks.logger);
     sinks.terminal.write(progressLine(run, warmup ? '' : planned));
-    sinks.terminal.write(progressText({ done: runs.length, total: plannedTotal, elapsedS: (performance.now() - experimentStarted) / 1000, bar: sinks.terminalIsTty === true }));
+    sinks.terminal.write(
+      progressText({ done: runs.length, total: plannedTotal, elapsedS: (performance.now() - experimentStarted) / 1000, bar: sinks.terminalIsTty === true }),
+    );
   }
   const idleAfter = await plan.power?.measureIdle('after', interrupt);
   sinks.terminal.write(`\n${summaryTable(runs)}`);
@@ -147,7 +150,10 @@ function warnOnce(run: RunRecord, unsupported: Set<string>, multiplexed: Set<str
   const freshUnsupported = run.counters.filter((c) => c.status === 'COUNTER_STATUS_NOT_SUPPORTED' && !unsupported.has(c.event)).map((c) => c.event);
   if (freshUnsupported.length > 0) {
     freshUnsupported.forEach((event) => unsupported.add(event));
-    logger.warn({ events: freshUnsupported }, 'events not supported on this machine (see "powerprof-agent probe" for why); recorded as not_supported, runs still count');
+    logger.warn(
+      { events: freshUnsupported },
+      'events not supported on this machine (see "powerprof-agent probe" for why); recorded as not_supported, runs still count',
+    );
   }
   const freshMultiplexed = run.counters.filter((c) => c.scaled_value !== undefined && !multiplexed.has(c.event));
   if (freshMultiplexed.length > 0) {

@@ -58,11 +58,15 @@ export function summaryTable(runs: readonly RunRecord[]): string {
   const measured = runs.filter((run) => !run.warmup && run.status === 'RUN_STATUS_OK');
   const stats = columns.map((column, index) => {
     if (index < 2) return index === 0 ? 'mean ± sd' : `${measured.length} ok`;
-    const values = measured.map(column.value).filter((v): v is number => typeof v === 'number');
+    const values = measured.map((run) => column.value(run)).filter((v): v is number => typeof v === 'number');
     return values.length === 0 ? '' : `${format(mean(values), column.digits)} ± ${format(sd(values), column.digits)}`;
   });
   const widths = header.map((title, i) => Math.max(title.length, stats[i]!.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((cell, i) => cell.padStart(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, i) => cell.padStart(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [line(header), rule, ...rows.map(line), rule, line(stats), ...notes(runs)].join('\n') + '\n';
 }
@@ -88,9 +92,12 @@ function notes(runs: readonly RunRecord[]): string[] {
   const counters = runs.flatMap((run) => run.counters);
   for (const event of architectureDependentEvents) {
     const counter = counters.find((c) => c.event === event && c.maps_to !== '' && c.status === 'COUNTER_STATUS_COUNTED');
-    if (counter !== undefined) lines.push(`note: here ${event} counts ${counter.maps_to}; other architectures count other caches, so do not compare across them.`);
+    if (counter !== undefined)
+      lines.push(`note: here ${event} counts ${counter.maps_to}; other architectures count other caches, so do not compare across them.`);
   }
-  const neverCounted = [...new Set(counters.map((c) => c.event))].filter((event) => counters.every((c) => c.event !== event || c.status !== 'COUNTER_STATUS_COUNTED'));
+  const neverCounted = [...new Set(counters.map((c) => c.event))].filter((event) =>
+    counters.every((c) => c.event !== event || c.status !== 'COUNTER_STATUS_COUNTED'),
+  );
   if (neverCounted.length > 0) lines.push(`not counted in any run: ${neverCounted.join(', ')}`);
   const multiplexed = [...new Set(counters.filter((c) => c.scaled_value !== undefined).map((c) => c.event))];
   if (multiplexed.length > 0) lines.push(`multiplexed (running < 100 %, scaled values are estimates): ${multiplexed.join(', ')}; --no-multiplex avoids it`);

@@ -35,7 +35,10 @@ export function parseLscpu(text: string): LscpuParse {
   const arch = fields.get('Architecture');
   const cpus = integer(fields.get('CPU(s)'));
   if (arch === undefined || cpus === undefined) {
-    const first = text.split(/\r?\n/).find((l) => l.trim() !== '')?.trim();
+    const first = text
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== '')
+      ?.trim();
     return { ok: false, error: first === undefined ? 'lscpu printed nothing' : `not lscpu output: "${first}"` };
   }
   const onlineList = fields.get('On-line CPU(s) list');

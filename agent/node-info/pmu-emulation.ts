@@ -9,7 +9,8 @@ export interface MachineDescription {
   hypervisorCompatible: string[];
 }
 
-const TCG_NOTE = "under QEMU's TCG (instructions translated in software): its PMU is emulated, so cycles count elapsed time, not a pipeline, and cache and branch events read 0 or are not supported";
+const TCG_NOTE =
+  "under QEMU's TCG (instructions translated in software): its PMU is emulated, so cycles count elapsed time, not a pipeline, and cache and branch events read 0 or are not supported";
 
 /**
  * Why this node's counters are not a real pipeline's, or '' where they are
@@ -24,7 +25,8 @@ export function pmuEmulation(machine: MachineDescription): string {
   const field = (name: string): string => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(machine.cpuinfo)?.[1]?.trim() ?? '';
   const qemuPower = [machine.deviceTreeModel, field('model'), field('machine')].find((text) => /emulated by qemu/i.test(text));
   if (qemuPower !== undefined) return machine.hypervisorCompatible.includes('linux,kvm') ? '' : `${qemuPower}, ${TCG_NOTE}`;
-  if (machine.deviceTreeCompatible.includes('linux,dummy-virt') && /^0x0+$/.test(field('CPU implementer'))) return `QEMU virt machine with its "max" CPU (implementer 0x00), ${TCG_NOTE}`;
+  if (machine.deviceTreeCompatible.includes('linux,dummy-virt') && /^0x0+$/.test(field('CPU implementer')))
+    return `QEMU virt machine with its "max" CPU (implementer 0x00), ${TCG_NOTE}`;
   const modelName = field('model name');
   if (/QEMU TCG CPU/.test(modelName)) return `${modelName}, ${TCG_NOTE}`;
   return '';

@@ -31,8 +31,7 @@ export async function diagnosePmu(sysfsRoot: string, procRoot: string): Promise<
       corePmu,
       virtualMachine,
       reason: `no hardware PMU is visible: this is a virtual machine (${virtualMachine}) whose hypervisor does not pass the PMU through`,
-      fix:
-        'give the guest the host PMU (libvirt: <cpu mode="host-passthrough"> with <pmu state="on"/>; QEMU: -cpu host,pmu=on; VMware: "virtualize CPU performance counters"; clouds: a bare-metal or PMU-enabled instance type), or profile on bare metal; software events still work',
+      fix: 'give the guest the host PMU (libvirt: <cpu mode="host-passthrough"> with <pmu state="on"/>; QEMU: -cpu host,pmu=on; VMware: "virtualize CPU performance counters"; clouds: a bare-metal or PMU-enabled instance type), or profile on bare metal; software events still work',
     };
   }
   return {

@@ -26,8 +26,24 @@ const POWER9 = [
 ];
 
 /** perf's portable hardware-cache events; on x86 they map to each vendor's model-specific events. */
-const X86 = ['L1-dcache-loads', 'L1-dcache-load-misses', 'LLC-loads', 'LLC-load-misses', 'dTLB-load-misses', 'stalled-cycles-frontend', 'stalled-cycles-backend'];
-const ARM = ['L1-dcache-loads', 'L1-dcache-load-misses', 'LLC-loads', 'LLC-load-misses', 'dTLB-load-misses', 'stalled-cycles-frontend', 'stalled-cycles-backend'];
+const X86 = [
+  'L1-dcache-loads',
+  'L1-dcache-load-misses',
+  'LLC-loads',
+  'LLC-load-misses',
+  'dTLB-load-misses',
+  'stalled-cycles-frontend',
+  'stalled-cycles-backend',
+];
+const ARM = [
+  'L1-dcache-loads',
+  'L1-dcache-load-misses',
+  'LLC-loads',
+  'LLC-load-misses',
+  'dTLB-load-misses',
+  'stalled-cycles-frontend',
+  'stalled-cycles-backend',
+];
 
 export const eventPresets: Readonly<Record<string, readonly string[]>> = {
   default: [...SEED, ...SOFTWARE],
@@ -57,7 +73,13 @@ export function resolveEvents(requested: readonly string[], arch: string): Event
       continue;
     }
     const preset = eventPresets[name];
-    if (preset === undefined) return { ok: false, error: `unknown event preset "${item}"; presets: ${Object.keys(eventPresets).map((p) => `preset:${p}`).join(', ')}, auto` };
+    if (preset === undefined)
+      return {
+        ok: false,
+        error: `unknown event preset "${item}"; presets: ${Object.keys(eventPresets)
+          .map((p) => `preset:${p}`)
+          .join(', ')}, auto`,
+      };
     events.push(...preset);
   }
   return { ok: true, events: [...new Set(events)] };
@@ -65,5 +87,9 @@ export function resolveEvents(requested: readonly string[], arch: string): Event
 
 /** Events counted by the kernel, not by a PMU counter: they never need a hardware slot. */
 export function isSoftwareEvent(event: string): boolean {
-  return /^(task-clock|cpu-clock|context-switches|cs|cpu-migrations|migrations|page-faults|faults|minor-faults|major-faults|alignment-faults|emulation-faults|dummy|bpf-output|cgroup-switches)(:\w+)?$/.test(event) || /^[\w-]+:[\w-]+$/.test(event);
+  return (
+    /^(task-clock|cpu-clock|context-switches|cs|cpu-migrations|migrations|page-faults|faults|minor-faults|major-faults|alignment-faults|emulation-faults|dummy|bpf-output|cgroup-switches)(:\w+)?$/.test(
+      event,
+    ) || /^[\w-]+:[\w-]+$/.test(event)
+  );
 }

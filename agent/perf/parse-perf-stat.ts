@@ -219,7 +219,10 @@ function parseHumanLine(line: string, decimalMark: string): PerfStatRow | undefi
   const status = statusOf(count.replace('_', ' '));
   const row: PerfStatRow = { event, value: null, unit, status, running_percent: 0 };
   if (status === 'counted') row.value = parseLocaleNumber(count, decimalMark);
-  applyPrefix(row, prefix.map((token) => (isTimestamp(token) ? token.replace(',', '.') : token)));
+  applyPrefix(
+    row,
+    prefix.map((token) => (isTimestamp(token) ? token.replace(',', '.') : token)),
+  );
   const tail = hash === -1 ? line : line.slice(hash);
   applyParentheses(row, line, decimalMark);
   if (hash !== -1) applyMetric(row, tail.slice(2), decimalMark);

@@ -4,7 +4,6 @@ import type { PowerSampler } from './power-sampler.js';
 import { primaryOrder } from './power-sources.js';
 import { nodeFigure, sourceEnergies } from './run-energy.js';
 
-
 export type RunEnergy = Pick<RunRecord, 'source_energies' | 'energy_source'> &
   Partial<Pick<RunRecord, 'energy_joules' | 'avg_watts' | 'idle_watts' | 'dynamic_energy_joules' | 'joules_per_item' | 'energy_uncertainty_joules'>>;
 
@@ -30,7 +29,10 @@ export class PowerMeasurement {
     await sleep(this.options.idleS * 1000, interrupt);
     const endMs = Date.now();
     await this.sampler.readingsAfter(endMs, this.options.settleMs);
-    const figure = nodeFigure(sourceEnergies(primary, this.sampler.readings(primary), this.sampler.totalSensors(primary), startMs, endMs), this.sampler.totalSensors(primary));
+    const figure = nodeFigure(
+      sourceEnergies(primary, this.sampler.readings(primary), this.sampler.totalSensors(primary), startMs, endMs),
+      this.sampler.totalSensors(primary),
+    );
     const watts = figure === undefined ? undefined : figure.avg_watts;
     if (when === 'before') this.idleWatts = watts;
     this.logger.info({ when, source: primary, idleWatts: watts, seconds: (endMs - startMs) / 1000 }, 'idle power measured');
@@ -45,7 +47,13 @@ export class PowerMeasurement {
       energies.push(...sourceEnergies(source, this.sampler.readings(source), this.sampler.totalSensors(source), startMs, endMs));
     }
     const primary = this.primarySource();
-    const figure = primary === undefined ? undefined : nodeFigure(energies.filter((e) => e.source === primary), this.sampler.totalSensors(primary));
+    const figure =
+      primary === undefined
+        ? undefined
+        : nodeFigure(
+            energies.filter((e) => e.source === primary),
+            this.sampler.totalSensors(primary),
+          );
     if (primary === undefined || figure === undefined) return { source_energies: energies, energy_source: '' };
     const seconds = (endMs - startMs) / 1000;
     const result: RunEnergy = {
@@ -77,4 +85,3 @@ function sleep(ms: number, interrupt: AbortSignal): Promise<void> {
     interrupt.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
   });
 }
-

@@ -54,7 +54,17 @@ export class PowerSampler {
     private readonly options: SamplerOptions,
     private readonly sinks: SamplerSinks,
   ) {
-    this.states = sources.map((source) => ({ source, up: undefined, sensors: [], readings: [], previousCounter: new Map(), timeouts: 0, failures: 0, timer: undefined, waiters: [] }));
+    this.states = sources.map((source) => ({
+      source,
+      up: undefined,
+      sensors: [],
+      readings: [],
+      previousCounter: new Map(),
+      timeouts: 0,
+      failures: 0,
+      timer: undefined,
+      waiters: [],
+    }));
   }
 
   /** Probes every source, starts sampling those that work; resolves with their names. */
@@ -126,7 +136,9 @@ export class PowerSampler {
   private async tick(state: SourceState): Promise<void> {
     // A source that is down comes back through its probe, which says why not.
     if (state.up !== true) {
-      const probe = await state.source.probe(AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.options.timeoutMs * 2)])).catch((error: Error) => ({ ok: false as const, reason: error.message }));
+      const probe = await state.source
+        .probe(AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.options.timeoutMs * 2)]))
+        .catch((error: Error) => ({ ok: false as const, reason: error.message }));
       if (this.stopping.signal.aborted) return;
       if (probe.ok) state.sensors = probe.sensors;
       else state.failures++;
@@ -140,7 +152,9 @@ export class PowerSampler {
       // The signal kills a read's process; the race abandons a read that ignores it.
       const readings = await Promise.race([
         state.source.sample(read.signal),
-        new Promise<never>((_, reject) => read.signal.addEventListener('abort', () => reject(new Error(`read timed out after ${this.options.timeoutMs / 1000} s`)), { once: true })),
+        new Promise<never>((_, reject) =>
+          read.signal.addEventListener('abort', () => reject(new Error(`read timed out after ${this.options.timeoutMs / 1000} s`)), { once: true }),
+        ),
       ]);
       if (this.stopping.signal.aborted) return;
       const endedMs = Date.now();

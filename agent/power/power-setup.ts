@@ -13,7 +13,14 @@ export interface PowerSettings {
   sourceOptions: Readonly<Record<string, unknown>>;
 }
 
-export function createPowerSampler(settings: PowerSettings, sinks: { onSamples(samples: PowerSample[]): void; onStatus(status: PowerSourceStatus): void; logger: Logger }): PowerSampler {
-  const sources = createPowerSources(settings.sources, settings.sourceOptions, { sysfsRoot: settings.sysfsRoot, periodMs: settings.periodMs, timeoutMs: settings.timeoutMs });
+export function createPowerSampler(
+  settings: PowerSettings,
+  sinks: { onSamples(samples: PowerSample[]): void; onStatus(status: PowerSourceStatus): void; logger: Logger },
+): PowerSampler {
+  const sources = createPowerSources(settings.sources, settings.sourceOptions, {
+    sysfsRoot: settings.sysfsRoot,
+    periodMs: settings.periodMs,
+    timeoutMs: settings.timeoutMs,
+  });
   return new PowerSampler(sources, { periodMs: settings.periodMs, timeoutMs: settings.timeoutMs, maxBackoffMs: 60_000, maxReadingsPerSource: 200_000 }, sinks);
 }

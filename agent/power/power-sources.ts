@@ -26,7 +26,10 @@ export const primaryOrder = powerSourcePlugins.filter((plugin) => plugin.canBePr
 /** Every source's options (those shared, like IPMI's, once). */
 export const powerSourceOptions = Object.assign({}, ...powerSourcePlugins.map((plugin) => plugin.options)) as PowerSourceOptions;
 
-export const powerSourceFlags: Readonly<Record<string, FlagSpec>> = Object.assign({}, ...powerSourcePlugins.map((plugin) => plugin.flags)) as Record<string, FlagSpec>;
+export const powerSourceFlags: Readonly<Record<string, FlagSpec>> = Object.assign({}, ...powerSourcePlugins.map((plugin) => plugin.flags)) as Record<
+  string,
+  FlagSpec
+>;
 
 /** The sources' own help lines, each block once, in the list's order. */
 export const powerSourcesHelp = [...new Set(powerSourcePlugins.flatMap((plugin) => plugin.help))].join('');

@@ -21,7 +21,14 @@ export interface WindowEnergy {
 
 export function energyOverWindow(readings: readonly TimedReading[], startMs: number, endMs: number): WindowEnergy | undefined {
   const counters = readings.filter((r) => r.energyJoules !== undefined);
-  const energy = counters.length >= 2 ? fromCounter(counters, startMs, endMs) : fromPower(readings.filter((r) => r.watts !== undefined), startMs, endMs);
+  const energy =
+    counters.length >= 2
+      ? fromCounter(counters, startMs, endMs)
+      : fromPower(
+          readings.filter((r) => r.watts !== undefined),
+          startMs,
+          endMs,
+        );
   if (energy === undefined) return undefined;
   const gap = gapMs(readings);
   let low = Number.POSITIVE_INFINITY;
@@ -44,7 +51,13 @@ export function energyOverWindow(readings: readonly TimedReading[], startMs: num
 }
 
 /** Per sensor, and the source's total over its total sensors. */
-export function sourceEnergies(source: string, readings: readonly TimedReading[], totalSensors: readonly string[], startMs: number, endMs: number): SourceEnergy[] {
+export function sourceEnergies(
+  source: string,
+  readings: readonly TimedReading[],
+  totalSensors: readonly string[],
+  startMs: number,
+  endMs: number,
+): SourceEnergy[] {
   const bySensor = new Map<string, TimedReading[]>();
   for (const reading of readings) {
     const list = bySensor.get(reading.sensor);
@@ -59,7 +72,14 @@ export function sourceEnergies(source: string, readings: readonly TimedReading[]
   // Several sensors make the node figure (RAPL packages, both PSUs): their sum is reported as "total".
   const parts = energies.filter((e) => totalSensors.includes(e.sensor));
   if (totalSensors.length > 1 && parts.length === totalSensors.length) {
-    const total = parts.reduce((sum, e) => ({ energyJoules: sum.energyJoules + e.energy_joules, uncertaintyJoules: sum.uncertaintyJoules + e.uncertainty_joules, samples: Math.max(sum.samples, e.samples) }), { energyJoules: 0, uncertaintyJoules: 0, samples: 0 });
+    const total = parts.reduce(
+      (sum, e) => ({
+        energyJoules: sum.energyJoules + e.energy_joules,
+        uncertaintyJoules: sum.uncertaintyJoules + e.uncertainty_joules,
+        samples: Math.max(sum.samples, e.samples),
+      }),
+      { energyJoules: 0, uncertaintyJoules: 0, samples: 0 },
+    );
     energies.push(toSourceEnergy(source, 'total', total, startMs, endMs));
   }
   return energies;
@@ -67,7 +87,14 @@ export function sourceEnergies(source: string, readings: readonly TimedReading[]
 
 function toSourceEnergy(source: string, sensor: string, energy: WindowEnergy, startMs: number, endMs: number): SourceEnergy {
   const seconds = (endMs - startMs) / 1000;
-  return { source, sensor, energy_joules: energy.energyJoules, avg_watts: seconds > 0 ? energy.energyJoules / seconds : 0, uncertainty_joules: energy.uncertaintyJoules, samples: energy.samples };
+  return {
+    source,
+    sensor,
+    energy_joules: energy.energyJoules,
+    avg_watts: seconds > 0 ? energy.energyJoules / seconds : 0,
+    uncertainty_joules: energy.uncertaintyJoules,
+    samples: energy.samples,
+  };
 }
 
 function fromCounter(readings: readonly TimedReading[], startMs: number, endMs: number): number | undefined {
@@ -111,7 +138,10 @@ function interpolate(points: ReadonlyArray<{ timeMs: number; value: number }>, t
 
 /** The median gap between readings: the sampling interval actually achieved. */
 function gapMs(readings: readonly TimedReading[]): number {
-  const gaps = readings.slice(1).map((r, i) => r.timeMs - readings[i]!.timeMs).sort((a, b) => a - b);
+  const gaps = readings
+    .slice(1)
+    .map((r, i) => r.timeMs - readings[i]!.timeMs)
+    .sort((a, b) => a - b);
   return gaps.length === 0 ? 0 : gaps[Math.floor(gaps.length / 2)]!;
 }
 

@@ -44,7 +44,19 @@ export function freshState(nodeId: string, nowUnixMs: number): SpoolState {
   // predecessor's, so the collector does not take its records for ones already written.
   // (Epochs make that unneeded for collectors that know them; an older collector still relies on it.)
   const seqBase = nowUnixMs * 1000;
-  return { version: 1, node_id: nodeId, seq_base: seqBase, last_seq: seqBase, acked_through: seqBase, seq_offset: 0, epoch: newEpoch(), epoch_began_after: seqBase, refused: 0, dropped: 0, torn_bytes: 0 };
+  return {
+    version: 1,
+    node_id: nodeId,
+    seq_base: seqBase,
+    last_seq: seqBase,
+    acked_through: seqBase,
+    seq_offset: 0,
+    epoch: newEpoch(),
+    epoch_began_after: seqBase,
+    refused: 0,
+    dropped: 0,
+    torn_bytes: 0,
+  };
 }
 
 /** A spool epoch: random, 1 .. 2^53-1, so that it travels exactly as a number. */
@@ -71,7 +83,8 @@ export function readState(directory: string): SpoolState | undefined {
     throw new Error(`spool state ${path} is not JSON; move the spool directory aside to start a new one`);
   }
   const checked = stateSchema.safeParse(parsed);
-  if (!checked.success) throw new Error(`spool state ${path} is not valid (${checked.error.issues[0]!.message}); move the spool directory aside to start a new one`);
+  if (!checked.success)
+    throw new Error(`spool state ${path} is not valid (${checked.error.issues[0]!.message}); move the spool directory aside to start a new one`);
   return checked.data;
 }
 

@@ -215,7 +215,10 @@ export class Spool {
     if (!this.makeRoom(bytes)) {
       this.countDropped(entries.length);
       this.persistState();
-      this.options.logger.error({ records: entries.length, bytes, maxBytes: this.options.maxBytes }, 'records larger than the whole spool: dropped and counted');
+      this.options.logger.error(
+        { records: entries.length, bytes, maxBytes: this.options.maxBytes },
+        'records larger than the whole spool: dropped and counted',
+      );
       return;
     }
     if (this.active.bytes > 0 && this.active.bytes + bytes > this.segmentBytes) this.rotate(firstSeq);
@@ -248,7 +251,11 @@ export class Spool {
       if (segment.lastSeq <= after) continue;
       for (const item of readSegment(segment.path, offset, segment.bytes)) {
         if (item.kind === 'end') {
-          if (item.damaged !== undefined) this.options.logger.error({ segment: segment.path, offset: item.offset, damage: item.damaged }, 'spool segment damaged after it was opened; skipping the rest of it');
+          if (item.damaged !== undefined)
+            this.options.logger.error(
+              { segment: segment.path, offset: item.offset, damage: item.damaged },
+              'spool segment damaged after it was opened; skipping the rest of it',
+            );
           break;
         }
         const { entry } = item;
@@ -335,7 +342,10 @@ export class Spool {
       this.pendingOnOpen += replayed.pending;
       if (replayed.tornBytes > 0) {
         tornBytes += replayed.tornBytes;
-        this.options.logger.warn({ segment: path, cutBytes: replayed.tornBytes, damage: replayed.damage }, 'spool segment had a torn tail (a crash during a write); cut it off');
+        this.options.logger.warn(
+          { segment: path, cutBytes: replayed.tornBytes, damage: replayed.damage },
+          'spool segment had a torn tail (a crash during a write); cut it off',
+        );
       }
       this.segments.push(replayed.segment);
       this.totalBytes += replayed.segment.bytes;
@@ -349,7 +359,11 @@ export class Spool {
     if (this.segments.length === 0) this.createSegment(this.nextSeq);
     else this.fd = openSync(this.active.path, 'a');
     this.persistState();
-    if (this.pendingOnOpen > 0) this.options.logger.info({ spool: this.options.directory, pending: this.pendingOnOpen }, 'spool holds records not known to be delivered; sending them first');
+    if (this.pendingOnOpen > 0)
+      this.options.logger.info(
+        { spool: this.options.directory, pending: this.pendingOnOpen },
+        'spool holds records not known to be delivered; sending them first',
+      );
   }
 
   private createSegment(firstSeq: number): void {
@@ -460,7 +474,8 @@ export class Spool {
     this.persistState();
     this.removeSegment(segment);
     this.cursorHint = undefined;
-    if (dropped > 0) this.options.logger.error({ segment: segment.path, dropped }, 'spool full of run records: dropped its oldest segment, run records included');
+    if (dropped > 0)
+      this.options.logger.error({ segment: segment.path, dropped }, 'spool full of run records: dropped its oldest segment, run records included');
   }
 
   private refuse(message: string): void {
@@ -469,7 +484,10 @@ export class Spool {
     const now = Date.now();
     if (now - this.lastRefusalWarning < DROP_WARNING_INTERVAL_MS) return;
     this.lastRefusalWarning = now;
-    this.options.logger.error({ err: message, refusedTotal: this.state.refused }, 'a record breaks the record rules: refused before spooling (the collector would refuse it too); counted');
+    this.options.logger.error(
+      { err: message, refusedTotal: this.state.refused },
+      'a record breaks the record rules: refused before spooling (the collector would refuse it too); counted',
+    );
   }
 
   private countDropped(count: number): void {

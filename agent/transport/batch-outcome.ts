@@ -13,7 +13,13 @@ export type BatchOutcome =
   | { kind: 'retry'; code: string; message: string; retryAfterMs: number };
 
 export function outcomeOfAck(ack: Ack): BatchOutcome {
-  if (ack.code === grpc.status.OK) return { kind: 'stored', refused: ack.refused, duplicate: ack.duplicate, lastSeq: ack.last_seq };
-  if (ack.code === grpc.status.INVALID_ARGUMENT) return { kind: 'rejected', message: ack.message };
-  return { kind: 'retry', code: String(grpc.status[ack.code] ?? ack.code), message: ack.message, retryAfterMs: ack.code === grpc.status.RESOURCE_EXHAUSTED ? ack.retry_after_ms : 0 };
+  const code = ack.code as grpc.status;
+  if (code === grpc.status.OK) return { kind: 'stored', refused: ack.refused, duplicate: ack.duplicate, lastSeq: ack.last_seq };
+  if (code === grpc.status.INVALID_ARGUMENT) return { kind: 'rejected', message: ack.message };
+  return {
+    kind: 'retry',
+    code: String(grpc.status[ack.code] ?? ack.code),
+    message: ack.message,
+    retryAfterMs: code === grpc.status.RESOURCE_EXHAUSTED ? ack.retry_after_ms : 0,
+  };
 }

@@ -34,7 +34,9 @@ export function channelSecurity(settings: TransportSettings): ChannelSecurity {
   const tls = settings.tlsCa !== undefined || settings.tlsCert !== undefined;
   const token = settings.tokenFile === undefined ? settings.token : readSecretFile(settings.tokenFile, '--token-file');
   if (token !== undefined && !tls && !isLoopbackHost(hostOfAddress(settings.collector))) {
-    throw new UsageError(`a bearer token sent in plaintext to ${settings.collector} could be read on the wire: use TLS (--tls-ca FILE, the CA of the collector's certificate)`);
+    throw new UsageError(
+      `a bearer token sent in plaintext to ${settings.collector} could be read on the wire: use TLS (--tls-ca FILE, the CA of the collector's certificate)`,
+    );
   }
   const credentials = tls
     ? grpc.credentials.createSsl(
@@ -43,7 +45,8 @@ export function channelSecurity(settings: TransportSettings): ChannelSecurity {
         settings.tlsCert === undefined ? null : readFile(settings.tlsCert, '--tls-cert'),
       )
     : grpc.credentials.createInsecure();
-  const channelOptions: grpc.ChannelOptions = settings.tlsServerName === undefined ? {} : { 'grpc.ssl_target_name_override': settings.tlsServerName, 'grpc.default_authority': settings.tlsServerName };
+  const channelOptions: grpc.ChannelOptions =
+    settings.tlsServerName === undefined ? {} : { 'grpc.ssl_target_name_override': settings.tlsServerName, 'grpc.default_authority': settings.tlsServerName };
   return {
     credentials,
     channelOptions,

@@ -1,7 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { IngestPackage } from '../../proto/load-ingest-proto.js';
 import type { Batch as BatchInput } from '../../proto/generated/powerprof/v1/Batch.js';
-import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
 import type { Ack, HelloReply, Job, NodeInfo } from '../../proto/records.js';
 import type { ChannelSecurity } from './channel-security.js';
 
@@ -20,7 +19,7 @@ export interface CollectorClient {
 }
 
 export function collectorClient(address: string, security: ChannelSecurity, proto: IngestPackage): CollectorClient {
-  const client = new proto.Ingest(address, security.credentials, security.channelOptions) as unknown as IngestClient;
+  const client = new proto.Ingest(address, security.credentials, security.channelOptions);
   let closed = false;
   return {
     address,

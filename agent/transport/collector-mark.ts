@@ -16,7 +16,10 @@ export function takeCollectorMark(spool: Spool, mark: number, logger: Logger): v
   if (isForeignMark(spool, mark)) {
     spool.startNewEpoch(mark);
   } else if (mark < spool.ackedThrough && spool.ackedInThisEpoch) {
-    logger.warn({ collectorLastSeq: mark, ackedThrough: spool.ackedThrough }, 'the collector is behind records it acked before: its Redis lost acked data (restored from an older copy?)');
+    logger.warn(
+      { collectorLastSeq: mark, ackedThrough: spool.ackedThrough },
+      'the collector is behind records it acked before: its Redis lost acked data (restored from an older copy?)',
+    );
   } else {
     spool.acknowledge(mark);
   }

@@ -150,7 +150,10 @@ export class RecordShipper {
       case 'stored':
         if (isForeignMark(this.spool, outcome.lastSeq)) {
           // Not a mark this spool made: its records here would be taken for ones written before.
-          this.options.logger.error({ seq, collectorLastSeq: outcome.lastSeq, spoolLastSeq: this.spool.lastNumberedSeq }, "the collector's mark for this spool's epoch is beyond anything it numbered; keeping the batch, starting a new epoch");
+          this.options.logger.error(
+            { seq, collectorLastSeq: outcome.lastSeq, spoolLastSeq: this.spool.lastNumberedSeq },
+            "the collector's mark for this spool's epoch is beyond anything it numbered; keeping the batch, starting a new epoch",
+          );
           this.spool.startNewEpoch(outcome.lastSeq);
           this.loseStream(stream, new Error(`collector mark ${outcome.lastSeq} beyond this spool's ${this.spool.lastNumberedSeq}`));
           return;
@@ -160,7 +163,10 @@ export class RecordShipper {
         if (outcome.duplicate) this.stats.duplicateBatches++;
         if (outcome.refused.length > 0) {
           const first = outcome.refused[0]!;
-          this.options.logger.error({ seq, refused: outcome.refused.length, records, first: first.message, reason: first.reason }, 'collector refused records of a batch by its rules; the others are stored');
+          this.options.logger.error(
+            { seq, refused: outcome.refused.length, records, first: first.message, reason: first.reason },
+            'collector refused records of a batch by its rules; the others are stored',
+          );
         }
         break;
       case 'rejected':
@@ -233,7 +239,8 @@ export class RecordShipper {
 
   /** The collector says how large a batch it takes; spool entries are about their wire size, with margin. */
   private fitBatchesTo(reply: HelloReply): void {
-    this.maxRecords = reply.max_records_per_batch > 0 ? Math.min(this.options.maxRecordsPerBatch, reply.max_records_per_batch) : this.options.maxRecordsPerBatch;
+    this.maxRecords =
+      reply.max_records_per_batch > 0 ? Math.min(this.options.maxRecordsPerBatch, reply.max_records_per_batch) : this.options.maxRecordsPerBatch;
     this.maxBytes = reply.max_batch_bytes > 0 ? Math.min(this.options.maxBatchBytes, Math.floor(reply.max_batch_bytes * 0.75)) : this.options.maxBatchBytes;
   }
 
@@ -246,7 +253,9 @@ export class RecordShipper {
     this.lastLoggedError = this.lastError;
     const code = (error as Partial<grpc.ServiceError>).code;
     const refused = code === grpc.status.UNAUTHENTICATED || code === grpc.status.PERMISSION_DENIED || code === grpc.status.INVALID_ARGUMENT;
-    const message = refused ? 'the collector refuses this agent; records stay in the spool until that is fixed' : 'cannot reach the collector; records wait in the spool, retrying';
+    const message = refused
+      ? 'the collector refuses this agent; records stay in the spool until that is fixed'
+      : 'cannot reach the collector; records wait in the spool, retrying';
     if (refused) this.options.logger.error({ collector: this.options.client.address, err: this.lastError }, message);
     else this.options.logger.warn({ collector: this.options.client.address, err: this.lastError }, message);
   }

@@ -67,12 +67,20 @@ export function attachPerf(perfPath: string, args: readonly string[], env: NodeJ
       if (settled) return;
       child.kill('SIGKILL');
       // perf's reason, not the usage text it may print after it.
-      const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+      const lines = stderr
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
       const said = lines.find((line) => /error|cannot|can't|failed|invalid|not supported|permission|paranoid/i.test(line)) ?? lines.at(-1);
       settle({ ok: false, error: `perf could not attach to the workload: ${said !== undefined && said !== '' ? said : why}` });
     };
-    const timer = setTimeout(() => fail(`no answer on its control channel within ${readyTimeoutMs} ms (perf stat --control needs perf 5.11 or later)`), readyTimeoutMs);
-    child.once('error', (error: NodeJS.ErrnoException) => settle({ ok: false, error: `failed to start "${perfPath}": ${error.code === 'ENOENT' ? 'command not found' : error.message}` }));
+    const timer = setTimeout(
+      () => fail(`no answer on its control channel within ${readyTimeoutMs} ms (perf stat --control needs perf 5.11 or later)`),
+      readyTimeoutMs,
+    );
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      settle({ ok: false, error: `failed to start "${perfPath}": ${error.code === 'ENOENT' ? 'command not found' : error.message}` }),
+    );
     child.once('exit', (code, signal) => fail(`perf exited (${signal ?? `code ${code}`}) before it counted`));
     const control = child.stdio[3] as Writable;
     const acks = child.stdio[4] as NodeJS.ReadableStream;

@@ -9,7 +9,9 @@ import { delimiter, join } from 'node:path';
  */
 export function findExecutable(command: string, env: NodeJS.ProcessEnv): { ok: true; path: string } | { ok: false; error: string } {
   if (command === '') return { ok: false, error: 'command not found (the command is empty)' };
-  const candidates = command.includes('/') ? [command] : (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter).map((dir) => join(dir === '' ? '.' : dir, command));
+  const candidates = command.includes('/')
+    ? [command]
+    : (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter).map((dir) => join(dir === '' ? '.' : dir, command));
   let denied: string | undefined;
   for (const candidate of candidates) {
     try {

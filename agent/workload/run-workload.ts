@@ -95,12 +95,22 @@ export async function runWorkload(spec: WorkloadSpec, perf: PerfSpec | undefined
  */
 type PerfMode = 'alone' | 'attached' | 'forked';
 
-async function runOnce(spec: WorkloadSpec, perf: PerfSpec | undefined, mode: PerfMode, environment: NodeJS.ProcessEnv, interrupt: AbortSignal): Promise<WorkloadOutcome> {
+async function runOnce(
+  spec: WorkloadSpec,
+  perf: PerfSpec | undefined,
+  mode: PerfMode,
+  environment: NodeJS.ProcessEnv,
+  interrupt: AbortSignal,
+): Promise<WorkloadOutcome> {
   const outputDir = perf === undefined ? undefined : await mkdtemp(join(tmpdir(), 'powerprof-perf-'));
   const perfOutput = outputDir === undefined ? '' : join(outputDir, 'perf-stat.csv');
   const workload = spec.user === undefined ? { command: spec.command, args: spec.args } : asUser(spec.user, spec.command, spec.args);
   const { command: file, args } =
-    perf === undefined ? workload : mode === 'attached' ? gatedCommand(workload.command, workload.args) : { command: perf.perfPath, args: [...perfStatArgs(perf, perfOutput), '--', workload.command, ...workload.args] };
+    perf === undefined
+      ? workload
+      : mode === 'attached'
+        ? gatedCommand(workload.command, workload.args)
+        : { command: perf.perfPath, args: [...perfStatArgs(perf, perfOutput), '--', workload.command, ...workload.args] };
   const intervals: IntervalRows[] = [];
   const tail =
     perf !== undefined && perf.intervalMs > 0
@@ -293,7 +303,12 @@ function spawnAndWait(
     child.once('exit', () => clearTimeout(killTimer));
     child.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(killTimer);
-      void finish({ code: null, signal: null, exitedAt: { monotonicMs: performance.now(), unixMs: Date.now() }, spawnError: error.code === 'ENOENT' ? 'command not found' : (error.code ?? error.message) });
+      void finish({
+        code: null,
+        signal: null,
+        exitedAt: { monotonicMs: performance.now(), unixMs: Date.now() },
+        spawnError: error.code === 'ENOENT' ? 'command not found' : (error.code ?? error.message),
+      });
     });
     // 'exit', not 'close': a workload's leftover background child may keep stderr open.
     // perf's last words may still be in the pipe, so give stderr a moment to drain.
@@ -341,9 +356,7 @@ function classify(ended: Ended, spec: WorkloadSpec, underPerf: boolean): Pick<Wo
     return { status: 'killed', exitCode: null, signal: ended.signal, error: `ended by ${ended.signal}` };
   }
   const exitCode = ended.code ?? -1;
-  return exitCode === 0
-    ? { status: 'ok', exitCode, signal: '', error: '' }
-    : { status: 'failed', exitCode, signal: '', error: `exited with code ${exitCode}` };
+  return exitCode === 0 ? { status: 'ok', exitCode, signal: '', error: '' } : { status: 'failed', exitCode, signal: '', error: `exited with code ${exitCode}` };
 }
 
 function round(seconds: number): number {

@@ -11,7 +11,9 @@ import { MAX_MAP_ENTRIES, MAX_MAP_NAME_LENGTH } from '../../proto/record-rules.j
 // The record rules bound a run's workload metrics; the agent keeps within them rather than lose the run record.
 const MAX_METRICS = MAX_MAP_ENTRIES;
 const MAX_NAME_LENGTH = MAX_MAP_NAME_LENGTH;
-const KEY_NUMBER = new RegExp(`^\\s*([A-Za-z][\\w .%/-]{0,${MAX_NAME_LENGTH - 1}}?)\\s*:\\s*(-?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?)\\s*[A-Za-z%/]{0,8}\\s*$`);
+const KEY_NUMBER = new RegExp(
+  `^\\s*([A-Za-z][\\w .%/-]{0,${MAX_NAME_LENGTH - 1}}?)\\s*:\\s*(-?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?)\\s*[A-Za-z%/]{0,8}\\s*$`,
+);
 const POWERPROF_JSON = /^\s*POWERPROF\s+(\{.*\})\s*$/;
 
 export function parseMetricLine(line: string): Array<[string, number]> {
@@ -24,7 +26,9 @@ export function parseMetricLine(line: string): Array<[string, number]> {
       return [];
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return [];
-    return Object.entries(parsed).filter((entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1]) && entry[0] !== '' && entry[0].length <= MAX_NAME_LENGTH);
+    return Object.entries(parsed).filter(
+      (entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1]) && entry[0] !== '' && entry[0].length <= MAX_NAME_LENGTH,
+    );
   }
   const match = KEY_NUMBER.exec(line);
   if (!match) return [];

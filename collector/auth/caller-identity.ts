@@ -15,8 +15,7 @@ export interface AccessPolicy {
 }
 
 export type Caller =
-  | { ok: true; mayWriteAs(nodeId: string): string | undefined }
-  | { ok: false; code: grpc.status; reason: 'unauthenticated'; message: string };
+  { ok: true; mayWriteAs(nodeId: string): string | undefined } | { ok: false; code: grpc.status; reason: 'unauthenticated'; message: string };
 
 interface CallLike {
   metadata: grpc.Metadata;
@@ -35,7 +34,7 @@ export function identifyCaller(call: CallLike, policy: AccessPolicy): Caller {
     const token = /^Bearer (.+)$/i.exec(header)?.[1];
     if (token === undefined) return unauthenticated('no bearer token: give the agent its token with --token-file or POWERPROF_TOKEN');
     tokenIds = policy.tokens.nodesFor(token);
-    if (tokenIds === undefined) return unauthenticated('the bearer token is not in the collector\'s tokens file');
+    if (tokenIds === undefined) return unauthenticated("the bearer token is not in the collector's tokens file");
   }
   return {
     ok: true,

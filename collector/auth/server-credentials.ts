@@ -29,9 +29,10 @@ function readCertificate(path: string, flag: string, logger: Logger): Buffer {
   try {
     certificate = new X509Certificate(pem);
   } catch (error) {
-    throw new Error(`${flag} ${path} is not a PEM certificate: ${(error as Error).message}`);
+    throw new Error(`${flag} ${path} is not a PEM certificate: ${(error as Error).message}`, { cause: error });
   }
-  if (Date.parse(certificate.validTo) < Date.now()) logger.error({ file: path, validTo: certificate.validTo }, `${flag} certificate has expired; TLS handshakes will fail`);
+  if (Date.parse(certificate.validTo) < Date.now())
+    logger.error({ file: path, validTo: certificate.validTo }, `${flag} certificate has expired; TLS handshakes will fail`);
   return pem;
 }
 
@@ -43,7 +44,7 @@ function readPrivateKey(path: string): Buffer {
   try {
     createPrivateKey(pem);
   } catch (error) {
-    throw new Error(`--tls-key ${path} is not a PEM private key: ${(error as Error).message}`);
+    throw new Error(`--tls-key ${path} is not a PEM private key: ${(error as Error).message}`, { cause: error });
   }
   return pem;
 }
@@ -52,6 +53,6 @@ function readOrExplain(path: string, flag: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new Error(`cannot read ${flag} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new Error(`cannot read ${flag} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
   }
 }

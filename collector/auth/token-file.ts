@@ -41,8 +41,14 @@ export function loadTokenFile(path: string): TokenGrants {
     document = parseYaml(readFileSync(path, 'utf8'));
   } catch (error) {
     // The yaml package's errors carry a code too (BAD_INDENT): its sentence says where and what, which is what helps.
-    const why = error instanceof YAMLParseError ? `not valid YAML: ${error.message.split('\n')[0]!.replace(/:$/, '')}` : ((error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]);
-    throw new Error(`cannot read the tokens file "${path}": ${why} (it reads "tokens:", then "- sha256: HEX" and "nodes: [ID, ...]" per token; powerprof-collector hash-token prints an entry)`);
+    const why =
+      error instanceof YAMLParseError
+        ? `not valid YAML: ${error.message.split('\n')[0]!.replace(/:$/, '')}`
+        : ((error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]);
+    throw new Error(
+      `cannot read the tokens file "${path}": ${why} (it reads "tokens:", then "- sha256: HEX" and "nodes: [ID, ...]" per token; powerprof-collector hash-token prints an entry)`,
+      { cause: error },
+    );
   }
   const parsed = tokenFileSchema.safeParse(document);
   if (!parsed.success) {

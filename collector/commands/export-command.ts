@@ -22,8 +22,12 @@ export async function exportCommand(config: ExportConfig, logger: Logger): Promi
   await writeFile(join(config.out, 'counters.csv'), countersCsv(intervals));
   const warning = architectureWarning(runs);
   if (warning !== undefined) logger.warn({ architectures: warning.architectures, events: warning.events }, warning.message);
-  const summary = { nodes: new Set([...nodes.map((n) => n.node_id), ...runs.map((r) => r.node)]).size, runs: runs.length, powerSamples: samples.length, counterIntervals: intervals.length };
+  const summary = {
+    nodes: new Set([...nodes.map((n) => n.node_id), ...runs.map((r) => r.node)]).size,
+    runs: runs.length,
+    powerSamples: samples.length,
+    counterIntervals: intervals.length,
+  };
   logger.info({ out: config.out, ...summary }, 'exported');
   return summary;
 }
-

@@ -21,13 +21,15 @@ export async function reportCommand(config: ReportConfig, logger: Logger): Promi
 async function fromRedis(config: ReportConfig): Promise<ReportInput> {
   const all = await readAllRecords(config.redis, config.key_prefix, config.redis_cluster);
   const { nodes, runs, samples } = config.experiment === undefined ? all : onlyExperiment(all, config.experiment);
-  if (config.experiment !== undefined && runs.length === 0) throw new Error(`no runs of experiment ${config.experiment} in ${config.redis} (experiment status ${config.experiment} says where it stands)`);
+  if (config.experiment !== undefined && runs.length === 0)
+    throw new Error(`no runs of experiment ${config.experiment} in ${config.redis} (experiment status ${config.experiment} says where it stands)`);
   const warning = architectureWarning(runs);
   const meanings = new Map<string, { arch: string; event: string; countedAs: string }>();
   for (const { run } of runs) {
     for (const counter of run.counters) {
       const arch = run.fingerprint?.arch ?? '';
-      if (counter.maps_to !== '' && counter.maps_to !== undefined) meanings.set(`${arch}\u0000${counter.event}`, { arch, event: counter.event, countedAs: counter.maps_to });
+      if (counter.maps_to !== '' && counter.maps_to !== undefined)
+        meanings.set(`${arch}\u0000${counter.event}`, { arch, event: counter.event, countedAs: counter.maps_to });
     }
   }
   return {
@@ -60,7 +62,10 @@ async function fromFolder(folder: string): Promise<ReportInput> {
     try {
       return await readFile(join(folder, name), 'utf8');
     } catch (error) {
-      throw new Error(`cannot read ${join(folder, name)} (an export folder holds runs.csv and power.csv): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new Error(
+        `cannot read ${join(folder, name)} (an export folder holds runs.csv and power.csv): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        { cause: error },
+      );
     }
   };
   const runs = csvObjects(await read('runs.csv'));

@@ -72,12 +72,15 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
   jobWatch.on('error', () => undefined); // the main connection reports Redis trouble
   void jobBoard.watch(jobWatch);
   // Series of nodes silent past --node-expiry-s are removed, so a changing fleet does not grow them for ever.
-  const expiry = setInterval(() => {
-    void metrics.forgetSilentNodes(config.node_expiry_s * 1000).then((nodes) => {
-      for (const node of nodes) seriesBudget.forget(node);
-      if (nodes.length > 0) logger.info({ nodes, silentS: config.node_expiry_s }, 'removed the metric series of silent nodes');
-    });
-  }, Math.min(60_000, (config.node_expiry_s * 1000) / 4));
+  const expiry = setInterval(
+    () => {
+      void metrics.forgetSilentNodes(config.node_expiry_s * 1000).then((nodes) => {
+        for (const node of nodes) seriesBudget.forget(node);
+        if (nodes.length > 0) logger.info({ nodes, silentS: config.node_expiry_s }, 'removed the metric series of silent nodes');
+      });
+    },
+    Math.min(60_000, (config.node_expiry_s * 1000) / 4),
+  );
   expiry.unref();
   const store = new RecordStore(redis, redisKeys(config.key_prefix), config.retention_maxlen);
   redis.on('ready', () => store.forgetKnownNodes());
@@ -129,10 +132,17 @@ export async function startCollector(config: ServeConfig, logger: Logger): Promi
       error ? reject(new Error(`cannot listen for gRPC on ${config.grpc_listen}: ${describeListenError(error)}`)) : resolve(port),
     );
   }).catch(abandon);
-  const metricsServer = await startMetricsServer(hostOfAddress(config.metrics_listen), portOf(config.metrics_listen), metrics.registry, () => redis.status === 'ready', webConfig).catch(
-    (error: Error) => abandon(new Error(`cannot listen for metrics on ${config.metrics_listen}: ${describeListenError(error)}`)),
+  const metricsServer = await startMetricsServer(
+    hostOfAddress(config.metrics_listen),
+    portOf(config.metrics_listen),
+    metrics.registry,
+    () => redis.status === 'ready',
+    webConfig,
+  ).catch((error: Error) => abandon(new Error(`cannot listen for metrics on ${config.metrics_listen}: ${describeListenError(error)}`)));
+  logger.info(
+    { grpc: `${hostOfAddress(config.grpc_listen)}:${grpcPort}`, metrics: `${hostOfAddress(config.metrics_listen)}:${metricsServer.port}`, redis: config.redis },
+    'collector serving',
   );
-  logger.info({ grpc: `${hostOfAddress(config.grpc_listen)}:${grpcPort}`, metrics: `${hostOfAddress(config.metrics_listen)}:${metricsServer.port}`, redis: config.redis }, 'collector serving');
 
   let shuttingDown: Promise<void> | undefined;
   return {
@@ -174,7 +184,10 @@ function describeListenError(error: Error): string {
 function warnAboutExposure(config: ServeConfig, logger: Logger): void {
   if (isLoopbackHost(hostOfAddress(config.grpc_listen))) return;
   if (config.tls_cert === undefined) {
-    logger.warn({ grpc: config.grpc_listen }, 'plaintext gRPC on a network address (--insecure): anyone who can reach it can write as any node, and read tokens off the wire');
+    logger.warn(
+      { grpc: config.grpc_listen },
+      'plaintext gRPC on a network address (--insecure): anyone who can reach it can write as any node, and read tokens off the wire',
+    );
   } else if (config.tls_ca === undefined && config.tokens_file === undefined) {
     logger.warn({ grpc: config.grpc_listen }, 'TLS without client authentication: any client can write as any node; add --tls-ca (mTLS) or --tokens-file');
   }

@@ -19,7 +19,7 @@ export async function readAllRecords(redisUrl: string, keyPrefix: string, cluste
   try {
     await redis.connect();
   } catch (error) {
-    throw new Error(`cannot connect to Redis at ${redisUrl}: ${(connectionError ?? (error as Error)).message}`);
+    throw new Error(`cannot connect to Redis at ${redisUrl}: ${(connectionError ?? (error as Error)).message}`, { cause: error });
   }
   try {
     const store = new RecordStore(redis, redisKeys(keyPrefix), 0);
@@ -27,7 +27,8 @@ export async function readAllRecords(redisUrl: string, keyPrefix: string, cluste
     for (const node of await store.nodes()) {
       let info: NodeInfo | undefined;
       for await (const record of store.read(node)) {
-        if (record.kind === 'node_info') info = record.data as NodeInfo; // the latest description wins
+        if (record.kind === 'node_info')
+          info = record.data as NodeInfo; // the latest description wins
         else if (record.kind === 'run') all.runs.push({ node, run: record.data as RunRecord });
         else if (record.kind === 'power_sample') all.samples.push({ node, sample: record.data as PowerSample });
         else if (record.kind === 'counter_interval') all.intervals.push({ node, interval: record.data as CounterInterval });

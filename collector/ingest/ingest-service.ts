@@ -61,7 +61,10 @@ type HelloRequest = ReturnType<typeof readNodeInfo>;
 export function addIngestService(server: grpc.Server, deps: IngestDependencies): IngestService {
   const streams = new Set<PushStream>();
   const { load } = deps;
-  deps.metrics.trackInflight(() => load.records, () => load.bytes);
+  deps.metrics.trackInflight(
+    () => load.records,
+    () => load.bytes,
+  );
   const schema = loadRecordSchema();
   const definition = deps.proto.Ingest.service;
   // Push and Hello are read straight off the wire (incoming-batch.ts): Push records become their stored JSON without objects in between.
@@ -86,7 +89,9 @@ export function addIngestService(server: grpc.Server, deps: IngestDependencies):
       const caller = identifyCaller(call, deps.access);
       const denied = caller.ok ? caller.mayWriteAs(call.request.node_id) : undefined;
       if (!caller.ok || denied !== undefined) {
-        const error = caller.ok ? refusal(deps, 'permission_denied', grpc.status.PERMISSION_DENIED, `Jobs: ${denied}`) : refusal(deps, caller.reason, caller.code, `Jobs: ${caller.message}`);
+        const error = caller.ok
+          ? refusal(deps, 'permission_denied', grpc.status.PERMISSION_DENIED, `Jobs: ${denied}`)
+          : refusal(deps, caller.reason, caller.code, `Jobs: ${caller.message}`);
         call.emit('error', error);
         return;
       }
@@ -113,7 +118,12 @@ async function hello(call: grpc.ServerUnaryCall<HelloRequest, HelloReply>, deps:
   }
   deps.metrics.seen(info.node_id);
   deps.logger.info({ node: info.node_id, arch: info.arch, agentVersion: info.agent_version, epoch: info.spool_epoch, lastSeq }, 'agent said hello');
-  return { collector_version: deps.collectorVersion, last_seq: lastSeq, max_batch_bytes: deps.maxBatchBytes, max_records_per_batch: deps.limits.maxRecordsPerBatch };
+  return {
+    collector_version: deps.collectorVersion,
+    last_seq: lastSeq,
+    max_batch_bytes: deps.maxBatchBytes,
+    max_records_per_batch: deps.limits.maxRecordsPerBatch,
+  };
 }
 
 interface PushStream {
@@ -150,7 +160,8 @@ function openPush(call: grpc.ServerDuplexStream<IncomingBatch, Ack>, deps: Inges
     waiting.batches++;
     waiting.records += batch.recordCount;
     waiting.bytes += batch.wireBytes;
-    if (waiting.batches >= MAX_WAITING_BATCHES_PER_STREAM || waiting.records >= MAX_WAITING_RECORDS_PER_STREAM || waiting.bytes >= MAX_WAITING_BYTES_PER_STREAM) load.holdOwn(call, true);
+    if (waiting.batches >= MAX_WAITING_BATCHES_PER_STREAM || waiting.records >= MAX_WAITING_RECORDS_PER_STREAM || waiting.bytes >= MAX_WAITING_BYTES_PER_STREAM)
+      load.holdOwn(call, true);
     chain = chain.then(async () => {
       try {
         if (failed || !caller.ok) return;
@@ -166,7 +177,10 @@ function openPush(call: grpc.ServerDuplexStream<IncomingBatch, Ack>, deps: Inges
         waiting.batches--;
         waiting.records -= batch.recordCount;
         waiting.bytes -= batch.wireBytes;
-        const drained = waiting.batches <= MAX_WAITING_BATCHES_PER_STREAM / 2 && waiting.records <= MAX_WAITING_RECORDS_PER_STREAM / 2 && waiting.bytes <= MAX_WAITING_BYTES_PER_STREAM / 2;
+        const drained =
+          waiting.batches <= MAX_WAITING_BATCHES_PER_STREAM / 2 &&
+          waiting.records <= MAX_WAITING_RECORDS_PER_STREAM / 2 &&
+          waiting.bytes <= MAX_WAITING_BYTES_PER_STREAM / 2;
         if (drained) load.holdOwn(call, false);
       }
     });
@@ -184,21 +198,38 @@ function openPush(call: grpc.ServerDuplexStream<IncomingBatch, Ack>, deps: Inges
   };
 }
 
-async function handleBatch(batch: IncomingBatch, caller: Extract<Caller, { ok: true }>, previous: Map<string, number>, deps: IngestDependencies, schema: RecordSchema): Promise<Ack> {
+async function handleBatch(
+  batch: IncomingBatch,
+  caller: Extract<Caller, { ok: true }>,
+  previous: Map<string, number>,
+  deps: IngestDependencies,
+  schema: RecordSchema,
+): Promise<Ack> {
   const refuse = (reason: string, code: grpc.status, message: string, retryAfterMs = 0): Ack => {
     deps.metrics.rejected(reason);
     deps.logger.warn({ node: batch.node_id, seq: batch.seq, reason, err: message }, 'batch refused');
     return { seq: batch.seq, code, message, duplicate: false, retry_after_ms: retryAfterMs, refused: [], last_seq: 0 };
   };
-  if (batch.malformed !== undefined) return refuse('invalid_record', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: is not a valid protobuf Batch (${batch.malformed})`);
+  if (batch.malformed !== undefined)
+    return refuse('invalid_record', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: is not a valid protobuf Batch (${batch.malformed})`);
   const denied = caller.mayWriteAs(batch.node_id);
-  if (denied !== undefined) throw new StreamRefusal(refusal(deps, 'permission_denied', grpc.status.PERMISSION_DENIED, `batch ${batch.seq}: ${denied}; nothing written`));
+  if (denied !== undefined)
+    throw new StreamRefusal(refusal(deps, 'permission_denied', grpc.status.PERMISSION_DENIED, `batch ${batch.seq}: ${denied}; nothing written`));
   if (batch.wireBytes > deps.maxBatchBytes) {
-    return refuse('too_large', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: ${batch.wireBytes} bytes, more than the collector's limit of ${deps.maxBatchBytes} (--max-message-bytes)`);
+    return refuse(
+      'too_large',
+      grpc.status.INVALID_ARGUMENT,
+      `batch ${batch.seq}: ${batch.wireBytes} bytes, more than the collector's limit of ${deps.maxBatchBytes} (--max-message-bytes)`,
+    );
   }
   const waitMs = deps.rateLimiter.take(batch.node_id, batch.recordCount);
   if (waitMs > 0) {
-    return refuse('rate_limited', grpc.status.RESOURCE_EXHAUSTED, `batch ${batch.seq}: node "${batch.node_id}" is over its rate limit (--node-rate-limit); send again in ${waitMs} ms`, waitMs);
+    return refuse(
+      'rate_limited',
+      grpc.status.RESOURCE_EXHAUSTED,
+      `batch ${batch.seq}: node "${batch.node_id}" is over its rate limit (--node-rate-limit); send again in ${waitMs} ms`,
+      waitMs,
+    );
   }
   const read = readRecords(batch, schema, deps.limits);
   if (!read.ok) return refuse(read.reason, grpc.status.INVALID_ARGUMENT, read.message);
@@ -206,27 +237,38 @@ async function handleBatch(batch: IncomingBatch, caller: Extract<Caller, { ok: t
   const previousKey = `${batch.node_id}\u0000${batch.spool_epoch}`;
   const before = previous.get(previousKey) ?? 0;
   if (batch.seq <= before) {
-    return refuse('seq_regression', grpc.status.INVALID_ARGUMENT, `batch ${batch.seq}: seq is not above node "${batch.node_id}"'s previous batch on this stream (${before})`);
+    return refuse(
+      'seq_regression',
+      grpc.status.INVALID_ARGUMENT,
+      `batch ${batch.seq}: seq is not above node "${batch.node_id}"'s previous batch on this stream (${before})`,
+    );
   }
   previous.set(previousKey, batch.seq);
   const packed = read.pack.finish();
   const storedWaitMs = deps.byteRateLimiter.take(batch.node_id, packed.length);
   if (storedWaitMs > 0) {
     previous.set(previousKey, before); // not taken: the same batch comes again
-    return refuse('rate_limited', grpc.status.RESOURCE_EXHAUSTED, `batch ${batch.seq}: node "${batch.node_id}" is over its rate of stored bytes (--node-byte-rate-limit); send again in ${storedWaitMs} ms`, storedWaitMs);
+    return refuse(
+      'rate_limited',
+      grpc.status.RESOURCE_EXHAUSTED,
+      `batch ${batch.seq}: node "${batch.node_id}" is over its rate of stored bytes (--node-byte-rate-limit); send again in ${storedWaitMs} ms`,
+      storedWaitMs,
+    );
   }
   reportRefusals(batch, refused, deps);
 
   // The JSON being written is memory too: counted while it is.
   deps.load.add(0, packed.length);
-  const result = await deps.store.append(batch.node_id, read.pack, {
-    epoch: batch.spool_epoch,
-    batchSeq: batch.seq,
-    refused: refused.length,
-    produced: batch.produced_records,
-    dropped: batch.dropped_records,
-    agentRefused: batch.refused_records,
-  }).finally(() => deps.load.remove(0, packed.length));
+  const result = await deps.store
+    .append(batch.node_id, read.pack, {
+      epoch: batch.spool_epoch,
+      batchSeq: batch.seq,
+      refused: refused.length,
+      produced: batch.produced_records,
+      dropped: batch.dropped_records,
+      agentRefused: batch.refused_records,
+    })
+    .finally(() => deps.load.remove(0, packed.length));
   deps.metrics.seen(batch.node_id);
   const written = records.slice(result.skipped);
   for (const record of written) {
@@ -239,7 +281,10 @@ async function handleBatch(batch: IncomingBatch, caller: Extract<Caller, { ok: t
   return {
     seq: batch.seq,
     code: grpc.status.OK,
-    message: refused.length === 0 ? '' : `batch ${batch.seq}: ${refused.length} of ${batch.recordCount} records refused, the others stored; first: ${refused[0]!.message}`,
+    message:
+      refused.length === 0
+        ? ''
+        : `batch ${batch.seq}: ${refused.length} of ${batch.recordCount} records refused, the others stored; first: ${refused[0]!.message}`,
     duplicate: result.retry,
     retry_after_ms: 0,
     refused: refused.map(({ index, seq, reason, message }) => ({ index, seq, reason, message })),
@@ -252,8 +297,12 @@ function reportRefusals(batch: IncomingBatch, refused: readonly RecordRefusal[],
   if (refused.length === 0) return;
   for (const refusal of refused) deps.metrics.rejected(refusal.reason);
   const internal = refused.find((refusal) => refusal.internal === true);
-  if (internal !== undefined) deps.logger.error({ node: batch.node_id, seq: batch.seq, err: internal.message }, 'could not read a record (a collector defect); refused it');
-  deps.logger.warn({ node: batch.node_id, seq: batch.seq, refused: refused.length, records: batch.recordCount, reason: refused[0]!.reason, err: refused[0]!.message }, 'records refused; their neighbours stored');
+  if (internal !== undefined)
+    deps.logger.error({ node: batch.node_id, seq: batch.seq, err: internal.message }, 'could not read a record (a collector defect); refused it');
+  deps.logger.warn(
+    { node: batch.node_id, seq: batch.seq, refused: refused.length, records: batch.recordCount, reason: refused[0]!.reason, err: refused[0]!.message },
+    'records refused; their neighbours stored',
+  );
 }
 
 function overload(batch: IncomingBatch, deps: IngestDependencies): Ack {

@@ -40,7 +40,7 @@ export class JobBoard {
       }
       let reply: Array<[string, Array<[string, string[]]>]> | null;
       try {
-        reply = (await redis.xread('BLOCK', 1000, 'STREAMS', this.store.announcements, last)) as typeof reply;
+        reply = await redis.xread('BLOCK', 1000, 'STREAMS', this.store.announcements, last);
       } catch (error) {
         if (this.stopped) return;
         this.logger.warn({ err: (error as Error).message }, 'cannot read the jobs stream; retrying');

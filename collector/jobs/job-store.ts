@@ -52,12 +52,21 @@ export class JobStore {
   }
 
   async markSent(jobId: string, node: string): Promise<void> {
-    await this.redis.hsetnx(this.nodesKey(jobId), node, JSON.stringify({ state: 'SENT', message: 'sent to the agent', runs: 0, time_unix_ms: Date.now() } satisfies NodeJobState));
+    await this.redis.hsetnx(
+      this.nodesKey(jobId),
+      node,
+      JSON.stringify({ state: 'SENT', message: 'sent to the agent', runs: 0, time_unix_ms: Date.now() } satisfies NodeJobState),
+    );
   }
 
   /** What the node says of a job sent to it; false (nothing written) for a job never sent to it. */
   async recordStatus(node: string, status: JobStatus): Promise<boolean> {
-    const state: NodeJobState = { state: status.state.replace('JOB_STATE_', ''), message: status.message, runs: status.runs, time_unix_ms: status.time_unix_ms };
+    const state: NodeJobState = {
+      state: status.state.replace('JOB_STATE_', ''),
+      message: status.message,
+      runs: status.runs,
+      time_unix_ms: status.time_unix_ms,
+    };
     const record = (this.redis as unknown as { powerprofRecordJobStatus: RecordJobStatusCommand }).powerprofRecordJobStatus.bind(this.redis);
     return (await record(this.nodesKey(status.job_id), node, JSON.stringify(state))) === 1;
   }
@@ -81,5 +90,14 @@ export function nodeMatches(selector: string, node: string): boolean {
   return selector
     .split(',')
     .map((part) => part.trim())
-    .some((part) => part === 'all' || new RegExp(`^${part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`).test(node));
+    .some(
+      (part) =>
+        part === 'all' ||
+        new RegExp(
+          `^${part
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replaceAll('*', '.*')
+            .replaceAll('?', '.')}$`,
+        ).test(node),
+    );
 }

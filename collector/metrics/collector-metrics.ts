@@ -112,15 +112,31 @@ export class CollectorMetrics {
         },
       });
     };
-    cumulative('powerprof_node_records_produced_total', "Records a node's agent has produced since its spool was created, as the agent last reported.", (c) => c.produced);
-    cumulative('powerprof_node_records_written_total', "A node's records written to Redis, each once (kept in Redis, so it outlives collector restarts).", (c) => c.written);
+    cumulative(
+      'powerprof_node_records_produced_total',
+      "Records a node's agent has produced since its spool was created, as the agent last reported.",
+      (c) => c.produced,
+    );
+    cumulative(
+      'powerprof_node_records_written_total',
+      "A node's records written to Redis, each once (kept in Redis, so it outlives collector restarts).",
+      (c) => c.written,
+    );
     cumulative(
       'powerprof_agent_spool_dropped_records_total',
       "Records a node's agent dropped unsent because its spool was full, as the agent last reported; produced - written - dropped - refused is what is in flight or lost.",
       (c) => c.dropped,
     );
-    cumulative('powerprof_node_records_refused_total', "A node's records the collector refused by its record rules (each once; not stored, and not worth sending again).", (c) => c.refused);
-    cumulative('powerprof_agent_refused_records_total', "Records a node's agent refused by the same rules before spooling them (never numbered), as the agent last reported.", (c) => c.agentRefused);
+    cumulative(
+      'powerprof_node_records_refused_total',
+      "A node's records the collector refused by its record rules (each once; not stored, and not worth sending again).",
+      (c) => c.refused,
+    );
+    cumulative(
+      'powerprof_agent_refused_records_total',
+      "Records a node's agent refused by the same rules before spooling them (never numbered), as the agent last reported.",
+      (c) => c.agentRefused,
+    );
 
     // Series that should read 0 before anything happens, so rate() and alerts see them.
     for (const kind of ['node_info', 'run', 'power_sample', 'counter_interval', 'power_source_status', 'job_status']) this.recordsTotal.inc({ kind }, 0);
@@ -192,7 +208,10 @@ export class CollectorMetrics {
     const silent = [...this.lastSeenMs].filter(([, seenMs]) => nowMs - seenMs > silentMs).map(([node]) => node);
     if (silent.length === 0) return [];
     const gone = new Set(silent);
-    for (const metric of this.registry.getMetricsAsArray() as unknown as Array<{ get(): Promise<{ values: Array<{ labels: { [label: string]: string | number } }> }>; remove(labels: object): void }>) {
+    for (const metric of this.registry.getMetricsAsArray() as unknown as Array<{
+      get(): Promise<{ values: Array<{ labels: { [label: string]: string | number } }> }>;
+      remove(labels: object): void;
+    }>) {
       for (const { labels } of (await metric.get()).values) {
         if (gone.has(String(labels.node))) metric.remove(labels);
       }
@@ -223,9 +242,11 @@ export class CollectorMetrics {
       const labels = { node, workload, event: counter.event };
       if (this.admits('run_pmu_events_total', labels)) this.runPmuEventsTotal.inc(labels, counter.value);
     }
-    if (run.energy_joules !== undefined && this.admits('run_energy_joules_total', workloadLabels)) this.runEnergyJoulesTotal.inc(workloadLabels, run.energy_joules);
+    if (run.energy_joules !== undefined && this.admits('run_energy_joules_total', workloadLabels))
+      this.runEnergyJoulesTotal.inc(workloadLabels, run.energy_joules);
     // Items only with energy, so that the two counters divide into joules per item.
-    if (run.energy_joules !== undefined && run.items !== undefined && this.admits('run_items_total', workloadLabels)) this.runItemsTotal.inc(workloadLabels, run.items);
+    if (run.energy_joules !== undefined && run.items !== undefined && this.admits('run_items_total', workloadLabels))
+      this.runItemsTotal.inc(workloadLabels, run.items);
     if (!run.warmup) {
       for (const [name, value] of Object.entries(run.workload_metrics)) {
         const labels = { node, workload, name };

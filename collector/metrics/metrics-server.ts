@@ -35,7 +35,7 @@ export async function startMetricsServer(host: string, port: number, registry: R
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
     }
   };
-  const server: Server = web.tls === undefined ? createServer(handle) : (createTlsServer(web.tls, handle) as unknown as Server);
+  const server: Server = web.tls === undefined ? createServer(handle) : createTlsServer(web.tls, handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -37,7 +37,11 @@ const webConfigSchema = z
   .superRefine((config, context) => {
     const tls = config.tls_server_config;
     if (tls !== undefined && tls.client_auth_type !== 'NoClientCert' && tls.client_ca_file === undefined) {
-      context.addIssue({ code: z.ZodIssueCode.custom, path: ['tls_server_config', 'client_ca_file'], message: `is needed with client_auth_type ${tls.client_auth_type}` });
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['tls_server_config', 'client_ca_file'],
+        message: `is needed with client_auth_type ${tls.client_auth_type}`,
+      });
     }
   });
 
@@ -53,7 +57,9 @@ export function loadWebConfig(path: string | undefined): WebConfig {
   try {
     document = parseYaml(readFileSync(path, 'utf8')) ?? {};
   } catch (error) {
-    throw new Error(`cannot read --web-config "${path}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]}`);
+    throw new Error(`cannot read --web-config "${path}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]}`, {
+      cause: error,
+    });
   }
   const parsed = webConfigSchema.safeParse(document);
   if (!parsed.success) {
@@ -65,7 +71,9 @@ export function loadWebConfig(path: string | undefined): WebConfig {
     try {
       return readFileSync(resolved);
     } catch (error) {
-      throw new Error(`--web-config "${path}": cannot read ${resolved}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new Error(`--web-config "${path}": cannot read ${resolved}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+        cause: error,
+      });
     }
   };
   const tlsConfig = parsed.data.tls_server_config;

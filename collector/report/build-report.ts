@@ -54,7 +54,11 @@ export async function buildReport(input: ReportInput): Promise<string> {
   await perRun('Energy per run', 'joules', (run) => number(run.energy_joules));
   await perRun('Energy per item', 'joules per item', (run) => number(run.joules_per_item));
   if (input.power.length > 0) {
-    charts.push({ title: 'Power over time', caption: 'shaded: runs; dashed: idle baseline', svg: await renderSvg(powerChart(powerPoints(input.power), runWindows(input.runs), idleBaselines(input.runs))) });
+    charts.push({
+      title: 'Power over time',
+      caption: 'shaded: runs; dashed: idle baseline',
+      svg: await renderSvg(powerChart(powerPoints(input.power), runWindows(input.runs), idleBaselines(input.runs))),
+    });
   } else missing.push('Power over time');
 
   return page({ ...input, notes: [...input.notes, ...emulatedPmuNotes(input)] }, charts, missing);
@@ -74,7 +78,13 @@ function emulatedPmuNotes(input: ReportInput): string[] {
 function otherColumns(runs: ReadonlyArray<Record<string, string>>): string[] {
   const columns = Object.keys(runs[0] ?? {});
   const after = columns.slice(columns.indexOf('exit_code') + 1);
-  return after.filter((column) => !ORIGINAL_COUNTERS.includes(column) && column !== 'warmup' && column !== 'pmu_emulated' && !/(^|_)(energy_joules|avg_watts|idle_watts|joules_per_item|uncertainty_joules)$/.test(column));
+  return after.filter(
+    (column) =>
+      !ORIGINAL_COUNTERS.includes(column) &&
+      column !== 'warmup' &&
+      column !== 'pmu_emulated' &&
+      !/(^|_)(energy_joules|avg_watts|idle_watts|joules_per_item|uncertainty_joules)$/.test(column),
+  );
 }
 
 function powerPoints(power: ReadonlyArray<Record<string, string>>): PowerPoint[] {
@@ -146,13 +156,18 @@ function comparisonTable(runs: ReadonlyArray<Record<string, string>>): string {
   const cells = rows.map((row) => ({
     node: row.node,
     runs: String(row.runs),
-    ...Object.fromEntries(names.map((name) => {
-      const value = row.figures.get(name);
-      return [name, value === undefined ? '' : `${formatFigure(value)}${row.outliers.has(name) ? ' ⚠ outlier' : ''}`];
-    })),
+    ...Object.fromEntries(
+      names.map((name) => {
+        const value = row.figures.get(name);
+        return [name, value === undefined ? '' : `${formatFigure(value)}${row.outliers.has(name) ? ' ⚠ outlier' : ''}`];
+      }),
+    ),
   }));
   const flagged = rows.filter((row) => row.outliers.size > 0);
-  const summary = flagged.length === 0 ? 'No node is more than 20 % off the median.' : `Outliers (more than 20 % off the nodes' median): ${flagged.map((row) => `${row.node} (${[...row.outliers].join(', ')})`).join('; ')}.`;
+  const summary =
+    flagged.length === 0
+      ? 'No node is more than 20 % off the median.'
+      : `Outliers (more than 20 % off the nodes' median): ${flagged.map((row) => `${row.node} (${[...row.outliers].join(', ')})`).join('; ')}.`;
   return `<h2>Nodes side by side</h2>\n<p class="muted">Medians over each node's measured runs. ${escapeHtml(summary)}</p>\n${table(cells)}`;
 }
 

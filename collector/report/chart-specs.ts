@@ -44,7 +44,11 @@ export function perRunChart(title: string, unit: string, points: readonly RunPoi
 }
 
 /** Power over time per source and sensor, run windows shaded, the idle baseline as a rule. */
-export function powerChart(points: readonly PowerPoint[], windows: readonly RunWindow[], idleWatts: ReadonlyArray<{ node: string; watts: number }>): TopLevelSpec {
+export function powerChart(
+  points: readonly PowerPoint[],
+  windows: readonly RunWindow[],
+  idleWatts: ReadonlyArray<{ node: string; watts: number }>,
+): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     description: 'Power over time (shaded: runs; dashed: idle baseline)',

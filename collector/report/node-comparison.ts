@@ -27,12 +27,14 @@ export function compareNodes(runs: ReadonlyArray<Record<string, string>>): NodeF
     if (run.warmup === 'true' || run.status !== 'ok') continue;
     byNode.set(run.node ?? '', [...(byNode.get(run.node ?? '') ?? []), run]);
   }
-  const rows: NodeFigures[] = [...byNode].sort(([a], [b]) => a.localeCompare(b)).map(([node, nodeRuns]) => ({
-    node,
-    runs: nodeRuns.length,
-    figures: new Map(FIGURES.map(([name, value]) => [name, median(nodeRuns.map(value).filter((v): v is number => v !== undefined && Number.isFinite(v)))])),
-    outliers: new Set<string>(),
-  }));
+  const rows: NodeFigures[] = [...byNode]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([node, nodeRuns]) => ({
+      node,
+      runs: nodeRuns.length,
+      figures: new Map(FIGURES.map(([name, value]) => [name, median(nodeRuns.map(value).filter((v): v is number => v !== undefined && Number.isFinite(v)))])),
+      outliers: new Set<string>(),
+    }));
   if (rows.length >= 3) {
     for (const [name] of FIGURES) {
       const fleet = median(rows.map((row) => row.figures.get(name)).filter((v): v is number => v !== undefined));

@@ -66,8 +66,7 @@ export interface RecordRefusal {
 }
 
 export type ReadRecords =
-  | { ok: true; records: IngestRecord[]; pack: RecordPack; refused: RecordRefusal[] }
-  | { ok: false; reason: BatchRejectReason; message: string };
+  { ok: true; records: IngestRecord[]; pack: RecordPack; refused: RecordRefusal[] } | { ok: false; reason: BatchRejectReason; message: string };
 
 /** Node ids become Redis key parts and label values: no braces, spaces or colons. */
 export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -166,14 +165,18 @@ export function readRecords(batch: IncomingBatch, schema: RecordSchema, limits: 
       seq = header.seq;
       // Numbered records go up, to the batch's seq; or none is numbered (an agent that numbers batches only).
       numbered ??= seq !== 0;
-      if (numbered !== (seq !== 0)) throw new FieldError('seq', `is ${seq}, but ${numbered ? 'the records before it have seqs' : 'the records before it have none'}`, 'bad_seq');
+      if (numbered !== (seq !== 0))
+        throw new FieldError('seq', `is ${seq}, but ${numbered ? 'the records before it have seqs' : 'the records before it have none'}`, 'bad_seq');
       if (numbered && (!Number.isSafeInteger(seq) || seq <= previousSeq || seq > batch.seq)) {
         throw new FieldError('seq', `${seq} is not above the record before (${previousSeq}) and at most the batch's seq`, 'bad_seq');
       }
       if (numbered) previousSeq = seq;
       const record = readOneRecord(header, reader, batch, pack, context);
       if (pack.out.pos > limits.maxStoredBatchBytes) {
-        return refuse('too_large', `${name}: record ${index}: the batch would take more than ${limits.maxStoredBatchBytes} bytes stored as JSON (from ${batch.wireBytes} on the wire); send fewer records a batch`);
+        return refuse(
+          'too_large',
+          `${name}: record ${index}: the batch would take more than ${limits.maxStoredBatchBytes} bytes stored as JSON (from ${batch.wireBytes} on the wire); send fewer records a batch`,
+        );
       }
       records.push(record);
     } catch (error) {
@@ -181,7 +184,8 @@ export function readRecords(batch: IncomingBatch, schema: RecordSchema, limits: 
       refused.push(recordRefusal(index, seq, error));
     }
   }
-  if (numbered === true && refused.length === 0 && previousSeq !== batch.seq) return refuse('bad_seq', `${name}: seq must be its last record's seq (${previousSeq})`);
+  if (numbered === true && refused.length === 0 && previousSeq !== batch.seq)
+    return refuse('bad_seq', `${name}: seq must be its last record's seq (${previousSeq})`);
   return { ok: true, records, pack, refused };
 }
 
@@ -201,14 +205,20 @@ function readOneRecord(header: RecordHeader, reader: WireReader, batch: Incoming
 
 function recordRefusal(index: number, seq: number, error: unknown): RecordRefusal {
   if (error instanceof FieldError) return { index, seq, reason: error.reason, message: `record ${index}: ${error.message}` };
-  if (error instanceof WireError) return { index, seq, reason: 'invalid_record', message: `record ${index}: is not a valid protobuf Record (${error.message})` };
+  if (error instanceof WireError)
+    return { index, seq, reason: 'invalid_record', message: `record ${index}: is not a valid protobuf Record (${error.message})` };
   // Not the sender's fault, and never a storage failure: refused, and logged as the collector's defect.
   const detail = error instanceof Error ? error.message : String(error);
   return { index, seq, reason: 'invalid_record', message: `record ${index}: could not be read (a collector error: ${detail})`, internal: true };
 }
 
 /** A Hello's NodeInfo: the node as an object, or one sentence on what is wrong with it. */
-export function readNodeInfo(bytes: Buffer, schema: RecordSchema, limits: BatchLimits, nowMs = Date.now()): { ok: true; info: NodeInfo } | { ok: false; message: string } {
+export function readNodeInfo(
+  bytes: Buffer,
+  schema: RecordSchema,
+  limits: BatchLimits,
+  nowMs = Date.now(),
+): { ok: true; info: NodeInfo } | { ok: false; message: string } {
   let info: NodeInfo;
   try {
     // A Hello's NodeInfo is read as a node_info record's message is, by the same rules and in any valid encoding.

@@ -27,7 +27,9 @@ const started: ChildProcess[] = [];
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean' }, serve: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help === true) {
-    process.stdout.write('Usage: npm run demo [-- --quick] [-- --serve]\n  --quick  fewer items per run and a short idle baseline (for CI)\n  --serve  keep the collector running afterwards, for Prometheus\nREDIS_URL=redis://... uses that Redis instead of a private one.\n');
+    process.stdout.write(
+      'Usage: npm run demo [-- --quick] [-- --serve]\n  --quick  fewer items per run and a short idle baseline (for CI)\n  --serve  keep the collector running afterwards, for Prometheus\nREDIS_URL=redis://... uses that Redis instead of a private one.\n',
+    );
     return 0;
   }
   const workload = chooseWorkload(values.quick === true);
@@ -48,15 +50,45 @@ async function main(): Promise<number> {
 
     step(`starting the collector: gRPC 127.0.0.1:${grpcPort}, metrics http://127.0.0.1:${metricsPort}/metrics`);
     const collector = background(process.execPath, [
-      collectorMain, 'serve', '--redis', redisUrl, '--key-prefix', keyPrefix, '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${metricsPort}`,
+      collectorMain,
+      'serve',
+      '--redis',
+      redisUrl,
+      '--key-prefix',
+      keyPrefix,
+      '--grpc-listen',
+      `127.0.0.1:${grpcPort}`,
+      '--metrics-listen',
+      `127.0.0.1:${metricsPort}`,
     ]);
     await waitForLine(collector, /collector serving/);
 
     if (workload.note !== undefined) step(workload.note);
-    step(`running the agent: ${idleSeconds} s of idle power, then ${REPEAT} runs of "${workload.command.map((a) => relative(process.cwd(), a) || a).join(' ')}" under perf stat`);
+    step(
+      `running the agent: ${idleSeconds} s of idle power, then ${REPEAT} runs of "${workload.command.map((a) => relative(process.cwd(), a) || a).join(' ')}" under perf stat`,
+    );
     const agentCode = await foreground(process.execPath, [
       // The bundled workload is trusted: it runs as whoever runs the demo, said explicitly.
-      agentMain, 'run', '--collector', `127.0.0.1:${grpcPort}`, '--spool', join(redisDir, 'spool'), '--workload-user', userInfo().username, '--repeat', String(REPEAT), '--workload', workload.name, '--interval-ms', '250', '--idle-s', idleSeconds, '--log-level', 'warn', '--', ...workload.command,
+      agentMain,
+      'run',
+      '--collector',
+      `127.0.0.1:${grpcPort}`,
+      '--spool',
+      join(redisDir, 'spool'),
+      '--workload-user',
+      userInfo().username,
+      '--repeat',
+      String(REPEAT),
+      '--workload',
+      workload.name,
+      '--interval-ms',
+      '250',
+      '--idle-s',
+      idleSeconds,
+      '--log-level',
+      'warn',
+      '--',
+      ...workload.command,
     ]);
     if (agentCode !== 0) {
       process.stderr.write(`\ndemo: the agent exited with ${agentCode}; see its message above.\n`);
@@ -65,14 +97,41 @@ async function main(): Promise<number> {
 
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     step("the collector's /metrics now says:");
-    for (const line of metrics.split('\n').filter((l) => /^powerprof_(runs_total|last_run_duration_seconds|workload_metric|run_energy_joules_total)/.test(l))) process.stdout.write(`    ${line}\n`);
-    process.stdout.write(`\n    Prometheus scrapes it with: scrape_configs: [{ job_name: powerprof, static_configs: [{ targets: ['127.0.0.1:${metricsPort}'] }] }]\n`);
-    process.stdout.write('    Grafana reads that Prometheus as a data source. The demo stops the collector at the end; "npm run demo -- --serve" keeps it up.\n');
+    for (const line of metrics.split('\n').filter((l) => /^powerprof_(runs_total|last_run_duration_seconds|workload_metric|run_energy_joules_total)/.test(l)))
+      process.stdout.write(`    ${line}\n`);
+    process.stdout.write(
+      `\n    Prometheus scrapes it with: scrape_configs: [{ job_name: powerprof, static_configs: [{ targets: ['127.0.0.1:${metricsPort}'] }] }]\n`,
+    );
+    process.stdout.write(
+      '    Grafana reads that Prometheus as a data source. The demo stops the collector at the end; "npm run demo -- --serve" keeps it up.\n',
+    );
 
     step(`exporting to ${outDir}`);
-    const exportCode = await foreground(process.execPath, [collectorMain, 'export', '--redis', redisUrl, '--key-prefix', keyPrefix, '--out', outDir, '--log-level', 'warn']);
+    const exportCode = await foreground(process.execPath, [
+      collectorMain,
+      'export',
+      '--redis',
+      redisUrl,
+      '--key-prefix',
+      keyPrefix,
+      '--out',
+      outDir,
+      '--log-level',
+      'warn',
+    ]);
     if (exportCode !== 0) return exportCode;
-    const reportCode = await foreground(process.execPath, [collectorMain, 'report', '--redis', redisUrl, '--key-prefix', keyPrefix, '--out', join(outDir, 'report.html'), '--log-level', 'warn']);
+    const reportCode = await foreground(process.execPath, [
+      collectorMain,
+      'report',
+      '--redis',
+      redisUrl,
+      '--key-prefix',
+      keyPrefix,
+      '--out',
+      join(outDir, 'report.html'),
+      '--log-level',
+      'warn',
+    ]);
     if (reportCode !== 0) return reportCode;
     summarize(readFileSync(join(outDir, 'runs.csv'), 'utf8'));
 
@@ -84,7 +143,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     for (const child of started.reverse()) child.kill('SIGTERM');
-    await Promise.all(started.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)));
+    await Promise.all(started.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve())));
     rmSync(redisDir, { recursive: true, force: true });
   }
 }
@@ -113,7 +172,9 @@ function summarize(runsCsv: string): void {
   step(`${lines.length - 1} runs exported:`);
   for (const file of ['runs.csv', 'power.csv', 'counters.csv', 'report.html']) process.stdout.write(`    ${join(relative(process.cwd(), outDir), file)}\n`);
   if (!lines[0]!.split(',').includes('energy_joules')) {
-    process.stdout.write('\n    No power meter works on this machine, so the runs have no energy (nothing is invented).\n    "npm run agent -- probe" says why for each source (IPMI, hwmon, RAPL, NVIDIA).\n');
+    process.stdout.write(
+      '\n    No power meter works on this machine, so the runs have no energy (nothing is invented).\n    "npm run agent -- probe" says why for each source (IPMI, hwmon, RAPL, NVIDIA).\n',
+    );
   }
 }
 

@@ -5,7 +5,13 @@ import { dirname, join, resolve } from 'node:path';
 // The specifiers of compiled ES modules: static imports and re-exports, import('x'), and
 // createRequire(...)('x') / require('x'), always with a literal string (this codebase never
 // imports a computed name, and a test holds it to that).
-const specifierPatterns = [/\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g, /\)\(\s*['"]([^'"]+)['"]\s*\)/g, /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g];
+const specifierPatterns = [
+  /\bfrom\s*['"]([^'"]+)['"]/g,
+  /\bimport\s*['"]([^'"]+)['"]/g,
+  /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
+  /\)\(\s*['"]([^'"]+)['"]\s*\)/g,
+  /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g,
+];
 
 /** The package a bare specifier names: 'pino', '@grpc/grpc-js' from '@grpc/grpc-js/build/x'. */
 export function packageName(specifier: string): string {

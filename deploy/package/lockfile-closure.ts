@@ -20,7 +20,7 @@ function isTypesOnly(path: string): boolean {
 
 /** Where Node finds `name` from the package at `from` ('' is the root): its own node_modules, then each one above. */
 function locate(packages: Record<string, LockedPackage>, from: string, name: string): string | undefined {
-  for (let base = from; ; ) {
+  for (let base = from; ;) {
     const candidate = `${base === '' ? '' : `${base}/`}node_modules/${name}`;
     if (packages[candidate] !== undefined) return candidate;
     if (base === '') return undefined;

@@ -55,6 +55,6 @@ for (let n = 0; n < items; n++) {
 }
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 console.log(`items: ${items}`);
-console.log(`classes ${histogram.join(" ")}`);
+console.log(`classes ${histogram.join(' ')}`);
 console.log(`Time Elapsed: ${seconds.toFixed(3)}s`);
 console.log(`items/s: ${(items / seconds).toFixed(1)}`);

@@ -34,7 +34,10 @@ describe('agent run configuration', () => {
     const c = config(['--spool-max-bytes', '512MiB', '--', 'true']);
     assert.equal(c.spool_max_bytes, 512 * 1024 ** 2);
     assert.equal(config(['--', 'true']).spool_max_bytes, 1024 ** 3);
-    assert.equal(config(['--', 'true']).spool, process.getuid?.() === 0 ? '/var/lib/powerprof/spool' : join(process.env.HOME ?? '', '.local/state/powerprof/spool'));
+    assert.equal(
+      config(['--', 'true']).spool,
+      process.getuid?.() === 0 ? '/var/lib/powerprof/spool' : join(process.env.HOME ?? '', '.local/state/powerprof/spool'),
+    );
     assert.equal(config(['--', 'true'], { POWERPROF_SPOOL: '/data/spool', POWERPROF_SPOOL_MAX_BYTES: '2G' }).spool, '/data/spool');
     assert.equal(config(['--', 'true'], { POWERPROF_SPOOL_MAX_BYTES: '2G' }).spool_max_bytes, 2 * 1024 ** 3);
     assert.throws(() => config(['--spool-max-bytes', 'lots', '--', 'true']), /spool-max-bytes: must be a size in bytes, like 1073741824, 512MiB or 1GiB/);
@@ -42,7 +45,11 @@ describe('agent run configuration', () => {
   });
 
   it('splits event lists on commas outside PMU slashes', () => {
-    assert.deepEqual(config(['--events', 'cycles,cpu/event=0x3c,umask=0x00/,instructions', '--', 'true']).events, ['cycles', 'cpu/event=0x3c,umask=0x00/', 'instructions']);
+    assert.deepEqual(config(['--events', 'cycles,cpu/event=0x3c,umask=0x00/,instructions', '--', 'true']).events, [
+      'cycles',
+      'cpu/event=0x3c,umask=0x00/',
+      'instructions',
+    ]);
   });
 
   it('lists every problem in one error', () => {
@@ -70,7 +77,7 @@ describe('agent run configuration', () => {
   });
 });
 
-it("probe takes --node-id and POWERPROF_NODE_ID, for a host whose name is not a valid node id (an initramfs's \"(none)\")", () => {
+it('probe takes --node-id and POWERPROF_NODE_ID, for a host whose name is not a valid node id (an initramfs\'s "(none)")', () => {
   const flagged = loadProbeConfig(['--node-id', 'p9-guest'], {});
   assert.ok(!flagged.help && flagged.config.node_id === 'p9-guest');
   const fromEnvironment = loadProbeConfig([], { POWERPROF_NODE_ID: 'p9-env' });

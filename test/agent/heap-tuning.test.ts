@@ -9,7 +9,7 @@ import { startTestCollector } from '../support/in-process-collector.js';
 import { agentMain } from '../support/node-processes.js';
 import { startRedisServer } from '../support/redis-server.js';
 
-it('V8 does not shrink the agent\'s heap beside a run in its first minutes (heap-tuning.ts)', async (t) => {
+it("V8 does not shrink the agent's heap beside a run in its first minutes (heap-tuning.ts)", async (t) => {
   const redisServer = await startRedisServer();
   t.after(() => redisServer.stop());
   const collector = await startTestCollector(redisServer.url);
@@ -19,8 +19,26 @@ it('V8 does not shrink the agent\'s heap beside a run in its first minutes (heap
   // Without the tuning, V8's memory reducer runs its "(reduce)" collections about 8.5 s after start-up.
   const { stdout, stderr } = await promisify(execFile)(
     process.execPath,
-    ['--trace-gc', agentMain, 'run', '--collector', `127.0.0.1:${collector.grpcPort}`, '--node-id', 'heap', '--spool', spool,
-      '--power', 'none', '--idle-s', '0', '--events', 'task-clock', '--', 'sleep', '11'],
+    [
+      '--trace-gc',
+      agentMain,
+      'run',
+      '--collector',
+      `127.0.0.1:${collector.grpcPort}`,
+      '--node-id',
+      'heap',
+      '--spool',
+      spool,
+      '--power',
+      'none',
+      '--idle-s',
+      '0',
+      '--events',
+      'task-clock',
+      '--',
+      'sleep',
+      '11',
+    ],
     { timeout: 60_000 },
   );
   assert.match(stdout, /Mark-Compact/, 'trace-gc prints the collections');

@@ -27,14 +27,36 @@ const RUNS = Number(process.env.POWERPROF_FUZZ_RUNS ?? 300);
 
 function fixtureLines(kind: string): string[] {
   const root = captureFolder(kind);
-  return readdirSync(root).flatMap((name) => readdirSync(join(root, name)).filter((file) => file.endsWith('.txt')).flatMap((file) => readFileSync(join(root, name, file), 'utf8').split('\n')));
+  return readdirSync(root).flatMap((name) =>
+    readdirSync(join(root, name))
+      .filter((file) => file.endsWith('.txt'))
+      .flatMap((file) => readFileSync(join(root, name, file), 'utf8').split('\n')),
+  );
 }
 
 /** Real lines, lines with their numbers swapped for hostile ones, and noise, in any order. */
 function toolOutput(kind: string): fc.Arbitrary<string> {
   const lines = fixtureLines(kind);
   const hostileNumber = fc.oneof(
-    fc.constantFrom('-1', 'nan', 'NaN', 'inf', '-inf', 'Infinity', '1e309', '-0', '9'.repeat(400), '0x1F', '1,234,567', '1.2.3', '', ' ', '<not counted>', '<not supported>', '%'),
+    fc.constantFrom(
+      '-1',
+      'nan',
+      'NaN',
+      'inf',
+      '-inf',
+      'Infinity',
+      '1e309',
+      '-0',
+      '9'.repeat(400),
+      '0x1F',
+      '1,234,567',
+      '1.2.3',
+      '',
+      ' ',
+      '<not counted>',
+      '<not supported>',
+      '%',
+    ),
     fc.double().map(String),
     fc.integer().map(String),
   );
@@ -61,7 +83,12 @@ function assertAnswers(result: { ok: boolean; error?: string }): void {
 /** A few megabytes of the tool's output: the parser must finish, not backtrack for ever. */
 function assertFinishesOnHugeInput(parse: (text: string) => unknown, kind: string): void {
   const lines = fixtureLines(kind);
-  const huge = [Array.from({ length: 40_000 }, (_, i) => lines[i % lines.length]).join('\n'), `${'1,'.repeat(200_000)}x`, ' '.repeat(1_000_000), `${'9'.repeat(500_000)}.`].join('\n');
+  const huge = [
+    Array.from({ length: 40_000 }, (_, i) => lines[i % lines.length]).join('\n'),
+    `${'1,'.repeat(200_000)}x`,
+    ' '.repeat(1_000_000),
+    `${'9'.repeat(500_000)}.`,
+  ].join('\n');
   const started = performance.now();
   parse(huge);
   const seconds = (performance.now() - started) / 1000;
@@ -79,7 +106,10 @@ describe('parser fuzzing (fast-check)', () => {
   ];
   for (const [name, kind, parse] of parsers) {
     it(`${name}: never throws, no NaN, no negative power, on mutated captures and noise`, () => {
-      fc.assert(fc.property(toolOutput(kind), (text) => assertAnswers(parse(text))), { numRuns: RUNS });
+      fc.assert(
+        fc.property(toolOutput(kind), (text) => assertAnswers(parse(text))),
+        { numRuns: RUNS },
+      );
     });
     it(`${name}: finishes on megabytes of input`, () => assertFinishesOnHugeInput(parse, kind));
   }
@@ -96,12 +126,19 @@ describe('parser fuzzing (fast-check)', () => {
 
   it('workload metric lines: any line gives finite named numbers or none', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.tuple(fc.string(), fc.double()).map(([k, v]) => `${k}: ${v}`), fc.json().map((j) => `POWERPROF ${j}`)), (line) => {
-        for (const [key, value] of parseMetricLine(line)) {
-          assert.equal(typeof key, 'string');
-          assert.ok(Number.isFinite(value), `${key} = ${value}`);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.tuple(fc.string(), fc.double()).map(([k, v]) => `${k}: ${v}`),
+          fc.json().map((j) => `POWERPROF ${j}`),
+        ),
+        (line) => {
+          for (const [key, value] of parseMetricLine(line)) {
+            assert.equal(typeof key, 'string');
+            assert.ok(Number.isFinite(value), `${key} = ${value}`);
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
     const started = performance.now();
@@ -111,14 +148,33 @@ describe('parser fuzzing (fast-check)', () => {
   });
 
   it('CSV: any text parses to rows without throwing, and what runsCsv quotes reads back', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => void parseCsv(text)), { numRuns: RUNS });
     fc.assert(
-      fc.property(fc.array(fc.array(fc.string({ minLength: 1 }).filter((s) => !/[\r\n]/.test(s)), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 }), (rows) => {
-        // As the tables write a cell: formula guard (an apostrophe before = + - @ tab, or before an apostrophe), then RFC 4180 quoting.
-        const written = (cell: string): string => (/^['=+\-@\t]/.test(cell) ? `'${cell}` : cell);
-        const text = rows.map((row) => row.map(written).map((cell) => (/[",]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell)).join(',')).join('\n');
-        assert.deepEqual(parseCsv(`${text}\n`), rows);
-      }),
+      fc.property(fc.string({ unit: 'binary' }), (text) => void parseCsv(text)),
+      { numRuns: RUNS },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.array(
+            fc.string({ minLength: 1 }).filter((s) => !/[\r\n]/.test(s)),
+            { minLength: 1, maxLength: 5 },
+          ),
+          { minLength: 1, maxLength: 5 },
+        ),
+        (rows) => {
+          // As the tables write a cell: formula guard (an apostrophe before = + - @ tab, or before an apostrophe), then RFC 4180 quoting.
+          const written = (cell: string): string => (/^['=+\-@\t]/.test(cell) ? `'${cell}` : cell);
+          const text = rows
+            .map((row) =>
+              row
+                .map(written)
+                .map((cell) => (/[",]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell))
+                .join(','),
+            )
+            .join('\n');
+          assert.deepEqual(parseCsv(`${text}\n`), rows);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

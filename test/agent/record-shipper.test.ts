@@ -11,7 +11,6 @@ import { RecordShipper } from '../../agent/transport/record-shipper.js';
 import { RecordStore } from '../../collector/queue/record-store.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
-import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
 import { loadRecordCodec } from '../../proto/record-codec.js';
 import { loadRecordCheck } from '../../proto/record-check.js';
 import { sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
@@ -19,6 +18,7 @@ import { freePort } from '../support/free-port.js';
 import { startTestCollector } from '../support/in-process-collector.js';
 import { useRedisServer } from '../support/redis-server.js';
 import { testLogger } from '../support/silent-logger.js';
+import { storedRecord } from '../support/stored-records.js';
 
 const proto = loadIngestProto();
 const codec = loadRecordCodec();
@@ -59,7 +59,7 @@ describe('RecordShipper: ships the spool, nothing lost, nothing twice', () => {
 
   async function storedRunIds(prefix: string, node: string): Promise<string[]> {
     const entries = await shared.client.xrange(redisKeys(prefix).records(node), '-', '+');
-    return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('data') + 1]!).run_id as string);
+    return entries.map(([, fields]) => storedRecord(fields).run_id);
   }
 
   it('keeps records while the collector is down and delivers them once it starts', async () => {
@@ -120,7 +120,13 @@ describe('RecordShipper: ships the spool, nothing lost, nothing twice', () => {
       spool.append([{ run: sampleRun('x4') }]);
       assert.equal(await agent.flush(10_000), true);
       assert.deepEqual(await storedRunIds(collector.config.key_prefix, 'reborn-node'), ['x1', 'x2', 'x3', 'x4']);
-      assert.deepEqual(await new RecordStore(shared.client, redisKeys(collector.config.key_prefix), 0).completeness('reborn-node'), { produced: 4, written: 4, dropped: 0, refused: 0, agentRefused: 0 });
+      assert.deepEqual(await new RecordStore(shared.client, redisKeys(collector.config.key_prefix), 0).completeness('reborn-node'), {
+        produced: 4,
+        written: 4,
+        dropped: 0,
+        refused: 0,
+        agentRefused: 0,
+      });
     } finally {
       agent.shutdown();
       spool.close();
@@ -135,7 +141,11 @@ describe('RecordShipper: ships the spool, nothing lost, nothing twice', () => {
     try {
       // Two days ahead of the collector's clock: the agent cannot tell (its clock is all it has), the collector refuses it.
       const future = Date.now() + 2 * 86_400_000;
-      spool.append([{ run: sampleRun('ok-1') }, { run: sampleRun('future', { started_time_unix_ms: future, ended_time_unix_ms: future }) }, { run: sampleRun('ok-2') }]);
+      spool.append([
+        { run: sampleRun('ok-1') },
+        { run: sampleRun('future', { started_time_unix_ms: future, ended_time_unix_ms: future }) },
+        { run: sampleRun('ok-2') },
+      ]);
       assert.equal(await agent.flush(10_000), true);
       assert.deepEqual(agent.stats, { ackedRecords: 2, rejectedRecords: 1, duplicateBatches: 0 });
       assert.deepEqual(await storedRunIds(collector.config.key_prefix, 'mixed-node'), ['ok-1', 'ok-2']);
@@ -153,7 +163,7 @@ describe('RecordShipper: ships the spool, nothing lost, nothing twice', () => {
     const spool = openSpool('forged-node');
     const agent = shipper(collector.grpcPort, spool, 'forged-node');
     const proto = loadIngestProto();
-    const forger = new proto.Ingest(`127.0.0.1:${collector.grpcPort}`, grpc.credentials.createInsecure()) as unknown as IngestClient;
+    const forger = new proto.Ingest(`127.0.0.1:${collector.grpcPort}`, grpc.credentials.createInsecure());
     try {
       spool.append([{ run: sampleRun('before') }]);
       assert.equal(await agent.flush(10_000), true);
@@ -166,7 +176,12 @@ describe('RecordShipper: ships the spool, nothing lost, nothing twice', () => {
           resolve();
         });
         push.on('error', reject);
-        push.write({ node_id: 'forged-node', seq: Number.MAX_SAFE_INTEGER, spool_epoch: epoch, records: [{ seq: Number.MAX_SAFE_INTEGER, run: sampleRun('forged') }] });
+        push.write({
+          node_id: 'forged-node',
+          seq: Number.MAX_SAFE_INTEGER,
+          spool_epoch: epoch,
+          records: [{ seq: Number.MAX_SAFE_INTEGER, run: sampleRun('forged') }],
+        });
       });
       spool.append([{ run: sampleRun('after-1') }, { run: sampleRun('after-2') }]);
       assert.equal(await agent.flush(15_000), true);

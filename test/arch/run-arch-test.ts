@@ -37,7 +37,9 @@ async function main(names: string[]): Promise<number> {
   try {
     for (const guest of guests) {
       const started = Date.now();
-      const checks = await testGuest(guest, { work, agentInstall, redis, decoy }).catch((error: Error) => [{ name: 'guest test', ok: false, detail: error.stack ?? error.message }]);
+      const checks = await testGuest(guest, { work, agentInstall, redis, decoy }).catch((error: Error) => [
+        { name: 'guest test', ok: false, detail: error.stack ?? error.message },
+      ]);
       for (const check of checks) {
         results.push({ guest: guest.name, ...check });
         console.log(`${check.ok ? 'PASS' : 'FAIL'} ${guest.name}: ${check.name}${check.ok ? '' : ` — ${check.detail}`}`);
@@ -73,7 +75,11 @@ interface Shared {
 }
 
 async function testGuest(guest: ArchGuest, { work, agentInstall, redis, decoy }: Shared): Promise<Check[]> {
-  const built = spawnSync('bash', [join(here, 'build-guest.sh'), cache], { encoding: 'utf8', env: { ...process.env, ARCH: guest.debianArch }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const built = spawnSync('bash', [join(here, 'build-guest.sh'), cache], {
+    encoding: 'utf8',
+    env: { ...process.env, ARCH: guest.debianArch },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (built.status !== 0) return [{ name: 'guest built from Debian packages', ok: false, detail: `build-guest.sh exited ${built.status}` }];
   const guestDir = built.stdout.trim().split('\n').pop()!;
   const out = join(outRoot, guest.name);
@@ -83,7 +89,17 @@ async function testGuest(guest: ArchGuest, { work, agentInstall, redis, decoy }:
   const nodeId = `arch-${guest.name}`;
   const keyPrefix = `arch-${guest.name}`;
   const grpcPort = await freePort();
-  const collector = startNode(collectorMain, ['serve', '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${await freePort()}`, '--redis', redis.url, '--key-prefix', keyPrefix]);
+  const collector = startNode(collectorMain, [
+    'serve',
+    '--grpc-listen',
+    `127.0.0.1:${grpcPort}`,
+    '--metrics-listen',
+    `127.0.0.1:${await freePort()}`,
+    '--redis',
+    redis.url,
+    '--key-prefix',
+    keyPrefix,
+  ]);
   let bmc: IpmiSimulator | undefined;
   const bmcWatts: number[] = [];
   const client = new Redis(redis.url);
@@ -98,20 +114,23 @@ async function testGuest(guest: ArchGuest, { work, agentInstall, redis, decoy }:
     const share = mkdtempSync(join(work, `${guest.name}-`));
     cpSync(agentInstall, join(share, 'agent'), { recursive: true });
     cpSync(join(here, 'guest-job.sh'), join(share, 'run.sh'));
-    writeFileSync(join(share, 'job.env'), [
-      `NODE_ID=${nodeId}`,
-      `POWERPROF_NODE_ID=${nodeId}`,
-      'export POWERPROF_NODE_ID',
-      `CAPTURE_EVENTS=${guest.captureEvents}`,
-      'CAPTURE_ITEMS=100',
-      `BLOCKED_PORT=${decoy.port}`,
-      `EVENT_SETS="${guest.eventSets.join(' ')}"`,
-      `PROBE_ARGS="${guest.probeArgs}"`,
-      `RUN_ARGS="${guest.runArgs}"`,
-      `REPEAT=${guest.repeat}`,
-      `ITEMS=${guest.items}`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(share, 'job.env'),
+      [
+        `NODE_ID=${nodeId}`,
+        `POWERPROF_NODE_ID=${nodeId}`,
+        'export POWERPROF_NODE_ID',
+        `CAPTURE_EVENTS=${guest.captureEvents}`,
+        'CAPTURE_ITEMS=100',
+        `BLOCKED_PORT=${decoy.port}`,
+        `EVENT_SETS="${guest.eventSets.join(' ')}"`,
+        `PROBE_ARGS="${guest.probeArgs}"`,
+        `RUN_ARGS="${guest.runArgs}"`,
+        `REPEAT=${guest.repeat}`,
+        `ITEMS=${guest.items}`,
+        '',
+      ].join('\n'),
+    );
 
     // The BMC's watts change once the agent has read them twice: power.csv must follow it.
     const recordsKey = `${keyPrefix}:{${nodeId}}:records`;
@@ -134,7 +153,9 @@ async function testGuest(guest: ArchGuest, { work, agentInstall, redis, decoy }:
 
     const exported = await runNode(collectorMain, ['export', '--out', out, '--redis', redis.url, '--key-prefix', keyPrefix]);
     if (exported.code !== 0) throw new Error(`export failed: ${exported.stderr}`);
-    const reported = await runNode(collectorMain, ['report', '--out', join(out, 'report.html'), '--redis', redis.url, '--key-prefix', keyPrefix], { timeoutMs: 120_000 });
+    const reported = await runNode(collectorMain, ['report', '--out', join(out, 'report.html'), '--redis', redis.url, '--key-prefix', keyPrefix], {
+      timeoutMs: 120_000,
+    });
     if (reported.code !== 0) throw new Error(`report failed: ${reported.stderr}`);
     const guestOut = join(share, 'out');
     if (existsSync(guestOut)) cpSync(guestOut, out, { recursive: true });
@@ -142,17 +163,34 @@ async function testGuest(guest: ArchGuest, { work, agentInstall, redis, decoy }:
     const field = (fields: string[], name: string): string => fields[fields.indexOf(name) + 1] ?? '';
     const read = (name: string): string => (existsSync(join(out, name)) ? readFileSync(join(out, name), 'utf8') : '');
     const evidence: GuestEvidence = {
-      status: read('status.txt').split('\n').filter((line) => line !== ''),
-      probes: new Map(readdirSync(out).filter((name) => /^probe-.*\.txt$/.test(name)).map((name) => [name.slice('probe-'.length, -'.txt'.length), read(name)])),
+      status: read('status.txt')
+        .split('\n')
+        .filter((line) => line !== ''),
+      probes: new Map(
+        readdirSync(out)
+          .filter((name) => /^probe-.*\.txt$/.test(name))
+          .map((name) => [name.slice('probe-'.length, -'.txt'.length), read(name)]),
+      ),
       decoyConnections: decoy.connections(),
-      records: entries.map(([, fields]) => ({ seq: field(fields, 'seq'), kind: field(fields, 'kind'), data: JSON.parse(field(fields, 'data')) as Record<string, unknown> })),
+      records: entries.map(([, fields]) => ({
+        seq: field(fields, 'seq'),
+        kind: field(fields, 'kind'),
+        data: JSON.parse(field(fields, 'data')) as Record<string, unknown>,
+      })),
       runs: csvObjects(read('runs.csv')),
       power: csvObjects(read('power.csv')),
       counters: csvObjects(read('counters.csv')),
       reportHtml: read('report.html'),
       bmcWatts,
     };
-    return [{ name: 'guest built from Debian packages and booted', ok: evidence.status.length > 0, detail: `the guest job reported nothing; see ${join(out, 'console.log')}` }, ...checkGuest(guest, evidence)];
+    return [
+      {
+        name: 'guest built from Debian packages and booted',
+        ok: evidence.status.length > 0,
+        detail: `the guest job reported nothing; see ${join(out, 'console.log')}`,
+      },
+      ...checkGuest(guest, evidence),
+    ];
   } finally {
     client.disconnect();
     await bmc?.stop();

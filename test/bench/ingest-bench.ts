@@ -38,8 +38,21 @@ export async function ingestBench(quick: boolean): Promise<void> {
     );
     const [grpcPort, metricsPort] = [await freePort(), await freePort()];
     const collector = startNode(collectorMain, [
-      'serve', '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${metricsPort}`, '--redis', redisServer.url,
-      '--retention-maxlen', '20000', '--node-rate-limit', '1000000', '--node-burst', '1000000', '--log-level', 'warn',
+      'serve',
+      '--grpc-listen',
+      `127.0.0.1:${grpcPort}`,
+      '--metrics-listen',
+      `127.0.0.1:${metricsPort}`,
+      '--redis',
+      redisServer.url,
+      '--retention-maxlen',
+      '20000',
+      '--node-rate-limit',
+      '1000000',
+      '--node-burst',
+      '1000000',
+      '--log-level',
+      'warn',
     ]);
     await untilReady(metricsPort);
     const pid = collector.child.pid!;
@@ -50,7 +63,12 @@ export async function ingestBench(quick: boolean): Promise<void> {
       let first = 0;
       // 1,000 agents at 1 Hz before 1,000 live ones, which saturate these two cores: a collector that has just
       // been overloaded holds on to the memory it grew, and would be measured with it.
-      const phases: Array<[number, 'live' | 'power']> = [[10, 'live'], [100, 'live'], [1000, 'power'], [1000, 'live']];
+      const phases: Array<[number, 'live' | 'power']> = [
+        [10, 'live'],
+        [100, 'live'],
+        [1000, 'power'],
+        [1000, 'live'],
+      ];
       for (const [agents, mode] of phases) {
         const meter = windowMeter(pid, admin);
         let peakRss = rssMiB(pid);
@@ -74,7 +92,9 @@ export async function ingestBench(quick: boolean): Promise<void> {
           `collector CPU ${((cpu / saturation.acked) * 1e6).toFixed(1)} s per million records, Redis CPU ${((redis / saturation.acked) * 1e6).toFixed(1)} s (the exactly-once script: ` +
           `one core of Redis alone would top out near ${Math.round(saturation.acked / redis / 1000)}k records/s)${describeErrors(saturation)}\n`,
       );
-      process.stdout.write(`ingest: ${Math.round(rate)} records/s sustained end to end (acked), ratio ${(rate / raw).toFixed(2)} of raw XADD (${Math.round(raw)} records/s)\n`);
+      process.stdout.write(
+        `ingest: ${Math.round(rate)} records/s sustained end to end (acked), ratio ${(rate / raw).toFixed(2)} of raw XADD (${Math.round(raw)} records/s)\n`,
+      );
       await backpressure(redisServer.url, `127.0.0.1:${grpcPort}`, metricsPort, pid, first + 40, seconds);
     } finally {
       admin.disconnect();
@@ -146,7 +166,10 @@ function windowMeter(pid: number, admin: Redis): WindowMeter {
 async function untilReady(metricsPort: number): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).then((response) => response.ok, () => false);
+    const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ready) return;
     if (Date.now() > deadline) throw new Error('the collector did not become ready in 15 s');
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -155,7 +178,11 @@ async function untilReady(metricsPort: number): Promise<void> {
 
 /** redis-benchmark's own pipelined XADD: what Redis does without any client cost. */
 function redisBenchmarkXadd(port: number, requests: number): number | undefined {
-  const result = spawnSync('redis-benchmark', ['-p', String(port), '-n', String(requests), '-P', '100', '-q', 'XADD', 'bench:{x}:records', '*', 'data', 'x'.repeat(700)], { encoding: 'utf8' });
+  const result = spawnSync(
+    'redis-benchmark',
+    ['-p', String(port), '-n', String(requests), '-P', '100', '-q', 'XADD', 'bench:{x}:records', '*', 'data', 'x'.repeat(700)],
+    { encoding: 'utf8' },
+  );
   const match = /([\d.]+) requests per second/.exec(result.stdout ?? '');
   return match === null ? undefined : Number(match[1]);
 }
@@ -170,14 +197,23 @@ function describeErrors(load: Load): string {
  * every generator has its agents connected, starts them together, and
  * merges what they report.
  */
-async function generate(address: string, first: number, agents: number, mode: 'live' | 'power' | 'saturate', seconds: number, meter?: WindowMeter): Promise<Load> {
+async function generate(
+  address: string,
+  first: number,
+  agents: number,
+  mode: 'live' | 'power' | 'saturate',
+  seconds: number,
+  meter?: WindowMeter,
+): Promise<Load> {
   const generators = Math.ceil(agents / AGENTS_PER_GENERATOR);
   const ready: Promise<void>[] = [];
   const children: ChildProcess[] = [];
   const results = Promise.all(
     Array.from({ length: generators }, (_, g) => {
       const count = Math.min(AGENTS_PER_GENERATOR, agents - g * AGENTS_PER_GENERATOR);
-      const child = spawn(process.execPath, [generator, address, String(first + g * AGENTS_PER_GENERATOR), String(count), mode, String(seconds)], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [generator, address, String(first + g * AGENTS_PER_GENERATOR), String(count), mode, String(seconds)], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
       children.push(child);
       let output = '';
       let markReady!: () => void;
@@ -198,8 +234,8 @@ async function generate(address: string, first: number, agents: number, mode: 'l
   await Promise.all(ready);
   for (const child of children) child.stdin!.end('go\n');
   if (meter !== undefined) {
-    setTimeout(meter.start, WARM_UP_MS);
-    setTimeout(meter.stop, WARM_UP_MS + seconds * 1000);
+    setTimeout(() => meter.start(), WARM_UP_MS);
+    setTimeout(() => meter.stop(), WARM_UP_MS + seconds * 1000);
   }
   const loads = await results;
   return {
@@ -217,7 +253,17 @@ async function rawXadd(url: string, records: number): Promise<number> {
     const data = JSON.stringify({
       run_id: 'run-raw',
       time_s: 1.5,
-      counters: ['cycles', 'instructions', 'cache-references', 'cache-misses', 'branches', 'branch-misses', 'task-clock', 'context-switches', 'page-faults'].map((event, i) => ({
+      counters: [
+        'cycles',
+        'instructions',
+        'cache-references',
+        'cache-misses',
+        'branches',
+        'branch-misses',
+        'task-clock',
+        'context-switches',
+        'page-faults',
+      ].map((event, i) => ({
         event,
         value: 1_000_000 * (i + 1),
         unit: '',
@@ -230,7 +276,8 @@ async function rawXadd(url: string, records: number): Promise<number> {
     const started = performance.now();
     for (let done = 0; done < records; done += 1000) {
       const pipeline = redis.pipeline();
-      for (let i = 0; i < 1000; i++) pipeline.xadd(`raw:{node-${i % 40}}:records`, 'MAXLEN', '~', '20000', '*', 'seq', String(done + i), 'kind', 'counter_interval', 'data', data);
+      for (let i = 0; i < 1000; i++)
+        pipeline.xadd(`raw:{node-${i % 40}}:records`, 'MAXLEN', '~', '20000', '*', 'seq', String(done + i), 'kind', 'counter_interval', 'data', data);
       await pipeline.exec();
     }
     const rate = records / ((performance.now() - started) / 1000);

@@ -53,11 +53,32 @@ interface AgentRound {
 function agentRound(collectorPort: number, spool: string, sysfs: string): Promise<AgentRound> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [
-      agentMain, 'run', '--log-level', 'info', '--collector', `127.0.0.1:${collectorPort}`, '--node-id', 'bench', '--spool', spool,
-      '--power', 'hwmon', '--sysfs-root', sysfs, '--idle-s', '0', '--events', 'task-clock,context-switches,page-faults',
-      '--', ...workload,
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        agentMain,
+        'run',
+        '--log-level',
+        'info',
+        '--collector',
+        `127.0.0.1:${collectorPort}`,
+        '--node-id',
+        'bench',
+        '--spool',
+        spool,
+        '--power',
+        'hwmon',
+        '--sysfs-root',
+        sysfs,
+        '--idle-s',
+        '0',
+        '--events',
+        'task-clock,context-switches,page-faults',
+        '--',
+        ...workload,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('exit', (code) => {
@@ -65,7 +86,7 @@ function agentRound(collectorPort: number, spool: string, sysfs: string): Promis
       const run = /run 1\/1\s+ok\s+([\d.]+) s/.exec(stderr);
       const finished = stderr.split('\n').find((line) => line.includes('"experiment finished"'));
       if (code !== 0 || run === null || finished === undefined) return reject(new Error(`agent exited ${code}:\n${stderr}`));
-      resolve({ processS, runS: Number(run[1]), cost: JSON.parse(finished) });
+      resolve({ processS, runS: Number(run[1]), cost: JSON.parse(finished) as AgentRound['cost'] });
     });
   });
 }
@@ -101,8 +122,15 @@ async function agentOverhead(): Promise<void> {
   const bare = median(timings.bare);
   // The agent's own CPU from the workload's start to its exit, beside the workload's: what profiling takes from it.
   const cpuShare = median(costs.map((c) => c.agentCpuWhileWorkloadRanS / c.workloadCpuS));
-  process.stdout.write(`workload: ${workload.slice(1).map((a) => a.replace(repositoryRoot, '')).join(' ')}, ${ROUNDS} interleaved rounds, medians (ratios: of each round's runs)\n`);
-  process.stdout.write(`bare: ${bare.toFixed(3)} s   under perf stat: ${median(timings.perf).toFixed(3)} s   the run under the agent: ${median(timings.agentRun).toFixed(3)} s   the agent process: ${median(timings.agentProcess).toFixed(3)} s\n`);
+  process.stdout.write(
+    `workload: ${workload
+      .slice(1)
+      .map((a) => a.replace(repositoryRoot, ''))
+      .join(' ')}, ${ROUNDS} interleaved rounds, medians (ratios: of each round's runs)\n`,
+  );
+  process.stdout.write(
+    `bare: ${bare.toFixed(3)} s   under perf stat: ${median(timings.perf).toFixed(3)} s   the run under the agent: ${median(timings.agentRun).toFixed(3)} s   the agent process: ${median(timings.agentProcess).toFixed(3)} s\n`,
+  );
   // Ratios are taken round by round, then the median: each run against the mean of the bare runs that
   // bracket it (its round's and the next). This VM's speed drifts (the same run has taken 1.6 s and
   // 3.0 s minutes apart); bracketing cancels a drift that is steady over a round.
@@ -132,7 +160,19 @@ async function ipmitoolCost(): Promise<void> {
   const perReadingMs: Partial<Record<IpmitoolSession, number>> = {};
   try {
     for (const session of ['process', 'shell'] as const) {
-      const runner = ipmitoolRunner({ ipmitoolPath: 'ipmitool', host: '127.0.0.1', port: bmc.port, user: bmc.user, password: bmc.password, cipherSuite: 3, extraArgs: [], timeoutMs: 5_000 }, session);
+      const runner = ipmitoolRunner(
+        {
+          ipmitoolPath: 'ipmitool',
+          host: '127.0.0.1',
+          port: bmc.port,
+          user: bmc.user,
+          password: bmc.password,
+          cipherSuite: 3,
+          extraArgs: [],
+          timeoutMs: 5_000,
+        },
+        session,
+      );
       await runner.run(['dcmi', 'power', 'reading'], AbortSignal.timeout(5_000)); // session set-up is not per reading
       const times: number[] = [];
       for (let i = 0; i < readings; i++) {

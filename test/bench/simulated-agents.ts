@@ -36,7 +36,19 @@ const proto = loadIngestProto();
 const EVENTS = ['cycles', 'instructions', 'cache-references', 'cache-misses', 'branches', 'branch-misses', 'task-clock', 'context-switches', 'page-faults'];
 
 function powerSample(now: number): RecordInput {
-  return { power_sample: { source: 'ipmi-dcmi', sensor: 'system', time_unix_ms: now, watts: 400 + (now % 50), min_watts: 380, max_watts: 460, avg_watts: 410, sampling_period_ms: 1000, state: 'activated' } };
+  return {
+    power_sample: {
+      source: 'ipmi-dcmi',
+      sensor: 'system',
+      time_unix_ms: now,
+      watts: 400 + (now % 50),
+      min_watts: 380,
+      max_watts: 460,
+      avg_watts: 410,
+      sampling_period_ms: 1000,
+      state: 'activated',
+    },
+  };
 }
 
 function counterInterval(runId: string, timeS: number): RecordInput {
@@ -44,7 +56,15 @@ function counterInterval(runId: string, timeS: number): RecordInput {
     counter_interval: {
       run_id: runId,
       time_s: timeS,
-      counters: EVENTS.map((event, i) => ({ event, value: 1_000_000 * (i + 1), unit: '', running_percent: 100, status: 'COUNTER_STATUS_COUNTED', metric_value: 0, metric_unit: '' })),
+      counters: EVENTS.map((event, i) => ({
+        event,
+        value: 1_000_000 * (i + 1),
+        unit: '',
+        running_percent: 100,
+        status: 'COUNTER_STATUS_COUNTED',
+        metric_value: 0,
+        metric_unit: '',
+      })),
     },
   };
 }
@@ -61,7 +81,7 @@ const window = { from: 0, until: 0 };
 async function simulate(index: number, connected: () => void, go: Promise<void>, result: Result): Promise<void> {
   const node = `sim-${index}`;
   // A distinct channel option gives each simulated agent its own connection, as separate agents have.
-  const client = new proto.Ingest(address, grpc.credentials.createInsecure(), { 'grpc.primary_user_agent': node }) as unknown as IngestClient;
+  const client = new proto.Ingest(address, grpc.credentials.createInsecure(), { 'grpc.primary_user_agent': node });
   const lastSeq = await new Promise<number>((resolve, reject) =>
     client.Hello(sampleNodeInfo(node), { deadline: Date.now() + 30_000 }, (error, reply) => (error ? reject(error) : resolve(reply!.last_seq))),
   );
@@ -82,7 +102,7 @@ async function simulate(index: number, connected: () => void, go: Promise<void>,
         result.acked += sent.records - ack.refused.length;
         result.latenciesMs.push(performance.now() - sent.at);
       }
-    } else if (ack.code === grpc.status.RESOURCE_EXHAUSTED) result.waits++;
+    } else if ((ack.code as grpc.status) === grpc.status.RESOURCE_EXHAUSTED) result.waits++;
     else if (result.errors.length < 5) result.errors.push(`${ack.code}: ${ack.message}`);
     wake?.();
   });
@@ -148,7 +168,9 @@ function rawPush(client: IngestClient): grpc.ClientDuplexStream<Buffer, Ack> {
  * that the generator spends little of the CPU it shares with the collector.
  */
 const codec = loadRecordCodec();
-const bodies = [powerSample(Date.now()), ...Array.from({ length: 9 }, (_, i) => counterInterval('run-raw', i / 10))].map((record) => Buffer.from(codec.encode(record)));
+const bodies = [powerSample(Date.now()), ...Array.from({ length: 9 }, (_, i) => counterInterval('run-raw', i / 10))].map((record) =>
+  Buffer.from(codec.encode(record)),
+);
 const longestBody = Math.max(...bodies.map((body) => body.length));
 
 function writeVarint(buf: Buffer, pos: number, value: number): number {

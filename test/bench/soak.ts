@@ -36,7 +36,13 @@ export async function soak(quick: boolean): Promise<void> {
     const codes = await Promise.all(running.map((agent) => agent.exited()));
     const tallies = await Promise.all(nodes.map((node) => rig.tally(node)));
     const total = tallies.reduce(
-      (sum, tally) => ({ ...sum, produced: sum.produced + tally.produced, inRedis: sum.inRedis + tally.inRedis, duplicates: sum.duplicates + tally.duplicates, lost: sum.lost + tally.lost }),
+      (sum, tally) => ({
+        ...sum,
+        produced: sum.produced + tally.produced,
+        inRedis: sum.inRedis + tally.inRedis,
+        duplicates: sum.duplicates + tally.duplicates,
+        lost: sum.lost + tally.lost,
+      }),
       { ...tallies[0]!, produced: 0, inRedis: 0, duplicates: 0, lost: 0 },
     );
     const wall = ((performance.now() - started) / 1000).toFixed(0);

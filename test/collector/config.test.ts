@@ -6,11 +6,17 @@ describe('collector configuration', () => {
   it('defaults to loopback ports and a local Redis', () => {
     const loaded = loadServeConfig([], {});
     assert.ok(!loaded.help);
-    assert.deepEqual([loaded.config.grpc_listen, loaded.config.metrics_listen, loaded.config.redis], ['127.0.0.1:50051', '127.0.0.1:9464', 'redis://127.0.0.1:6379']);
+    assert.deepEqual(
+      [loaded.config.grpc_listen, loaded.config.metrics_listen, loaded.config.redis],
+      ['127.0.0.1:50051', '127.0.0.1:9464', 'redis://127.0.0.1:6379'],
+    );
   });
 
   it('refuses plaintext gRPC on a non-loopback address unless --insecure', () => {
-    assert.throws(() => loadServeConfig(['--grpc-listen', '0.0.0.0:50051'], {}), /grpc-listen: 0\.0\.0\.0:50051 is not a loopback address, and plaintext from the network is refused\. Enable TLS with --tls-cert FILE --tls-key FILE .* or pass --insecure/);
+    assert.throws(
+      () => loadServeConfig(['--grpc-listen', '0.0.0.0:50051'], {}),
+      /grpc-listen: 0\.0\.0\.0:50051 is not a loopback address, and plaintext from the network is refused\. Enable TLS with --tls-cert FILE --tls-key FILE .* or pass --insecure/,
+    );
     const loaded = loadServeConfig(['--grpc-listen', '0.0.0.0:50051', '--insecure'], {});
     assert.ok(!loaded.help && loaded.config.insecure);
   });

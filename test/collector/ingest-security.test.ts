@@ -17,7 +17,7 @@ import { createTestPki, type TestPki } from '../support/test-pki.js';
 const proto = loadIngestProto();
 
 function client(port: number, credentials = grpc.credentials.createInsecure()): IngestClient {
-  return new proto.Ingest(`127.0.0.1:${port}`, credentials) as unknown as IngestClient;
+  return new proto.Ingest(`127.0.0.1:${port}`, credentials);
 }
 
 function bearer(token: string): grpc.Metadata {
@@ -27,7 +27,9 @@ function bearer(token: string): grpc.Metadata {
 }
 
 function hello(ingest: IngestClient, info: NodeInfo, metadata = new grpc.Metadata()): Promise<HelloReply> {
-  return new Promise((resolve, reject) => ingest.Hello(info, metadata, { deadline: Date.now() + 5_000 }, (error, reply) => (error ? reject(error) : resolve(reply!))));
+  return new Promise((resolve, reject) =>
+    ingest.Hello(info, metadata, { deadline: Date.now() + 5_000 }, (error, reply) => (error ? reject(error) : resolve(reply!))),
+  );
 }
 
 /** One batch on a new Push stream: its ack, or the status the stream ended with. */
@@ -65,20 +67,35 @@ describe('ingest security: mTLS, tokens, hostile input (real gRPC with TLS, real
   describe('mTLS', () => {
     let collector: Awaited<ReturnType<typeof startTestCollector>>;
     before(async () => {
-      collector = await startTestCollector(shared.server.url, { tls_cert: pki.path('collector.crt'), tls_key: pki.path('collector.key'), tls_ca: pki.path('ca.crt') });
+      collector = await startTestCollector(shared.server.url, {
+        tls_cert: pki.path('collector.crt'),
+        tls_key: pki.path('collector.key'),
+        tls_ca: pki.path('ca.crt'),
+      });
     });
     after(() => collector.shutdown());
 
     const mtls = (name: string, dir = pki.dir): IngestClient =>
-      client(collector.grpcPort, grpc.credentials.createSsl(pki.read('ca.crt'), readFileSync(join(dir, `${name}.key`)), readFileSync(join(dir, `${name}.crt`))));
+      client(
+        collector.grpcPort,
+        grpc.credentials.createSsl(pki.read('ca.crt'), readFileSync(join(dir, `${name}.key`)), readFileSync(join(dir, `${name}.crt`))),
+      );
 
     it("a node writes as the node its certificate names, and nothing else: node A's certificate as node B is PERMISSION_DENIED, nothing written", async () => {
       const ingest = mtls('node-a');
       try {
         assert.equal((await hello(ingest, sampleNodeInfo('node-a'))).last_seq, 0);
         assert.equal((await pushOnce(ingest, sampleBatch('node-a', 1, ['mine']))).code, grpc.status.OK);
-        await rejectsWith(hello(ingest, sampleNodeInfo('node-b')), grpc.status.PERMISSION_DENIED, /client certificate is for node "node-a"; it may not write as node "node-b"/);
-        await rejectsWith(pushOnce(ingest, sampleBatch('node-b', 1, ['forged'])), grpc.status.PERMISSION_DENIED, /batch 1: the client certificate is for node "node-a"; it may not write as node "node-b"; nothing written/);
+        await rejectsWith(
+          hello(ingest, sampleNodeInfo('node-b')),
+          grpc.status.PERMISSION_DENIED,
+          /client certificate is for node "node-a"; it may not write as node "node-b"/,
+        );
+        await rejectsWith(
+          pushOnce(ingest, sampleBatch('node-b', 1, ['forged'])),
+          grpc.status.PERMISSION_DENIED,
+          /batch 1: the client certificate is for node "node-a"; it may not write as node "node-b"; nothing written/,
+        );
         assert.equal(await stored(collector.config.key_prefix, 'node-a'), 1);
         assert.equal(await stored(collector.config.key_prefix, 'node-b'), 0);
         assert.equal(metricValue(await scrape(collector.metricsPort), 'powerprof_collector_rejected_total{reason="permission_denied"}'), 2);
@@ -131,8 +148,12 @@ describe('ingest security: mTLS, tokens, hostile input (real gRPC with TLS, real
         await rejectsWith(hello(ingest, sampleNodeInfo('node-a')), grpc.status.UNAUTHENTICATED, /no bearer token/);
         await rejectsWith(pushOnce(ingest, sampleBatch('node-a', 1, ['x'])), grpc.status.UNAUTHENTICATED, /no bearer token/);
         await rejectsWith(hello(ingest, sampleNodeInfo('node-a'), bearer('b'.repeat(40))), grpc.status.UNAUTHENTICATED, /not in the collector's tokens file/);
-        await rejectsWith(pushOnce(ingest, sampleBatch('node-b', 1, ['x']), bearer(tokenA)), grpc.status.PERMISSION_DENIED, /bearer token is for node "node-a"; it may not write as node "node-b"/);
-        assert.equal(await stored(collector.config.key_prefix, 'node-a') + (await stored(collector.config.key_prefix, 'node-b')), 0);
+        await rejectsWith(
+          pushOnce(ingest, sampleBatch('node-b', 1, ['x']), bearer(tokenA)),
+          grpc.status.PERMISSION_DENIED,
+          /bearer token is for node "node-a"; it may not write as node "node-b"/,
+        );
+        assert.equal((await stored(collector.config.key_prefix, 'node-a')) + (await stored(collector.config.key_prefix, 'node-b')), 0);
         assert.equal((await hello(ingest, sampleNodeInfo('node-a'), bearer(tokenA))).last_seq, 0);
         assert.equal((await pushOnce(ingest, sampleBatch('node-a', 1, ['ok']), bearer(tokenA))).code, grpc.status.OK);
         assert.equal(await stored(collector.config.key_prefix, 'node-a'), 1);
@@ -155,14 +176,25 @@ describe('ingest security: mTLS, tokens, hostile input (real gRPC with TLS, real
         const acks: Ack[] = [];
         flood.on('data', (ack: Ack) => acks.push(ack));
         flood.on('error', () => undefined);
-        for (let seq = 1; seq <= 40; seq++) flood.write(sampleBatch('flooder', seq, Array.from({ length: 10 }, (_, i) => `f${seq}-${i}`)));
+        for (let seq = 1; seq <= 40; seq++)
+          flood.write(
+            sampleBatch(
+              'flooder',
+              seq,
+              Array.from({ length: 10 }, (_, i) => `f${seq}-${i}`),
+            ),
+          );
         const quietAcks: Ack[] = [];
         for (let seq = 1; seq <= 5; seq++) quietAcks.push(await pushOnce(quiet, sampleBatch('quiet', seq, [`q${seq}`])));
         await new Promise((resolve) => setTimeout(resolve, 300));
         flood.end();
-        assert.deepEqual(quietAcks.map((ack) => ack.code), [0, 0, 0, 0, 0], 'the quiet node is not starved');
+        assert.deepEqual(
+          quietAcks.map((ack) => ack.code),
+          [0, 0, 0, 0, 0],
+          'the quiet node is not starved',
+        );
         assert.equal(await stored(collector.config.key_prefix, 'quiet'), 5);
-        const limited = acks.filter((ack) => ack.code === grpc.status.RESOURCE_EXHAUSTED);
+        const limited = acks.filter((ack) => (ack.code as grpc.status) === grpc.status.RESOURCE_EXHAUSTED);
         assert.ok(limited.length >= 25, `${limited.length} of 40 flood batches limited`);
         assert.ok(limited.every((ack) => ack.retry_after_ms > 0 && /over its rate limit/.test(ack.message)));
         assert.equal(await stored(collector.config.key_prefix, 'flooder'), (40 - limited.length) * 10);
@@ -195,10 +227,19 @@ describe('ingest security: mTLS, tokens, hostile input (real gRPC with TLS, real
         stream.end();
         assert.deepEqual(
           acks.map((ack) => [ack.seq, grpc.status[ack.code]]),
-          [[1, 'INVALID_ARGUMENT'], [2, 'OK'], [3, 'OK'], [4, 'OK']],
+          [
+            [1, 'INVALID_ARGUMENT'],
+            [2, 'OK'],
+            [3, 'OK'],
+            [4, 'OK'],
+          ],
         );
         assert.match(acks[0]!.message, /^batch 1: \d+ bytes, more than the collector's limit of 65536/);
-        assert.deepEqual(acks[2]!.refused.map((refusal) => [refusal.index, refusal.reason]), [[0, 'invalid_record']], 'the bad record is refused in an OK ack');
+        assert.deepEqual(
+          acks[2]!.refused.map((refusal) => [refusal.index, refusal.reason]),
+          [[0, 'invalid_record']],
+          'the bad record is refused in an OK ack',
+        );
         assert.equal(await stored(collector.config.key_prefix, 'n'), 2);
         const metrics = await scrape(collector.metricsPort);
         assert.equal(metricValue(metrics, 'powerprof_collector_rejected_total{reason="too_large"}'), 1);
@@ -214,7 +255,10 @@ describe('ingest security: mTLS, tokens, hostile input (real gRPC with TLS, real
       const ingest = client(collector.grpcPort);
       try {
         const run = (seq: number, events: string[]) =>
-          pushOnce(ingest, { ...sampleBatch('labels', seq, [`r${seq}`]), records: [{ seq: 0, kind: 'run', run: sampleRun(`r${seq}`, { counters: events.map((e) => sampleCounter(e, 1)) }) }] });
+          pushOnce(ingest, {
+            ...sampleBatch('labels', seq, [`r${seq}`]),
+            records: [{ seq: 0, kind: 'run', run: sampleRun(`r${seq}`, { counters: events.map((e) => sampleCounter(e, 1)) }) }],
+          });
         assert.equal((await run(1, ['cycles', 'evil"}\n# HELP x\\'])).code, grpc.status.OK);
         assert.equal((await run(2, ['cycles', 'instructions'])).code, grpc.status.OK, 'three distinct events: at the cap');
         const over = await run(3, ['branches', 'cycles']);
@@ -222,7 +266,11 @@ describe('ingest security: mTLS, tokens, hostile input (real gRPC with TLS, real
         assert.equal(await stored(collector.config.key_prefix, 'labels'), 3, 'every record stored, the one past the cap included');
         const metrics = await scrape(collector.metricsPort);
         assert.equal(metricValue(metrics, 'powerprof_collector_series_skipped_total{reason="label_values"}'), 1);
-        assert.equal(metricValue(metrics, 'powerprof_run_pmu_events_total{node="labels",workload="resnet50",event="cycles"}'), 3, 'series already there go on counting');
+        assert.equal(
+          metricValue(metrics, 'powerprof_run_pmu_events_total{node="labels",workload="resnet50",event="cycles"}'),
+          3,
+          'series already there go on counting',
+        );
         assert.doesNotMatch(metrics, /event="branches"/);
         assert.deepEqual(promtoolCheckMetrics(metrics), { status: 0, output: '' });
         assert.match(metrics, /event="evil\\"}\\n# HELP x\\\\"/);
@@ -240,7 +288,11 @@ describe('ingest security: mTLS, tokens, hostile input (real gRPC with TLS, real
         const records = Array.from({ length: 10 }, (_, w) => ({
           seq: 0,
           kind: 'run' as const,
-          run: sampleRun(`w${w}`, { workload: `workload-${w}`, counters: Array.from({ length: 10 }, (_, e) => sampleCounter(`event-${e}`, 1)), workload_metrics: { a: 1, b: 2 } }),
+          run: sampleRun(`w${w}`, {
+            workload: `workload-${w}`,
+            counters: Array.from({ length: 10 }, (_, e) => sampleCounter(`event-${e}`, 1)),
+            workload_metrics: { a: 1, b: 2 },
+          }),
         }));
         assert.equal((await pushOnce(ingest, { ...sampleBatch('combos', 1, []), records })).code, grpc.status.OK);
         const metrics = await scrape(collector.metricsPort);
@@ -269,7 +321,14 @@ describe('backpressure: Redis slower than the agents', () => {
         const stream = ingest.Push();
         const acks: Ack[] = [];
         const done = new Promise<Ack[]>((resolve) => stream.on('data', (ack: Ack) => acks.push(ack) === 20 && resolve(acks)));
-        for (let seq = 1; seq <= 20; seq++) stream.write(sampleBatch(`slow-${s}`, seq, Array.from({ length: 10 }, (_, i) => `s${s}-${seq}-${i}`)));
+        for (let seq = 1; seq <= 20; seq++)
+          stream.write(
+            sampleBatch(
+              `slow-${s}`,
+              seq,
+              Array.from({ length: 10 }, (_, i) => `s${s}-${seq}-${i}`),
+            ),
+          );
         return { stream, done };
       });
       await new Promise((resolve) => setTimeout(resolve, 700));
@@ -277,8 +336,8 @@ describe('backpressure: Redis slower than the agents', () => {
       assert.ok(during > 0 && during <= 110, `${during} records held while Redis is paused`);
       const acks = (await Promise.all(streams.map((s) => s.done))).flat();
       for (const { stream } of streams) stream.end();
-      const ok = acks.filter((ack) => ack.code === grpc.status.OK).length;
-      const overloaded = acks.filter((ack) => ack.code === grpc.status.RESOURCE_EXHAUSTED);
+      const ok = acks.filter((ack) => (ack.code as grpc.status) === grpc.status.OK).length;
+      const overloaded = acks.filter((ack) => (ack.code as grpc.status) === grpc.status.RESOURCE_EXHAUSTED);
       assert.equal(ok + overloaded.length, 80);
       assert.ok(overloaded.length > 0 && overloaded.every((ack) => ack.retry_after_ms === 1000 && /unwritten records/.test(ack.message)));
       let written = 0;
@@ -313,7 +372,10 @@ describe('backpressure: Redis slower than the agents', () => {
       const closed = new Promise((resolve) => stream.on('end', resolve));
       stream.end();
       await closed;
-      assert.deepEqual(acks.map((ack) => ack.code), Array(8).fill(grpc.status.OK));
+      assert.deepEqual(
+        acks.map((ack) => ack.code),
+        Array(8).fill(grpc.status.OK),
+      );
       assert.equal(await stored(collector.config.key_prefix, 'large'), 24);
     } finally {
       ingest.close();
@@ -354,15 +416,26 @@ describe('backpressure: Redis slower than the agents', () => {
     }
   });
 
-  it("a node adding bytes to Redis faster than --node-byte-rate-limit is told to wait; another node is not", async () => {
+  it('a node adding bytes to Redis faster than --node-byte-rate-limit is told to wait; another node is not', async () => {
     const collector = await startTestCollector(shared.server.url, { node_byte_rate_limit: 100_000, node_byte_burst: 300_000 });
     const ingest = client(collector.grpcPort);
     try {
       const counters = Array.from({ length: 100 }, () => sampleCounter('e'.repeat(1_000), 1));
-      const batch = (node: string, seq: number) => ({ node_id: node, seq, records: [{ seq: 0, kind: 'counter_interval' as const, counter_interval: { run_id: 'r', time_s: 1, counters } }], produced_records: 0, dropped_records: 0, spool_epoch: 0, refused_records: 0 });
+      const batch = (node: string, seq: number) => ({
+        node_id: node,
+        seq,
+        records: [{ seq: 0, kind: 'counter_interval' as const, counter_interval: { run_id: 'r', time_s: 1, counters } }],
+        produced_records: 0,
+        dropped_records: 0,
+        spool_epoch: 0,
+        refused_records: 0,
+      });
       const acks: Ack[] = [];
       for (let seq = 1; seq <= 4; seq++) acks.push(await pushOnce(ingest, batch('greedy', seq)));
-      assert.deepEqual(acks.map((ack) => ack.code), [grpc.status.OK, grpc.status.OK, grpc.status.RESOURCE_EXHAUSTED, grpc.status.RESOURCE_EXHAUSTED]);
+      assert.deepEqual(
+        acks.map((ack) => ack.code),
+        [grpc.status.OK, grpc.status.OK, grpc.status.RESOURCE_EXHAUSTED, grpc.status.RESOURCE_EXHAUSTED],
+      );
       assert.match(acks[2]!.message, /over its rate of stored bytes \(--node-byte-rate-limit\); send again in \d+ ms/);
       assert.ok(acks[2]!.retry_after_ms > 0);
       assert.equal((await pushOnce(ingest, batch('modest', 1))).code, grpc.status.OK);

@@ -10,6 +10,7 @@ import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js'
 import { sampleBatch, sampleCounter, sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
 import { metricValue, scrape, startTestCollector } from '../support/in-process-collector.js';
 import { startRedisServer, useRedisServer } from '../support/redis-server.js';
+import { storedRecord } from '../support/stored-records.js';
 
 const proto = loadIngestProto();
 const encodeBatch = proto.Ingest.service.Push.requestSerialize as (batch: Batch) => Buffer;
@@ -18,10 +19,21 @@ const decodeAck = proto.Ingest.service.Push.responseDeserialize as (bytes: Buffe
 /** grpc.health.v1.Health/Check for a service, as a load balancer or grpc_health_probe asks it. */
 function healthStatus(port: number, service: string): Promise<string> {
   const definition = protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String, defaults: true });
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client & { Check: Function } } } } };
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+    grpc: {
+      health: {
+        v1: {
+          Health: new (
+            address: string,
+            credentials: grpc.ChannelCredentials,
+          ) => grpc.Client & { Check(request: { service: string }, callback: (error: grpc.ServiceError | null, reply: { status: string }) => void): void };
+        };
+      };
+    };
+  };
   const client = new loaded.grpc.health.v1.Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   return new Promise((resolve, reject) =>
-    client.Check({ service }, (error: grpc.ServiceError | null, reply: { status: string }) => {
+    client.Check({ service }, (error, reply) => {
       client.close();
       if (error !== null) reject(error);
       else resolve(reply.status);
@@ -30,7 +42,7 @@ function healthStatus(port: number, service: string): Promise<string> {
 }
 
 function client(port: number): IngestClient {
-  return new proto.Ingest(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as IngestClient;
+  return new proto.Ingest(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 }
 
 function hello(ingest: IngestClient, info: NodeInfo): Promise<HelloReply> {
@@ -95,7 +107,14 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       const metrics = await scrape(collector.metricsPort);
       assert.doesNotMatch(metrics, /node="gone-node"/, 'no series of the silent node is left');
-      assert.equal(metricValue(metrics, 'powerprof_runs_total{node="live-node",workload="resnet50",status="ok"}'), 3, metrics.split('\n').filter((l) => l.includes('live-node')).join('\n'));
+      assert.equal(
+        metricValue(metrics, 'powerprof_runs_total{node="live-node",workload="resnet50",status="ok"}'),
+        3,
+        metrics
+          .split('\n')
+          .filter((l) => l.includes('live-node'))
+          .join('\n'),
+      );
       assert.equal(metricValue(metrics, 'powerprof_node_records_written_total{node="live-node"}'), 3);
       push.close();
     } finally {
@@ -116,7 +135,10 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
       assert.deepEqual(await retry.send(batch), { seq: 1, code: 0, message: '', duplicate: true, retry_after_ms: 0, refused: [], last_seq: 1 });
       // On one stream seqs only grow: the same seq again there is a broken sender, refused.
       const again = await retry.send(batch);
-      assert.deepEqual([again.code, again.message], [grpc.status.INVALID_ARGUMENT, 'batch 1: seq is not above node "p9-node1"\'s previous batch on this stream (1)']);
+      assert.deepEqual(
+        [again.code, again.message],
+        [grpc.status.INVALID_ARGUMENT, 'batch 1: seq is not above node "p9-node1"\'s previous batch on this stream (1)'],
+      );
       retry.close();
       assert.equal(await shared.client.xlen(redisKeys(collector.config.key_prefix).records('p9-node1')), 3);
       const metrics = await scrape(collector.metricsPort);
@@ -151,8 +173,8 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
       assert.equal((await push.send(sampleBatch('p9-node1', 3, ['good-4']))).code, grpc.status.OK);
       push.close();
       const stream = redisKeys(collector.config.key_prefix).records('p9-node1');
-      const runIds = (await shared.client.xrange(stream, '-', '+')).map(([, fields]) => JSON.parse(fields[fields.indexOf('data') + 1]!).run_id);
-      assert.deepEqual(runIds, ['good-1', 'good-2', 'good-3', 'good-4'], 'every good record, the bad one\'s neighbours included');
+      const runIds = (await shared.client.xrange(stream, '-', '+')).map(([, fields]) => storedRecord(fields).run_id);
+      assert.deepEqual(runIds, ['good-1', 'good-2', 'good-3', 'good-4'], "every good record, the bad one's neighbours included");
       const metrics = await scrape(collector.metricsPort);
       assert.equal(metricValue(metrics, 'powerprof_collector_rejected_total{reason="invalid_record"}'), 1);
       assert.equal(metricValue(metrics, 'powerprof_node_records_refused_total{node="p9-node1"}'), 1);
@@ -198,7 +220,7 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
       const ack = await agent.send(numbered(1_700_000_000_000_001, 'real', 4242));
       assert.deepEqual([ack.code, ack.duplicate, ack.last_seq], [grpc.status.OK, false, 1_700_000_000_000_001]);
       agent.close();
-      const runIds = (await shared.client.xrange(redisKeys(collector.config.key_prefix).records('victim'), '-', '+')).map(([, f]) => JSON.parse(f[f.indexOf('data') + 1]!).run_id);
+      const runIds = (await shared.client.xrange(redisKeys(collector.config.key_prefix).records('victim'), '-', '+')).map(([, f]) => storedRecord(f).run_id);
       assert.deepEqual(runIds, ['forged', 'real']);
     } finally {
       ingest.close();
@@ -210,7 +232,11 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
     const collector = await startTestCollector(shared.server.url);
     const raw = new grpc.Client(`127.0.0.1:${collector.grpcPort}`, grpc.credentials.createInsecure());
     try {
-      const stream = raw.makeBidiStreamRequest('/powerprof.v1.Ingest/Push', (bytes: Buffer) => bytes, (bytes: Buffer) => decodeAck(bytes));
+      const stream = raw.makeBidiStreamRequest(
+        '/powerprof.v1.Ingest/Push',
+        (bytes: Buffer) => bytes,
+        (bytes: Buffer) => decodeAck(bytes),
+      );
       const acks: Array<{ seq: number; code: number; message: string }> = [];
       stream.on('data', (ack: { seq: number; code: number; message: string }) => acks.push(ack));
       const ended = new Promise<grpc.StatusObject | Error>((resolve) => {
@@ -237,7 +263,11 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
     const ingest = client(collector.grpcPort);
     try {
       const push = pushStream(ingest);
-      const huge = sampleBatch('huge-node', 1, Array.from({ length: 200 }, (_, i) => `run-${i}-${'x'.repeat(40)}`));
+      const huge = sampleBatch(
+        'huge-node',
+        1,
+        Array.from({ length: 200 }, (_, i) => `run-${i}-${'x'.repeat(40)}`),
+      );
       await assert.rejects(push.send(huge), (error: grpc.ServiceError) => error.code === grpc.status.RESOURCE_EXHAUSTED);
       assert.equal(metricValue(await scrape(collector.metricsPort), 'powerprof_collector_rejected_total{reason="too_large"}'), 1);
     } finally {
@@ -251,7 +281,16 @@ describe('Ingest service: real gRPC server on port 0, real Redis', () => {
     const ingest = client(collector.grpcPort);
     try {
       const push = pushStream(ingest);
-      const made_up = { ...sampleBatch('jobs-node', 1, []), records: [{ seq: 0, kind: 'job_status' as const, job_status: { job_id: 'made-up-job', state: 'JOB_STATE_DONE' as const, message: '', runs: 3, time_unix_ms: Date.now() } }] };
+      const made_up = {
+        ...sampleBatch('jobs-node', 1, []),
+        records: [
+          {
+            seq: 0,
+            kind: 'job_status' as const,
+            job_status: { job_id: 'made-up-job', state: 'JOB_STATE_DONE' as const, message: '', runs: 3, time_unix_ms: Date.now() },
+          },
+        ],
+      };
       assert.equal((await push.send(made_up)).code, grpc.status.OK);
       push.close();
       assert.deepEqual(await shared.client.keys(`${collector.config.key_prefix}:job:*`), []);

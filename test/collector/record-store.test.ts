@@ -16,8 +16,22 @@ describe('RecordStore against a real redis-server', () => {
     const store = new RecordStore(shared.client, keys, 0);
     const batch = sampleBatch('p9-node1', 1, ['r1', 'r2']);
     const completeness = { produced: 0, written: 2, dropped: 0, refused: 0, agentRefused: 0 };
-    assert.deepEqual(await store.append('p9-node1', packRecords(batch.records, 1)), { retry: false, written: 2, skipped: 0, lastSeq: 1, trimmed: 0, completeness });
-    assert.deepEqual(await store.append('p9-node1', packRecords(batch.records, 1)), { retry: true, written: 0, skipped: 2, lastSeq: 1, trimmed: 0, completeness });
+    assert.deepEqual(await store.append('p9-node1', packRecords(batch.records, 1)), {
+      retry: false,
+      written: 2,
+      skipped: 0,
+      lastSeq: 1,
+      trimmed: 0,
+      completeness,
+    });
+    assert.deepEqual(await store.append('p9-node1', packRecords(batch.records, 1)), {
+      retry: true,
+      written: 0,
+      skipped: 2,
+      lastSeq: 1,
+      trimmed: 0,
+      completeness,
+    });
     assert.equal(await shared.client.xlen(keys.records('p9-node1')), 2);
     assert.equal(await store.lastSeq('p9-node1'), 1);
     assert.deepEqual(await store.nodes(), ['p9-node1']);
@@ -27,7 +41,11 @@ describe('RecordStore against a real redis-server', () => {
     const keys = redisKeys(uniquePrefix());
     const store = new RecordStore(shared.client, keys, 0);
     const numbered = (first: number, last: number) =>
-      sampleBatch('n', last, Array.from({ length: last - first + 1 }, (_, i) => `r${first + i}`)).records.map((record, i) => ({ ...record, seq: first + i }));
+      sampleBatch(
+        'n',
+        last,
+        Array.from({ length: last - first + 1 }, (_, i) => `r${first + i}`),
+      ).records.map((record, i) => ({ ...record, seq: first + i }));
     const a = await store.append('n', packRecords(numbered(1, 5), 5), { produced: 5, dropped: 0 });
     const b = await store.append('n', packRecords(numbered(3, 8), 8), { produced: 9, dropped: 1 });
     assert.deepEqual([a.written, b.written, b.skipped, b.lastSeq], [5, 3, 3, 8]);
@@ -36,15 +54,36 @@ describe('RecordStore against a real redis-server', () => {
     assert.deepEqual(seqs, [1, 2, 3, 4, 5, 6, 7, 8], 'each record once, under its own seq');
     assert.deepEqual(await store.completeness('n'), { produced: 9, written: 8, dropped: 1, refused: 0, agentRefused: 0 });
     await store.append('n', packRecords(numbered(8, 8), 8), { produced: 4, dropped: 0 });
-    assert.deepEqual(await store.completeness('n'), { produced: 9, written: 8, dropped: 1, refused: 0, agentRefused: 0 }, "a late batch does not set the agent's counts back");
+    assert.deepEqual(
+      await store.completeness('n'),
+      { produced: 9, written: 8, dropped: 1, refused: 0, agentRefused: 0 },
+      "a late batch does not set the agent's counts back",
+    );
   });
 
   it('seqs as large as the spool gives (the clock in thousandths of a ms) stay exact', async () => {
     const store = new RecordStore(shared.client, redisKeys(uniquePrefix()), 0);
     const seq = Date.now() * 1000 + 123;
-    await store.append('n', packRecords(sampleBatch('n', seq, ['big']).records.map((record) => ({ ...record, seq })), seq));
+    await store.append(
+      'n',
+      packRecords(
+        sampleBatch('n', seq, ['big']).records.map((record) => ({ ...record, seq })),
+        seq,
+      ),
+    );
     assert.equal(await store.lastSeq('n'), seq);
-    assert.equal((await store.append('n', packRecords(sampleBatch('n', seq + 1, ['next']).records.map((record) => ({ ...record, seq: seq + 1 })), seq + 1))).written, 1);
+    assert.equal(
+      (
+        await store.append(
+          'n',
+          packRecords(
+            sampleBatch('n', seq + 1, ['next']).records.map((record) => ({ ...record, seq: seq + 1 })),
+            seq + 1,
+          ),
+        )
+      ).written,
+      1,
+    );
   });
 
   it('keeps nodes apart, in hash-tagged keys', async () => {
@@ -71,12 +110,19 @@ describe('RecordStore against a real redis-server', () => {
   it('scopes seqs to a spool epoch: a mark in one epoch, however high, refuses nothing of another', async () => {
     const keys = redisKeys(uniquePrefix());
     const store = new RecordStore(shared.client, keys, 0);
-    const numbered = (seq: number, id: string) => packRecords(sampleBatch('n', seq, [id]).records.map((record) => ({ ...record, seq })), seq);
+    const numbered = (seq: number, id: string) =>
+      packRecords(
+        sampleBatch('n', seq, [id]).records.map((record) => ({ ...record, seq })),
+        seq,
+      );
     const forged = await store.append('n', numbered(Number.MAX_SAFE_INTEGER, 'forged'), { epoch: 11 });
     assert.equal(forged.lastSeq, Number.MAX_SAFE_INTEGER);
     const real = await store.append('n', numbered(1_700_000_000_000_001, 'real'), { epoch: 22 });
     assert.deepEqual([real.written, real.retry, real.lastSeq], [1, false, 1_700_000_000_000_001]);
-    assert.deepEqual([await store.lastSeq('n', 11), await store.lastSeq('n', 22), await store.lastSeq('n', 33)], [Number.MAX_SAFE_INTEGER, 1_700_000_000_000_001, 0]);
+    assert.deepEqual(
+      [await store.lastSeq('n', 11), await store.lastSeq('n', 22), await store.lastSeq('n', 33)],
+      [Number.MAX_SAFE_INTEGER, 1_700_000_000_000_001, 0],
+    );
     // Within the epoch, a retry is still a retry.
     assert.deepEqual((await store.append('n', numbered(1_700_000_000_000_001, 'real'), { epoch: 22 })).written, 0);
   });
@@ -107,7 +153,11 @@ describe('RecordStore against a real redis-server', () => {
 
   it("takes the batch's seq as the mark when its last records were refused, and counts refusals once", async () => {
     const store = new RecordStore(shared.client, redisKeys(uniquePrefix()), 0);
-    const pack = () => packRecords(sampleBatch('n', 7, ['r']).records.map((record) => ({ ...record, seq: 5 })), 7);
+    const pack = () =>
+      packRecords(
+        sampleBatch('n', 7, ['r']).records.map((record) => ({ ...record, seq: 5 })),
+        7,
+      );
     const first = await store.append('n', pack(), { batchSeq: 7, refused: 2 });
     assert.deepEqual([first.written, first.lastSeq, first.completeness.refused], [1, 7, 2]);
     const again = await store.append('n', pack(), { batchSeq: 7, refused: 2 });
@@ -128,7 +178,19 @@ describe('RecordStore against a real redis-server', () => {
     const store = new RecordStore(shared.client, keys, 100);
     let trimmed = 0;
     for (let seq = 1; seq <= 10; seq++) {
-      trimmed += (await store.append('n', packRecords(sampleBatch('n', seq, Array.from({ length: 100 }, (_, i) => `r${seq}-${i}`)).records, seq))).trimmed;
+      trimmed += (
+        await store.append(
+          'n',
+          packRecords(
+            sampleBatch(
+              'n',
+              seq,
+              Array.from({ length: 100 }, (_, i) => `r${seq}-${i}`),
+            ).records,
+            seq,
+          ),
+        )
+      ).trimmed;
     }
     const length = await shared.client.xlen(keys.records('n'));
     assert.ok(length < 1_000 && length >= 100, `stream holds ${length}`);

@@ -44,7 +44,16 @@ describe('Redis Cluster: two collectors, twenty agents, a 3-master cluster', () 
     const agents = Array.from({ length: 20 }, (_, i) => {
       const node = `cluster-node-${i + 1}`;
       const collector = collectors[i % 2]!;
-      const spool = Spool.open({ directory: join(root, node), nodeId: node, maxBytes: 1 << 30, fsync: 'runs', syncIntervalMs: 1000, codec, check, logger: testLogger });
+      const spool = Spool.open({
+        directory: join(root, node),
+        nodeId: node,
+        maxBytes: 1 << 30,
+        fsync: 'runs',
+        syncIntervalMs: 1000,
+        codec,
+        check,
+        logger: testLogger,
+      });
       const client = collectorClient(`127.0.0.1:${collector.grpcPort}`, channelSecurity({ collector: `127.0.0.1:${collector.grpcPort}` }), proto);
       const shipper = new RecordShipper({
         client,
@@ -66,12 +75,19 @@ describe('Redis Cluster: two collectors, twenty agents, a 3-master cluster', () 
       for (const { node, spool } of agents) {
         spool.append([{ node_info: sampleNodeInfo(node) }]);
         for (let run = 1; run <= 3; run++) {
-          spool.append(Array.from({ length: 30 }, (_, i) => ({ power_sample: { source: 'hwmon', sensor: 'System', time_unix_ms: SAMPLE_TIME_MS + run * 1000 + i, watts: 400 + i } })));
+          spool.append(
+            Array.from({ length: 30 }, (_, i) => ({
+              power_sample: { source: 'hwmon', sensor: 'System', time_unix_ms: SAMPLE_TIME_MS + run * 1000 + i, watts: 400 + i },
+            })),
+          );
           spool.append([{ run: sampleRun(`${node}-run-${run}`) }]);
         }
       }
       const drained = await Promise.all(agents.map(({ shipper }) => shipper.flush(30_000)));
-      assert.deepEqual(drained, agents.map(() => true));
+      assert.deepEqual(
+        drained,
+        agents.map(() => true),
+      );
 
       const client = cluster.client();
       try {
@@ -83,7 +99,9 @@ describe('Redis Cluster: two collectors, twenty agents, a 3-master cluster', () 
           assert.equal(entries.length, 1 + 3 * 31, `${node}: every record once`);
           assert.equal(new Set(entries.map(([, fields]) => fields[1])).size, entries.length, `${node}: no seq twice`);
           assert.deepEqual(await store.completeness(node), { produced: 94, written: 94, dropped: 0, refused: 0, agentRefused: 0 });
-          const slots = (await Promise.all([keys.records(node), keys.epochs(node), keys.seq(node), keys.counts(node)].map((key) => client.cluster('KEYSLOT', key)))) as number[];
+          const slots = await Promise.all(
+            [keys.records(node), keys.epochs(node), keys.seq(node), keys.counts(node)].map((key) => client.cluster('KEYSLOT', key)),
+          );
           assert.equal(new Set(slots).size, 1, `${node}: its keys share one slot`);
           // redis-cli gives three masters the slot ranges 0-5460, 5461-10922, 10923-16383.
           shards.add(slots[0]! < 5461 ? 'first' : slots[0]! < 10923 ? 'second' : 'third');

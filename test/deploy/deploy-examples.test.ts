@@ -26,7 +26,9 @@ it('deploy/redis/redis.conf starts a real redis-server with the append-only file
   const { waitForPing } = await import('../support/redis-server.js');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'powerprof-redis-conf-'));
-  const server = spawn('redis-server', [join(repositoryRoot, 'deploy/redis/redis.conf'), '--port', String(port), '--dir', dir, '--bind', '127.0.0.1'], { stdio: 'ignore' });
+  const server = spawn('redis-server', [join(repositoryRoot, 'deploy/redis/redis.conf'), '--port', String(port), '--dir', dir, '--bind', '127.0.0.1'], {
+    stdio: 'ignore',
+  });
   const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true });
   client.on('error', () => undefined);
   try {
@@ -51,8 +53,17 @@ it('deploy/install.sh: a dry run says what it would do for an agent and a collec
     if (role === 'agent') assert.match(result.stdout, /install -d -m 0750 -o powerprof -g powerprof \/var\/lib\/powerprof/);
     // Every file the programs read at run time beside their build (the collector's Lua scripts, the .proto) is installed.
     const copied = [...result.stdout.matchAll(/^\+ cp -a (\S+) \/opt\/powerprof\/$/gm)].map((m) => relative(repositoryRoot, m[1]!));
-    for (const runtimeFile of ['collector/queue/append-batch.lua', 'collector/jobs/record-job-status.lua', 'proto/powerprof/v1/ingest.proto', 'dist/agent/main.js', 'dist/collector/main.js']) {
-      assert.ok(copied.some((path) => runtimeFile === path || runtimeFile.startsWith(`${path}/`)), `${role}: ${runtimeFile} is not installed (copied: ${copied.join(' ')})`);
+    for (const runtimeFile of [
+      'collector/queue/append-batch.lua',
+      'collector/jobs/record-job-status.lua',
+      'proto/powerprof/v1/ingest.proto',
+      'dist/agent/main.js',
+      'dist/collector/main.js',
+    ]) {
+      assert.ok(
+        copied.some((path) => runtimeFile === path || runtimeFile.startsWith(`${path}/`)),
+        `${role}: ${runtimeFile} is not installed (copied: ${copied.join(' ')})`,
+      );
     }
   }
   assert.equal(spawnSync('sh', [join(repositoryRoot, 'deploy/install.sh')], { encoding: 'utf8' }).status, 2, 'no role: usage');

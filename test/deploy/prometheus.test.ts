@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
-import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
-import type { Batch } from '../../proto/records.js';
+import type { Ack, Batch } from '../../proto/records.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
 import { SAMPLE_TIME_MS, sampleBatch, sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
 import { freePort } from '../support/free-port.js';
@@ -39,17 +38,25 @@ function everyKindOfRecord(node: string): Batch {
   batch.records = [
     { seq: 0, kind: 'node_info', node_info: sampleNodeInfo(node) },
     { seq: 0, kind: 'run', run: sampleRun('r1', { energy_joules: 1200, items: 500, workload_metrics: { items: 500 } }) },
-    { seq: 0, kind: 'power_sample', power_sample: { source: 'ipmi-dcmi', sensor: 'system', time_unix_ms: SAMPLE_TIME_MS, watts: 420, state: 'activated' } as never },
-    { seq: 0, kind: 'power_source_status', power_source_status: { source: 'ipmi-dcmi', up: true, error: '', sensors: ['system'], time_unix_ms: SAMPLE_TIME_MS } as never },
+    {
+      seq: 0,
+      kind: 'power_sample',
+      power_sample: { source: 'ipmi-dcmi', sensor: 'system', time_unix_ms: SAMPLE_TIME_MS, watts: 420, state: 'activated' } as never,
+    },
+    {
+      seq: 0,
+      kind: 'power_source_status',
+      power_source_status: { source: 'ipmi-dcmi', up: true, error: '', sensors: ['system'], time_unix_ms: SAMPLE_TIME_MS },
+    },
   ];
   return batch;
 }
 
 function push(port: number, batch: Batch): Promise<void> {
-  const ingest = new (loadIngestProto().Ingest)(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as IngestClient;
+  const ingest = new (loadIngestProto().Ingest)(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   return new Promise((resolve, reject) => {
     const stream = ingest.Push();
-    stream.on('data', (ack) => {
+    stream.on('data', (ack: Ack) => {
       stream.end();
       ingest.close();
       if (ack.code === 0) resolve();
@@ -92,9 +99,11 @@ describe('deploy/prometheus and deploy/grafana, checked by the real tools', () =
     }
   });
 
-  it("the metrics reference (docs/metrics.md) lists exactly what the collector exposes, with the same types and labels", () => {
+  it('the metrics reference (docs/metrics.md) lists exactly what the collector exposes, with the same types and labels', () => {
     const reference = readFileSync(join(repositoryRoot, 'docs/metrics.md'), 'utf8');
-    const documented = new Map([...reference.matchAll(/^\| `(powerprof_[a-z_]+)` \| (\w+) \|([^|]*)\|/gm)].map((m) => [m[1]!, { type: m[2]!, labels: m[3]!.trim() }]));
+    const documented = new Map(
+      [...reference.matchAll(/^\| `(powerprof_[a-z_]+)` \| (\w+) \|([^|]*)\|/gm)].map((m) => [m[1]!, { type: m[2]!, labels: m[3]!.trim() }]),
+    );
     const exposed = exposedTypes(metrics);
     const ours = [...exposed.keys()].filter((name) => name.startsWith('powerprof_')).sort();
     assert.deepEqual([...documented.keys()].sort(), ours, 'documented rows = exposed metrics');
@@ -110,10 +119,17 @@ describe('deploy/prometheus and deploy/grafana, checked by the real tools', () =
   it('the real Prometheus scrapes a real collector with the shipped config and rules, and answers queries', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'powerprof-prometheus-'));
     const port = await freePort();
-    const config = readFileSync(join(prometheusDir, 'prometheus.yml'), 'utf8').replace("'127.0.0.1:9464'", `'127.0.0.1:${collector.metricsPort}'`).replace('scrape_interval: 15s', 'scrape_interval: 1s').replace('evaluation_interval: 15s', 'evaluation_interval: 1s');
+    const config = readFileSync(join(prometheusDir, 'prometheus.yml'), 'utf8')
+      .replace("'127.0.0.1:9464'", `'127.0.0.1:${collector.metricsPort}'`)
+      .replace('scrape_interval: 15s', 'scrape_interval: 1s')
+      .replace('evaluation_interval: 15s', 'evaluation_interval: 1s');
     writeFileSync(join(dir, 'prometheus.yml'), config);
     copyFileSync(join(prometheusDir, 'powerprof-rules.yml'), join(dir, 'powerprof-rules.yml'));
-    const server = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = spawn(
+      'prometheus',
+      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let log = '';
     server.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
     const query = async (promql: string): Promise<Array<{ metric: { [label: string]: string }; value: [number, string] }>> => {
@@ -133,7 +149,9 @@ describe('deploy/prometheus and deploy/grafana, checked by the real tools', () =
       assert.deepEqual([runs[0]!.metric.node, runs[0]!.metric.workload, runs[0]!.metric.status, runs[0]!.value[1]], ['prom-node', 'resnet50', 'ok', '1']);
       assert.equal((await query('up{job="powerprof-collector"}'))[0]!.value[1], '1');
       assert.equal((await query('powerprof_node_power_watts{node="prom-node"}'))[0]!.value[1], '420');
-      const rules = (await (await fetch(`http://127.0.0.1:${port}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: Array<{ health: string; name: string }> }> } };
+      const rules = (await (await fetch(`http://127.0.0.1:${port}/api/v1/rules`)).json()) as {
+        data: { groups: Array<{ rules: Array<{ health: string; name: string }> }> };
+      };
       const loaded = rules.data.groups.flatMap((group) => group.rules);
       assert.ok(loaded.length >= 10 && loaded.every((rule) => rule.health !== 'err'), JSON.stringify(loaded));
     } finally {

@@ -27,22 +27,33 @@ describe('the bundled ResNet-50 workload', () => {
   });
 
   const unavailable = onnxruntimeUnavailable();
-  it('classifies generated images like the original script reports, in agreement with the golden labels', { skip: unavailable === undefined ? false : unavailable }, () => {
-    const cache = mkdtempSync(join(tmpdir(), 'powerprof-model-'));
-    const result = spawnSync(process.execPath, [join(repositoryRoot, 'dist/deploy/workloads/resnet50/run-resnet50.js'), '6', '--cache', cache], { encoding: 'utf8', timeout: 120_000 });
-    assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /^RIGHTS: 6$/m);
-    assert.match(result.stdout, /^WRONGS: 0$/m);
-    assert.match(result.stdout, /^ACC: 1\.0000$/m);
-    assert.match(result.stdout, /^Time Elapsed: \d+\.\d{3}s$/m);
-    assert.match(result.stdout, /^items: 6$/m);
-    assert.match(result.stdout, /labels mean nothing/);
-  });
+  it(
+    'classifies generated images like the original script reports, in agreement with the golden labels',
+    { skip: unavailable === undefined ? false : unavailable },
+    () => {
+      const cache = mkdtempSync(join(tmpdir(), 'powerprof-model-'));
+      const result = spawnSync(process.execPath, [join(repositoryRoot, 'dist/deploy/workloads/resnet50/run-resnet50.js'), '6', '--cache', cache], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /^RIGHTS: 6$/m);
+      assert.match(result.stdout, /^WRONGS: 0$/m);
+      assert.match(result.stdout, /^ACC: 1\.0000$/m);
+      assert.match(result.stdout, /^Time Elapsed: \d+\.\d{3}s$/m);
+      assert.match(result.stdout, /^items: 6$/m);
+      assert.match(result.stdout, /labels mean nothing/);
+    },
+  );
 
-  it('the original Keras script, fixed, is valid Python', { skip: spawnSync('sh', ['-c', 'command -v python3']).status === 0 ? false : 'python3 is not installed' }, () => {
-    const compiled = spawnSync('python3', ['-m', 'py_compile', join(repositoryRoot, 'deploy/workloads/resnet50_keras.py')], { encoding: 'utf8' });
-    assert.equal(compiled.status, 0, compiled.stderr);
-  });
+  it(
+    'the original Keras script, fixed, is valid Python',
+    { skip: spawnSync('sh', ['-c', 'command -v python3']).status === 0 ? false : 'python3 is not installed' },
+    () => {
+      const compiled = spawnSync('python3', ['-m', 'py_compile', join(repositoryRoot, 'deploy/workloads/resnet50_keras.py')], { encoding: 'utf8' });
+      assert.equal(compiled.status, 0, compiled.stderr);
+    },
+  );
 });
 
 describe('real-model mode: photos from a directory', () => {
@@ -52,7 +63,10 @@ describe('real-model mode: photos from a directory', () => {
     const { imagesFromDirectory } = await import('../../deploy/workloads/resnet50/images.js');
     const directory = photoDirectory();
     const images = await imagesFromDirectory(directory, 10);
-    assert.deepEqual(images.map((image) => image.name), ['a.png', 'b.jpg']);
+    assert.deepEqual(
+      images.map((image) => image.name),
+      ['a.png', 'b.jpg'],
+    );
     for (const image of images) {
       assert.equal(image.pixels.length, 3 * 224 * 224);
       assert.ok(image.pixels.every((value) => Number.isFinite(value)));
@@ -71,13 +85,24 @@ describe('real-model mode: photos from a directory', () => {
     writeFileSync(labels, Array.from({ length: 1000 }, (_, i) => (i === 974 ? 'hotdog, hot dog, red hot' : `class ${i}`)).join('\n'));
     const result = spawnSync(
       process.execPath,
-      [join(repositoryRoot, 'dist/deploy/workloads/resnet50/run-resnet50.js'), '10', '--model', model, '--labels', labels, '--images', photoDirectory(), '--target', 'hotdog'],
+      [
+        join(repositoryRoot, 'dist/deploy/workloads/resnet50/run-resnet50.js'),
+        '10',
+        '--model',
+        model,
+        '--labels',
+        labels,
+        '--images',
+        photoDirectory(),
+        '--target',
+        'hotdog',
+      ],
       { encoding: 'utf8', timeout: 120_000 },
     );
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^items: 2$/m);
     assert.match(result.stdout, /^RIGHTS: [0-2]$/m);
-    assert.doesNotMatch(result.stdout, /labels mean nothing/, 'a real model\'s accuracy is reported as accuracy');
+    assert.doesNotMatch(result.stdout, /labels mean nothing/, "a real model's accuracy is reported as accuracy");
   });
 });
 

@@ -43,7 +43,11 @@ describe('an agent-only and a collector-only install, each run from its own fold
       assert.equal(result.status, 0, result.stderr);
     }
     grpcPort = await freePort();
-    collector = startNode(join(root, 'collector/dist/collector/main.js'), ['serve', '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${await freePort()}`, '--redis', redis.server.url], env);
+    collector = startNode(
+      join(root, 'collector/dist/collector/main.js'),
+      ['serve', '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${await freePort()}`, '--redis', redis.server.url],
+      env,
+    );
     await collector.waitFor(/collector serving/);
   });
   after(async () => {
@@ -52,9 +56,26 @@ describe('an agent-only and a collector-only install, each run from its own fold
   });
 
   it("the agent's install holds only what the agent imports: none of the collector's packages, no dev tools, no onnxruntime-node unless asked", () => {
-    const installed = new Set(readdirSync(join(root, 'agent/node_modules')).flatMap((name) => (name.startsWith('@') ? readdirSync(join(root, 'agent/node_modules', name)).map((sub) => `${name}/${sub}`) : [name])));
-    for (const name of ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', 'pino', 'pino-pretty', 'yaml', 'zod']) assert.ok(installed.has(name), `${name} is missing`);
-    for (const name of ['ioredis', 'prom-client', 'vega', 'vega-lite', 'bcryptjs', 'grpc-health-check', 'typescript', 'fast-check', '@types/node', 'onnxruntime-node']) assert.ok(!installed.has(name), `${name} is installed`);
+    const installed = new Set(
+      readdirSync(join(root, 'agent/node_modules')).flatMap((name) =>
+        name.startsWith('@') ? readdirSync(join(root, 'agent/node_modules', name)).map((sub) => `${name}/${sub}`) : [name],
+      ),
+    );
+    for (const name of ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', 'pino', 'pino-pretty', 'yaml', 'zod'])
+      assert.ok(installed.has(name), `${name} is missing`);
+    for (const name of [
+      'ioredis',
+      'prom-client',
+      'vega',
+      'vega-lite',
+      'bcryptjs',
+      'grpc-health-check',
+      'typescript',
+      'fast-check',
+      '@types/node',
+      'onnxruntime-node',
+    ])
+      assert.ok(!installed.has(name), `${name} is installed`);
     const megabytes = bytesUnder(join(root, 'agent/node_modules')) / 1e6;
     const clone = bytesUnder(join(repositoryRoot, 'node_modules')) / 1e6;
     console.log(`agent install: node_modules ${megabytes.toFixed(1)} MB (this clone's: ${clone.toFixed(0)} MB), ${installed.size} packages`);
@@ -66,30 +87,40 @@ describe('an agent-only and a collector-only install, each run from its own fold
     const agentMain = join(root, 'agent/dist/agent/main.js');
     const version = await runNode(agentMain, ['--version'], { env });
     assert.equal(version.code, 0, version.stderr);
-    assert.equal(version.stdout.trim(), JSON.parse(readFileSync(join(repositoryRoot, 'package.json'), 'utf8')).version);
+    assert.equal(version.stdout.trim(), (JSON.parse(readFileSync(join(repositoryRoot, 'package.json'), 'utf8')) as { version: string }).version);
     const probe = await runNode(agentMain, ['probe'], { env });
     assert.equal(probe.code, 0, probe.stderr);
     const config = join(root, 'agent.yaml');
     writeFileSync(config, `collector: 127.0.0.1:${grpcPort}\nnode_id: agent-only\nrepeat: 2\n`);
-    const run = await runNode(agentMain, ['run', '--config', config, '--', process.execPath, join(root, 'agent/deploy/workloads/synthetic-mlp.js'), '40'], { env, timeoutMs: 120_000 });
+    const run = await runNode(agentMain, ['run', '--config', config, '--', process.execPath, join(root, 'agent/deploy/workloads/synthetic-mlp.js'), '40'], {
+      env,
+      timeoutMs: 120_000,
+    });
     assert.equal(run.code, 0, run.stderr);
     const entries = await redis.client.xrange('powerprof:{agent-only}:records', '-', '+');
     const runs = entries.filter(([, fields]) => fields[fields.indexOf('kind') + 1] === 'run');
     assert.equal(runs.length, 2);
-    assert.ok(runs.every(([, fields]) => fields.join(' ').includes('RUN_STATUS_OK')), JSON.stringify(runs));
+    assert.ok(
+      runs.every(([, fields]) => fields.join(' ').includes('RUN_STATUS_OK')),
+      JSON.stringify(runs),
+    );
   });
 
   it("the bundled ResNet-50 from the agent's install says onnxruntime-node is not there, and install-files.sh said how to add it", async () => {
     const resnet = await runNode(join(root, 'agent/dist/deploy/workloads/resnet50/run-resnet50.js'), ['1'], { env });
     assert.notEqual(resnet.code, 0);
     assert.match(resnet.stderr, /onnxruntime-node is not installed/);
-    if (existsSync(join(repositoryRoot, 'node_modules/onnxruntime-node'))) assert.match(install('agent').stdout, /leaving out onnxruntime-node .*--with-resnet50 installs it/);
+    if (existsSync(join(repositoryRoot, 'node_modules/onnxruntime-node')))
+      assert.match(install('agent').stdout, /leaving out onnxruntime-node .*--with-resnet50 installs it/);
     else console.log('onnxruntime-node is not in this clone (no build for this architecture): nothing to leave out');
   });
 
   it("the collector from its install writes the report (vega) of what the agent's install sent", async () => {
     const report = join(root, 'report.html');
-    const result = await runNode(join(root, 'collector/dist/collector/main.js'), ['report', '--out', report, '--redis', redis.server.url], { env, timeoutMs: 120_000 });
+    const result = await runNode(join(root, 'collector/dist/collector/main.js'), ['report', '--out', report, '--redis', redis.server.url], {
+      env,
+      timeoutMs: 120_000,
+    });
     assert.equal(result.code, 0, result.stderr);
     assert.match(readFileSync(report, 'utf8'), /agent-only/);
   });

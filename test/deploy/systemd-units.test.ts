@@ -36,7 +36,11 @@ describe('deploy/systemd units', () => {
 
     it(`${unit}: its system call filter lets Node start (pkey_alloc, pkey_mprotect) and fails, not kills, a call outside it`, () => {
       const d = directives(unit);
-      const allowed = d.get('SystemCallFilter')!.filter((line) => !line.startsWith('~')).join(' ').split(/\s+/);
+      const allowed = d
+        .get('SystemCallFilter')!
+        .filter((line) => !line.startsWith('~'))
+        .join(' ')
+        .split(/\s+/);
       assert.ok(allowed.includes('@system-service') && allowed.includes('@pkey'), `SystemCallFilter=${allowed.join(' ')}`);
       assert.deepEqual(d.get('SystemCallErrorNumber'), ['EPERM']);
       // systemd knows @pkey as the calls Node makes (a filter that named nothing real would pass verify too).
@@ -48,7 +52,13 @@ describe('deploy/systemd units', () => {
     it(`${unit}: hardened (a dedicated user, no new privileges, a read-only system, private /tmp and /home)`, () => {
       const d = directives(unit);
       assert.deepEqual(d.get('User'), ['powerprof']);
-      for (const [key, value] of [['NoNewPrivileges', 'yes'], ['ProtectSystem', 'strict'], ['ProtectHome', 'yes'], ['PrivateTmp', 'yes'], ['RestrictSUIDSGID', 'yes']]) {
+      for (const [key, value] of [
+        ['NoNewPrivileges', 'yes'],
+        ['ProtectSystem', 'strict'],
+        ['ProtectHome', 'yes'],
+        ['PrivateTmp', 'yes'],
+        ['RestrictSUIDSGID', 'yes'],
+      ]) {
         assert.deepEqual(d.get(key!), [value], `${key}=${value}`);
       }
     });
@@ -67,7 +77,11 @@ describe('deploy/systemd units', () => {
     for (const unit of units) {
       const score = exposure(unit);
       assert.ok(score < 2.5, `${unit}: exposure ${score}`);
-      assert.match(readme, new RegExp(`${unit.replace('.', '\\.')}\\D+${score.toFixed(1).replace('.', '\\.')}\\b`), `docs/security.md: ${unit} exposure ${score.toFixed(1)}`);
+      assert.match(
+        readme,
+        new RegExp(`${unit.replace('.', '\\.')}\\D+${score.toFixed(1).replace('.', '\\.')}\\b`),
+        `docs/security.md: ${unit} exposure ${score.toFixed(1)}`,
+      );
     }
   });
 });

@@ -15,9 +15,25 @@ describe('powerprof-agent: messages that say what to do', () => {
   it('a spool path under a file: exit 2, naming the file in the way', async () => {
     const root = mkdtempSync(join(tmpdir(), 'powerprof-spool-file-'));
     writeFileSync(join(root, 'afile'), '');
-    const agent = await runNode(agentMain, ['run', '--spool', join(root, 'afile', 'spool'), '--collector', `127.0.0.1:${await freePort()}`, '--power', 'none', '--no-perf', '--', 'true']);
+    const agent = await runNode(agentMain, [
+      'run',
+      '--spool',
+      join(root, 'afile', 'spool'),
+      '--collector',
+      `127.0.0.1:${await freePort()}`,
+      '--power',
+      'none',
+      '--no-perf',
+      '--',
+      'true',
+    ]);
     assert.equal(agent.code, 2);
-    assert.match(agent.stderr, new RegExp(`cannot make the spool .*: ${join(root, 'afile').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a file, not a directory; give --spool a directory`));
+    assert.match(
+      agent.stderr,
+      new RegExp(
+        `cannot make the spool .*: ${join(root, 'afile').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a file, not a directory; give --spool a directory`,
+      ),
+    );
   });
 
   it('flush where nothing was spooled: exit 0, says where it looked, makes no directory', async () => {
@@ -32,13 +48,36 @@ describe('powerprof-agent: messages that say what to do', () => {
     const spool = mkdtempSync(join(tmpdir(), 'powerprof-flush-'));
     const collector = await startTestCollector(redis.server.url);
     try {
-      const run = await runNode(agentMain, ['run', '--spool', spool, '--node-id', 'empty-node', '--collector', `127.0.0.1:${collector.grpcPort}`, '--power', 'none', '--no-perf', '--', 'true']);
+      const run = await runNode(agentMain, [
+        'run',
+        '--spool',
+        spool,
+        '--node-id',
+        'empty-node',
+        '--collector',
+        `127.0.0.1:${collector.grpcPort}`,
+        '--power',
+        'none',
+        '--no-perf',
+        '--',
+        'true',
+      ]);
       assert.equal(run.code, 0, run.stderr);
     } finally {
       await collector.shutdown();
     }
     const started = Date.now();
-    const flush = await runNode(agentMain, ['flush', '--spool', spool, '--node-id', 'empty-node', '--collector', `127.0.0.1:${await freePort()}`, '--flush-timeout', '30']);
+    const flush = await runNode(agentMain, [
+      'flush',
+      '--spool',
+      spool,
+      '--node-id',
+      'empty-node',
+      '--collector',
+      `127.0.0.1:${await freePort()}`,
+      '--flush-timeout',
+      '30',
+    ]);
     assert.equal(flush.code, 0, flush.stderr);
     assert.match(flush.stderr, /the spool holds nothing to send: everything in it was delivered before/);
     assert.doesNotMatch(flush.stderr, /cannot reach the collector/);

@@ -25,7 +25,11 @@ describe('powerprof-collector serve: starting', () => {
         const other = String(await freePort());
         const [grpc, metrics] = which === 'gRPC' ? [String(taken.port), other] : [other, String(taken.port)];
         const started = Date.now();
-        const collector = await runNode(collectorMain, ['serve', '--grpc-listen', `127.0.0.1:${grpc}`, '--metrics-listen', `127.0.0.1:${metrics}`, '--redis', redis.server.url], { timeoutMs: 20_000 });
+        const collector = await runNode(
+          collectorMain,
+          ['serve', '--grpc-listen', `127.0.0.1:${grpc}`, '--metrics-listen', `127.0.0.1:${metrics}`, '--redis', redis.server.url],
+          { timeoutMs: 20_000 },
+        );
         assert.equal(collector.code, 1, collector.stderr);
         assert.match(collector.stderr, new RegExp(`cannot listen for ${which} on 127\\.0\\.0\\.1:${taken.port}: the port is in use by another process`));
         assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms to give up`);
@@ -36,11 +40,24 @@ describe('powerprof-collector serve: starting', () => {
   }
 
   it('starts without warnings when Redis is there', async () => {
-    const collector = startNode(collectorMain, ['serve', '--grpc-listen', `127.0.0.1:${await freePort()}`, '--metrics-listen', `127.0.0.1:${await freePort()}`, '--redis', redis.server.url, '--log-level', 'info']);
+    const collector = startNode(collectorMain, [
+      'serve',
+      '--grpc-listen',
+      `127.0.0.1:${await freePort()}`,
+      '--metrics-listen',
+      `127.0.0.1:${await freePort()}`,
+      '--redis',
+      redis.server.url,
+      '--log-level',
+      'info',
+    ]);
     try {
       await collector.waitFor(/collector serving/);
       await new Promise((resolve) => setTimeout(resolve, 1_500)); // the jobs watch has connected and read once
-      const warnings = collector.output().split('\n').filter((line) => /"level":(40|50)/.test(line));
+      const warnings = collector
+        .output()
+        .split('\n')
+        .filter((line) => /"level":(40|50)/.test(line));
       assert.deepEqual(warnings, []);
     } finally {
       await collector.stop();
@@ -50,14 +67,28 @@ describe('powerprof-collector serve: starting', () => {
   it('a malformed tokens file stops the start with a sentence that says where and what', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'powerprof-tokens-')), 'tokens.yaml');
     writeFileSync(path, 'tokens:\n  - sha256: abc\n   nodes: [x]\n', { mode: 0o600 });
-    const collector = await runNode(collectorMain, ['serve', '--tokens-file', path, '--grpc-listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--redis', redis.server.url], { timeoutMs: 20_000 });
+    const collector = await runNode(
+      collectorMain,
+      ['serve', '--tokens-file', path, '--grpc-listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--redis', redis.server.url],
+      { timeoutMs: 20_000 },
+    );
     assert.equal(collector.code, 1);
     assert.match(collector.stderr, /cannot read the tokens file ".*tokens\.yaml": not valid YAML: .* at line 3, column \d+ \(it reads "tokens:"/);
   });
 
   it('closes a connection that never finishes the HTTP/2 handshake, once it does not answer a ping', async () => {
     const port = await freePort();
-    const collector = startNode(collectorMain, ['serve', '--grpc-listen', `127.0.0.1:${port}`, '--metrics-listen', `127.0.0.1:${await freePort()}`, '--redis', redis.server.url, '--keepalive-s', '1']);
+    const collector = startNode(collectorMain, [
+      'serve',
+      '--grpc-listen',
+      `127.0.0.1:${port}`,
+      '--metrics-listen',
+      `127.0.0.1:${await freePort()}`,
+      '--redis',
+      redis.server.url,
+      '--keepalive-s',
+      '1',
+    ]);
     try {
       await collector.waitFor(/collector serving/);
       const started = Date.now();

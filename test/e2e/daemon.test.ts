@@ -9,6 +9,7 @@ import { occHwmonTree } from '../support/file-tree.js';
 import { freePort } from '../support/free-port.js';
 import { agentMain, collectorMain, runNode, startNode } from '../support/node-processes.js';
 import { startRedisServer } from '../support/redis-server.js';
+import { storedRecord } from '../support/stored-records.js';
 
 function daemonConfig(collector: string, dir: string, sysfs: string, schedule: string): string {
   return `agent:
@@ -32,7 +33,15 @@ describe('powerprof-agent daemon', () => {
   it('samples power all the time, runs the schedule, reloads it on SIGHUP, and on SIGTERM flushes and exits 0', async () => {
     const redisServer = await startRedisServer();
     const [grpcPort, metricsPort] = [await freePort(), await freePort()];
-    const collector = startNode(collectorMain, ['serve', '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${metricsPort}`, '--redis', redisServer.url]);
+    const collector = startNode(collectorMain, [
+      'serve',
+      '--grpc-listen',
+      `127.0.0.1:${grpcPort}`,
+      '--metrics-listen',
+      `127.0.0.1:${metricsPort}`,
+      '--redis',
+      redisServer.url,
+    ]);
     const dir = mkdtempSync(join(tmpdir(), 'powerprof-daemon-'));
     const sysfs = occHwmonTree();
     const configFile = join(dir, 'agent.yaml');
@@ -52,9 +61,12 @@ describe('powerprof-agent daemon', () => {
 
       const entries = await redis.xrange('powerprof:{daemon-node}:records', '-', '+');
       const kinds = entries.map(([, fields]) => fields[fields.indexOf('kind') + 1]);
-      const runs = entries.filter(([, f]) => f[f.indexOf('kind') + 1] === 'run').map(([, f]) => JSON.parse(f[f.indexOf('data') + 1]!));
+      const runs = entries.filter(([, f]) => f[f.indexOf('kind') + 1] === 'run').map(([, f]) => storedRecord(f));
       assert.ok(runs.some((run) => run.workload === 'short' && run.workload_metrics.items === 10));
-      assert.ok(runs.some((run) => run.workload === 'other' && run.workload_metrics.items === 20), 'the reloaded schedule ran');
+      assert.ok(
+        runs.some((run) => run.workload === 'other' && run.workload_metrics.items === 20),
+        'the reloaded schedule ran',
+      );
       assert.ok(kinds.filter((kind) => kind === 'power_sample').length >= 5, 'power was sampled between and during runs');
     } finally {
       redis.disconnect();
@@ -68,11 +80,19 @@ describe('powerprof-agent daemon', () => {
     const dir = mkdtempSync(join(tmpdir(), 'powerprof-notify-'));
     const socket = join(dir, 'notify.sock');
     // systemd's side of sd_notify: a unix datagram socket that prints what it receives.
-    const listener = spawn('python3', ['-u', '-c', `import socket,sys\ns=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('listening', flush=True)\nwhile True:\n  print(s.recv(4096).decode().replace('\\n', ' '), flush=True)`, socket]);
+    const listener = spawn('python3', [
+      '-u',
+      '-c',
+      `import socket,sys\ns=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint('listening', flush=True)\nwhile True:\n  print(s.recv(4096).decode().replace('\\n', ' '), flush=True)`,
+      socket,
+    ]);
     let heard = '';
     listener.stdout.on('data', (chunk: Buffer) => (heard += chunk.toString()));
     const configFile = join(dir, 'agent.yaml');
-    writeFileSync(configFile, `agent:\n  collector: 127.0.0.1:${await freePort()}\n  node_id: notify-node\n  spool: ${join(dir, 'spool')}\n  power: none\n  no_perf: true\n`);
+    writeFileSync(
+      configFile,
+      `agent:\n  collector: 127.0.0.1:${await freePort()}\n  node_id: notify-node\n  spool: ${join(dir, 'spool')}\n  power: none\n  no_perf: true\n`,
+    );
     try {
       const deadline = Date.now() + 5_000;
       while (!heard.includes('listening') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));

@@ -20,7 +20,10 @@ it('the demo (--quick) runs the whole pipeline and leaves the CSVs and the repor
   assert.equal(code, 0, output);
   const runs = readFileSync(join(cwd, 'powerprof-out/runs.csv'), 'utf8').trimEnd().split('\n');
   assert.equal(runs.length, 12, 'a header and eleven runs');
-  assert.ok(runs.slice(1).every((row) => /,(resnet50|synthetic-mlp),/.test(row) && row.includes(',ok,')), runs.join('\n'));
+  assert.ok(
+    runs.slice(1).every((row) => /,(resnet50|synthetic-mlp),/.test(row) && row.includes(',ok,')),
+    runs.join('\n'),
+  );
   for (const file of ['power.csv', 'counters.csv', 'report.html']) assert.ok(existsSync(join(cwd, 'powerprof-out', file)), file);
   assert.match(readFileSync(join(cwd, 'powerprof-out/report.html'), 'utf8'), /data-title="Time Elapsed"/);
   assert.match(output, /powerprof_runs_total\{node="[^"]+",workload="(resnet50|synthetic-mlp)",status="ok"\} 11/);

@@ -7,23 +7,34 @@ import { freePort } from '../support/free-port.js';
 import { agentMain, collectorMain, runNode, startNode, type Background } from '../support/node-processes.js';
 import { startRedisServer } from '../support/redis-server.js';
 
-describe('fleet experiments: experiment start sends a job over the agents\' open streams', () => {
+describe("fleet experiments: experiment start sends a job over the agents' open streams", () => {
   it('nodes whose allow-list names the workload run it; another refuses it and says why; status and report follow it', async () => {
     const redisServer = await startRedisServer();
     const [grpcPort, metricsPort] = [await freePort(), await freePort()];
-    const collector = startNode(collectorMain, ['serve', '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${metricsPort}`, '--redis', redisServer.url]);
+    const collector = startNode(collectorMain, [
+      'serve',
+      '--grpc-listen',
+      `127.0.0.1:${grpcPort}`,
+      '--metrics-listen',
+      `127.0.0.1:${metricsPort}`,
+      '--redis',
+      redisServer.url,
+    ]);
     const dir = mkdtempSync(join(tmpdir(), 'powerprof-fleet-'));
     const daemons: Background[] = [];
     try {
       await collector.waitFor(/collector serving/);
       const nodes: Array<[string, string]> = [
-        ['fleet-a', "    quick: [sh, -c, \"echo 'items: 100'\"]"],
-        ['fleet-b', "    quick: [sh, -c, \"echo 'items: 100'\"]"],
+        ['fleet-a', '    quick: [sh, -c, "echo \'items: 100\'"]'],
+        ['fleet-b', '    quick: [sh, -c, "echo \'items: 100\'"]'],
         ['fleet-c', "    other: [sh, -c, 'true']"],
       ];
       for (const [node, workloads] of nodes) {
         const file = join(dir, `${node}.yaml`);
-        writeFileSync(file, `agent:\n  collector: 127.0.0.1:${grpcPort}\n  node_id: ${node}\n  spool: ${join(dir, 'spool')}\n  power: none\n  idle_s: 0\n  events: task-clock\n  workloads:\n${workloads}\n`);
+        writeFileSync(
+          file,
+          `agent:\n  collector: 127.0.0.1:${grpcPort}\n  node_id: ${node}\n  spool: ${join(dir, 'spool')}\n  power: none\n  idle_s: 0\n  events: task-clock\n  workloads:\n${workloads}\n`,
+        );
         const daemon = startNode(agentMain, ['daemon', '--config', file]);
         daemons.push(daemon);
         await daemon.waitFor(/daemon running/);
@@ -32,7 +43,20 @@ describe('fleet experiments: experiment start sends a job over the agents\' open
       await collector.waitFor(/"node":"fleet-a".*agent waits for jobs/);
       await collector.waitFor(/"node":"fleet-b".*agent waits for jobs/);
 
-      const start = await runNode(collectorMain, ['experiment', 'start', '--redis', redisServer.url, '--nodes', 'fleet-*', '--repeat', '2', '--wait-s', '3', '--', 'quick']);
+      const start = await runNode(collectorMain, [
+        'experiment',
+        'start',
+        '--redis',
+        redisServer.url,
+        '--nodes',
+        'fleet-*',
+        '--repeat',
+        '2',
+        '--wait-s',
+        '3',
+        '--',
+        'quick',
+      ]);
       assert.equal(start.code, 0, start.stderr);
       const id = /^experiment ([0-9a-f-]{36}): quick x2 on fleet-\*$/m.exec(start.stdout)?.[1];
       assert.ok(id, start.stdout);

@@ -9,6 +9,7 @@ import { hashToken } from '../../collector/auth/token-file.js';
 import { freePort } from '../support/free-port.js';
 import { agentMain, collectorMain, runNode, startNode, type Background } from '../support/node-processes.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { storedRecord } from '../support/stored-records.js';
 import { createTestPki, type TestPki } from '../support/test-pki.js';
 
 function secretFile(path: string, text: string, mode = 0o600): string {
@@ -45,10 +46,28 @@ describe('secure by default: agent and collector processes over mTLS and tokens'
     const tokens = join(pki.dir, 'tokens.yaml');
     writeFileSync(tokens, `tokens:\n  - sha256: ${hashToken(token)}\n    nodes: [node-a]\n`);
     const webConfig = join(pki.dir, 'web.yaml');
-    writeFileSync(webConfig, `tls_server_config:\n  cert_file: collector.crt\n  key_file: collector.key\nbasic_auth_users:\n  prometheus: ${bcrypt.hashSync('scrape-secret', 4)}\n`);
+    writeFileSync(
+      webConfig,
+      `tls_server_config:\n  cert_file: collector.crt\n  key_file: collector.key\nbasic_auth_users:\n  prometheus: ${bcrypt.hashSync('scrape-secret', 4)}\n`,
+    );
     collector = startNode(collectorMain, [
-      'serve', '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${metricsPort}`, '--redis', redisServer.url,
-      '--tls-cert', pki.path('collector.crt'), '--tls-key', pki.path('collector.key'), '--tls-ca', pki.path('ca.crt'), '--tokens-file', tokens, '--web-config', webConfig,
+      'serve',
+      '--grpc-listen',
+      `127.0.0.1:${grpcPort}`,
+      '--metrics-listen',
+      `127.0.0.1:${metricsPort}`,
+      '--redis',
+      redisServer.url,
+      '--tls-cert',
+      pki.path('collector.crt'),
+      '--tls-key',
+      pki.path('collector.key'),
+      '--tls-ca',
+      pki.path('ca.crt'),
+      '--tokens-file',
+      tokens,
+      '--web-config',
+      webConfig,
     ]);
     await collector.waitFor(/collector serving/);
   });
@@ -57,10 +76,31 @@ describe('secure by default: agent and collector processes over mTLS and tokens'
     await redisServer.stop();
   });
 
-  const tlsArgs = (): string[] => ['--tls-ca', pki.path('ca.crt'), '--tls-cert', pki.path('node-a.crt'), '--tls-key', pki.path('node-a.key'), '--tls-server-name', 'localhost'];
+  const tlsArgs = (): string[] => [
+    '--tls-ca',
+    pki.path('ca.crt'),
+    '--tls-cert',
+    pki.path('node-a.crt'),
+    '--tls-key',
+    pki.path('node-a.key'),
+    '--tls-server-name',
+    'localhost',
+  ];
 
   it('an agent with its certificate and token delivers its runs', async () => {
-    const agent = await runNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', 'node-a', ...tlsArgs(), '--token-file', secretFile(join(pki.dir, 'a.token'), token), '--no-perf', '--', 'true']);
+    const agent = await runNode(agentMain, [
+      'run',
+      '--collector',
+      `127.0.0.1:${grpcPort}`,
+      '--node-id',
+      'node-a',
+      ...tlsArgs(),
+      '--token-file',
+      secretFile(join(pki.dir, 'a.token'), token),
+      '--no-perf',
+      '--',
+      'true',
+    ]);
     assert.equal(agent.code, 0, agent.stderr);
     const redis = new Redis(redisServer.url);
     try {
@@ -71,9 +111,26 @@ describe('secure by default: agent and collector processes over mTLS and tokens'
   });
 
   it('an agent writing as a node its certificate is not for is refused, says so, and keeps its records', async () => {
-    const agent = await runNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', 'node-b', ...tlsArgs(), '--token-file', join(pki.dir, 'a.token'), '--no-perf', '--flush-timeout', '1', '--', 'true']);
+    const agent = await runNode(agentMain, [
+      'run',
+      '--collector',
+      `127.0.0.1:${grpcPort}`,
+      '--node-id',
+      'node-b',
+      ...tlsArgs(),
+      '--token-file',
+      join(pki.dir, 'a.token'),
+      '--no-perf',
+      '--flush-timeout',
+      '1',
+      '--',
+      'true',
+    ]);
     assert.equal(agent.code, 1);
-    assert.match(agent.stderr, /"err":"PERMISSION_DENIED: Hello: the client certificate is for node \\"node-a\\"; it may not write as node \\"node-b\\"","msg":"the collector refuses this agent/);
+    assert.match(
+      agent.stderr,
+      /"err":"PERMISSION_DENIED: Hello: the client certificate is for node \\"node-a\\"; it may not write as node \\"node-b\\"","msg":"the collector refuses this agent/,
+    );
     assert.match(agent.stderr, /records not delivered.*they wait in the spool/);
   });
 
@@ -91,7 +148,18 @@ describe('secure by default: refusals at start', () => {
   it('a secret file others can read is refused with the fix: the token, the BMC password', async () => {
     const pki = createTestPki();
     const loose = secretFile(join(pki.dir, 'loose.token'), 'x'.repeat(32), 0o644);
-    const agent = await runNode(agentMain, ['run', '--collector', '127.0.0.1:1', '--tls-ca', pki.path('ca.crt'), '--token-file', loose, '--no-perf', '--', 'true']);
+    const agent = await runNode(agentMain, [
+      'run',
+      '--collector',
+      '127.0.0.1:1',
+      '--tls-ca',
+      pki.path('ca.crt'),
+      '--token-file',
+      loose,
+      '--no-perf',
+      '--',
+      'true',
+    ]);
     assert.equal(agent.code, 2);
     assert.match(agent.stderr, /--token-file ".*loose.token" can be read by others \(mode 0644\); a secret must be 0600: chmod 600/);
     const password = await runNode(agentMain, ['probe', '--power', 'ipmi-dcmi', '--ipmi-password-file', loose]);
@@ -100,20 +168,49 @@ describe('secure by default: refusals at start', () => {
   });
 
   it('a bearer token is never sent in plaintext off loopback', async () => {
-    const agent = await runNode(agentMain, ['run', '--collector', '192.0.2.1:50051', '--no-perf', '--', 'true'], { env: { ...process.env, POWERPROF_TOKEN: 'y'.repeat(32) } });
+    const agent = await runNode(agentMain, ['run', '--collector', '192.0.2.1:50051', '--no-perf', '--', 'true'], {
+      env: { ...process.env, POWERPROF_TOKEN: 'y'.repeat(32) },
+    });
     assert.equal(agent.code, 2);
     assert.match(agent.stderr, /a bearer token sent in plaintext to 192\.0\.2\.1:50051 could be read on the wire: use TLS/);
     // A name that starts like a loopback address resolves wherever its owner likes.
-    const lookalike = await runNode(agentMain, ['run', '--collector', '127.evil.example:50051', '--no-perf', '--', 'true'], { env: { ...process.env, POWERPROF_TOKEN: 'y'.repeat(32) } });
+    const lookalike = await runNode(agentMain, ['run', '--collector', '127.evil.example:50051', '--no-perf', '--', 'true'], {
+      env: { ...process.env, POWERPROF_TOKEN: 'y'.repeat(32) },
+    });
     assert.equal(lookalike.code, 2);
     assert.match(lookalike.stderr, /a bearer token sent in plaintext to 127\.evil\.example:50051 could be read on the wire: use TLS/);
   });
 
   it('the BMC password never appears in the logs, even at trace level', async () => {
     const secret = 'bmc-Secret-7f3a9';
-    const agent = await runNode(agentMain, ['run', '--collector', `127.0.0.1:${await freePort()}`, '--log-level', 'trace', '--power', 'ipmi-dcmi', '--ipmi-host', '127.0.0.1', '--ipmi-port', String(await freePort()), '--power-timeout', '1', '--idle-s', '0', '--no-perf', '--flush-timeout', '0', '--', 'true'], {
-      env: { ...process.env, POWERPROF_IPMI_PASSWORD: secret },
-    });
+    const agent = await runNode(
+      agentMain,
+      [
+        'run',
+        '--collector',
+        `127.0.0.1:${await freePort()}`,
+        '--log-level',
+        'trace',
+        '--power',
+        'ipmi-dcmi',
+        '--ipmi-host',
+        '127.0.0.1',
+        '--ipmi-port',
+        String(await freePort()),
+        '--power-timeout',
+        '1',
+        '--idle-s',
+        '0',
+        '--no-perf',
+        '--flush-timeout',
+        '0',
+        '--',
+        'true',
+      ],
+      {
+        env: { ...process.env, POWERPROF_IPMI_PASSWORD: secret },
+      },
+    );
     assert.ok(!`${agent.stdout}${agent.stderr}`.includes(secret), 'the password leaked into the output');
   });
 
@@ -123,9 +220,21 @@ describe('secure by default: refusals at start', () => {
     try {
       for (const [args, warning] of [
         [['--insecure'], /plaintext gRPC on a network address \(--insecure\): anyone who can reach it can write as any node/],
-        [['--tls-cert', pki.path('collector.crt'), '--tls-key', pki.path('collector.key')], /TLS without client authentication: any client can write as any node/],
+        [
+          ['--tls-cert', pki.path('collector.crt'), '--tls-key', pki.path('collector.key')],
+          /TLS without client authentication: any client can write as any node/,
+        ],
       ] as const) {
-        const collector = startNode(collectorMain, ['serve', '--grpc-listen', `0.0.0.0:${await freePort()}`, '--metrics-listen', `127.0.0.1:${await freePort()}`, '--redis', redisServer.url, ...args]);
+        const collector = startNode(collectorMain, [
+          'serve',
+          '--grpc-listen',
+          `0.0.0.0:${await freePort()}`,
+          '--metrics-listen',
+          `127.0.0.1:${await freePort()}`,
+          '--redis',
+          redisServer.url,
+          ...args,
+        ]);
         try {
           await collector.waitFor(warning);
           await collector.waitFor(/collector serving/);
@@ -134,7 +243,17 @@ describe('secure by default: refusals at start', () => {
         }
       }
       chmodSync(pki.path('collector.key'), 0o644);
-      const loose = await runNode(collectorMain, ['serve', '--grpc-listen', `127.0.0.1:${await freePort()}`, '--redis', redisServer.url, '--tls-cert', pki.path('collector.crt'), '--tls-key', pki.path('collector.key')]);
+      const loose = await runNode(collectorMain, [
+        'serve',
+        '--grpc-listen',
+        `127.0.0.1:${await freePort()}`,
+        '--redis',
+        redisServer.url,
+        '--tls-cert',
+        pki.path('collector.crt'),
+        '--tls-key',
+        pki.path('collector.key'),
+      ]);
       assert.notEqual(loose.code, 0);
       assert.match(loose.stderr, /--tls-key .*collector.key is readable by others \(mode 0644\): chmod 600/);
     } finally {
@@ -145,7 +264,15 @@ describe('secure by default: refusals at start', () => {
   it('a root agent runs the workload as --workload-user, and perf still counts it', async () => {
     const redisServer = await startRedisServer();
     const [grpcPort, metricsPort] = [await freePort(), await freePort()];
-    const collector = startNode(collectorMain, ['serve', '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${metricsPort}`, '--redis', redisServer.url]);
+    const collector = startNode(collectorMain, [
+      'serve',
+      '--grpc-listen',
+      `127.0.0.1:${grpcPort}`,
+      '--metrics-listen',
+      `127.0.0.1:${metricsPort}`,
+      '--redis',
+      redisServer.url,
+    ]);
     const redis = new Redis(redisServer.url);
     try {
       await collector.waitFor(/collector serving/);
@@ -154,13 +281,27 @@ describe('secure by default: refusals at start', () => {
         assert.match(agent.stderr, /only an agent running as root can run workloads as another user/);
         return;
       }
-      const agent = await runNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--node-id', 'as-nobody', '--events', 'task-clock', '--workload-user', 'nobody', '--', 'sh', '-c', 'echo "UID: $(id -u)"; echo "HOMEIS: 1"']);
+      const agent = await runNode(agentMain, [
+        'run',
+        '--collector',
+        `127.0.0.1:${grpcPort}`,
+        '--node-id',
+        'as-nobody',
+        '--events',
+        'task-clock',
+        '--workload-user',
+        'nobody',
+        '--',
+        'sh',
+        '-c',
+        'echo "UID: $(id -u)"; echo "HOMEIS: 1"',
+      ]);
       assert.equal(agent.code, 0, agent.stderr);
       assert.match(agent.stdout, /^UID: 65534$/m);
       const entries = await redis.xrange('powerprof:{as-nobody}:records', '-', '+');
-      const run = JSON.parse(entries.find(([, f]) => f[f.indexOf('kind') + 1] === 'run')![1].find((_, i, f) => f[i - 1] === 'data')!);
+      const run = storedRecord(entries.find(([, f]) => f[f.indexOf('kind') + 1] === 'run')![1]);
       assert.equal(run.workload_metrics.UID, 65534);
-      assert.equal(run.counters.find((c: { event: string }) => c.event === 'task-clock').status, 'COUNTER_STATUS_COUNTED');
+      assert.equal(run.counters.find((c) => c.event === 'task-clock')?.status, 'COUNTER_STATUS_COUNTED');
       const missing = await runNode(agentMain, ['run', '--collector', `127.0.0.1:${grpcPort}`, '--workload-user', 'no-such-user-here', '--', 'true']);
       assert.equal(missing.code, 2);
       assert.match(missing.stderr, /there is no user "no-such-user-here" on this node/);

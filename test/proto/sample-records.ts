@@ -47,14 +47,28 @@ export function sampleRun(runId: string, overrides: Partial<RunRecord> = {}): Ru
     exit_code: 0,
     signal: '',
     error: '',
-    counters: [sampleCounter('cycles', 1_000_000), sampleCounter('instructions', 2_000_000), sampleCounter('cache-misses', 0, { status: 'COUNTER_STATUS_NOT_SUPPORTED', running_percent: 0 })],
+    counters: [
+      sampleCounter('cycles', 1_000_000),
+      sampleCounter('instructions', 2_000_000),
+      sampleCounter('cache-misses', 0, { status: 'COUNTER_STATUS_NOT_SUPPORTED', running_percent: 0 }),
+    ],
     user_cpu_s: 12,
     system_cpu_s: 0.4,
     perf_used: true,
     warmup: false,
     workload_metrics: {},
     derived: { ipc: 2 },
-    fingerprint: { arch: 'ppc64le', cpu_model: 'POWER9, altivec supported', smt: 'on', online_cpus: 128, frequency_governor: 'performance', kernel: '6.1.0', perf_version: '6.1', numa_nodes: 2, pmu_emulation: '' },
+    fingerprint: {
+      arch: 'ppc64le',
+      cpu_model: 'POWER9, altivec supported',
+      smt: 'on',
+      online_cpus: 128,
+      frequency_governor: 'performance',
+      kernel: '6.1.0',
+      perf_version: '6.1',
+      numa_nodes: 2,
+      pmu_emulation: '',
+    },
     event_group: 0,
     source_energies: [],
     energy_source: '',
@@ -63,5 +77,13 @@ export function sampleRun(runId: string, overrides: Partial<RunRecord> = {}): Ru
 }
 
 export function sampleBatch(nodeId: string, seq: number, runIds: string[]): Batch {
-  return { node_id: nodeId, seq, records: runIds.map((id) => ({ seq: 0, kind: 'run' as const, run: sampleRun(id) })), produced_records: 0, dropped_records: 0, spool_epoch: 0, refused_records: 0 };
+  return {
+    node_id: nodeId,
+    seq,
+    records: runIds.map((id) => ({ seq: 0, kind: 'run' as const, run: sampleRun(id) })),
+    produced_records: 0,
+    dropped_records: 0,
+    spool_epoch: 0,
+    refused_records: 0,
+  };
 }

@@ -43,14 +43,27 @@ describe('WireReader', () => {
   });
 
   it('steps over fields of every wire type proto3 uses, and refuses truncation and the rest', () => {
-    const reader = written((w) => w.uint32((1 << 3) | 0).uint64(300).uint32((2 << 3) | 1).double(1.5).uint32((3 << 3) | 2).string('skip me').uint32((4 << 3) | 5).fixed32(7).uint32((5 << 3) | 0).uint32(9));
+    const reader = written((w) =>
+      w
+        .uint32((1 << 3) | 0)
+        .uint64(300)
+        .uint32((2 << 3) | 1)
+        .double(1.5)
+        .uint32((3 << 3) | 2)
+        .string('skip me')
+        .uint32((4 << 3) | 5)
+        .fixed32(7)
+        .uint32((5 << 3) | 0)
+        .uint32(9),
+    );
     for (let i = 0; i < 4; i++) reader.skip(reader.uint32() & 7);
     assert.equal(reader.uint32(), (5 << 3) | 0);
     reader.varint();
     assert.equal(reader.lo, 9);
     assert.ok(reader.atEnd());
 
-    const truncated = (bytes: number[], read: (r: WireReader) => unknown) => assert.throws(() => read(new WireReader(Buffer.from(bytes), 0, bytes.length)), WireError);
+    const truncated = (bytes: number[], read: (r: WireReader) => unknown) =>
+      assert.throws(() => read(new WireReader(Buffer.from(bytes), 0, bytes.length)), WireError);
     truncated([0x80, 0x80], (r) => r.varint());
     truncated([0x0a, 0x05, 0x61], (r) => (r.uint32(), r.delimited()));
     truncated([1, 2, 3], (r) => r.double());

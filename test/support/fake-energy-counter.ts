@@ -40,7 +40,9 @@ export class FakeEnergyCounter {
   /** Microjoules since the start at `watts`, from the offset, wrapped at the range. */
   private write(): void {
     const now = Date.now();
-    const microjoules = Math.round((this.options.offsetJoules ?? 0) * 1e6 + (now - this.startedAt) * this.watts * 1000) % (this.options.rangeMicrojoules ?? Number.MAX_SAFE_INTEGER);
+    const microjoules =
+      Math.round((this.options.offsetJoules ?? 0) * 1e6 + (now - this.startedAt) * this.watts * 1000) %
+      (this.options.rangeMicrojoules ?? Number.MAX_SAFE_INTEGER);
     const times = this.writtenAt.get(microjoules) ?? [];
     if (times.at(-1) === undefined || now - times.at(-1)! > 50) times.push(now); // the same value again at once is the same moment
     this.writtenAt.set(microjoules, times);

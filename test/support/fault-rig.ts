@@ -42,7 +42,15 @@ export class FaultRig {
   }
 
   async startCollector(): Promise<void> {
-    this.collector = startNode(collectorMain, ['serve', '--grpc-listen', this.collectorAddress, '--metrics-listen', `127.0.0.1:${this.metricsPort}`, '--redis', this.redis.url]);
+    this.collector = startNode(collectorMain, [
+      'serve',
+      '--grpc-listen',
+      this.collectorAddress,
+      '--metrics-listen',
+      `127.0.0.1:${this.metricsPort}`,
+      '--redis',
+      this.redis.url,
+    ]);
     await this.collector.waitFor(/collector serving/);
   }
 
@@ -56,16 +64,53 @@ export class FaultRig {
     const csv = join(this.workdir, `csv-${++this.agents}`);
     this.csvDirs.set(node, [...(this.csvDirs.get(node) ?? []), csv]);
     return startNode(agentMain, [
-      'run', '--collector', this.collectorAddress, '--node-id', node, '--spool', this.spool, '--csv', csv,
-      '--power', 'hwmon', '--sysfs-root', this.sysfs, '--power-period-ms', '100', '--idle-s', '0.3',
-      '--interval-ms', '100', '--events', 'task-clock,page-faults,context-switches',
-      '--retry-max-s', '1', '--log-level', 'info', ...runArgs, '--', ...workload,
+      'run',
+      '--collector',
+      this.collectorAddress,
+      '--node-id',
+      node,
+      '--spool',
+      this.spool,
+      '--csv',
+      csv,
+      '--power',
+      'hwmon',
+      '--sysfs-root',
+      this.sysfs,
+      '--power-period-ms',
+      '100',
+      '--idle-s',
+      '0.3',
+      '--interval-ms',
+      '100',
+      '--events',
+      'task-clock,page-faults,context-switches',
+      '--retry-max-s',
+      '1',
+      '--log-level',
+      'info',
+      ...runArgs,
+      '--',
+      ...workload,
     ]);
   }
 
   /** `powerprof-agent flush` of the rig's spool. */
   flushAgent(extra: string[] = []): Background {
-    return startNode(agentMain, ['flush', '--collector', this.collectorAddress, '--node-id', this.node, '--spool', this.spool, '--retry-max-s', '1', '--log-level', 'info', ...extra]);
+    return startNode(agentMain, [
+      'flush',
+      '--collector',
+      this.collectorAddress,
+      '--node-id',
+      this.node,
+      '--spool',
+      this.spool,
+      '--retry-max-s',
+      '1',
+      '--log-level',
+      'info',
+      ...extra,
+    ]);
   }
 
   /** Produced (every CSV copy of the node's agents) against what Redis holds. */
@@ -85,7 +130,7 @@ export class FaultRig {
       const runs: Array<{ run_id: string; status: string }> = [];
       for (const [, fields] of entries) {
         const field = (name: string): string => fields[fields.indexOf(name) + 1]!;
-        const data = JSON.parse(field('data'));
+        const data = JSON.parse(field('data')) as Record<string, unknown> & { run_id: string; status: string };
         if (seqs.has(field('seq'))) duplicateSeqs++;
         seqs.add(field('seq'));
         const identity = identify(field('kind'), data, field('seq'));

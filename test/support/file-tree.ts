@@ -25,5 +25,9 @@ export function writeAtomically(path: string, content: string): void {
 
 /** A POWER9-like OCC power sensor through hwmon (426 W, "System"): for agents that need a power source here. */
 export function occHwmonTree(): string {
-  return fileTree({ 'class/hwmon/hwmon0/name': 'ibmpowernv\n', 'class/hwmon/hwmon0/power1_input': '426000000\n', 'class/hwmon/hwmon0/power1_label': 'System\n' });
+  return fileTree({
+    'class/hwmon/hwmon0/name': 'ibmpowernv\n',
+    'class/hwmon/hwmon0/power1_input': '426000000\n',
+    'class/hwmon/hwmon0/power1_label': 'System\n',
+  });
 }

@@ -50,7 +50,7 @@ function sdrLines(): string[] {
   if (compiled.status !== 0) throw new Error(`sdrcomp failed: ${compiled.stderr.toString()}`);
   const raw = compiled.stdout;
   const lines: string[] = [];
-  for (let at = 0; at + 5 <= raw.length; ) {
+  for (let at = 0; at + 5 <= raw.length;) {
     const record = raw.subarray(at, at + 5 + raw[at + 4]!);
     lines.push(`main_sdr_add 0x20 ${[...record].map((byte) => `0x${byte.toString(16).padStart(2, '0')}`).join(' ')}`);
     at += record.length;
@@ -120,7 +120,8 @@ export async function startIpmiSimulator({ vmPort }: { vmPort?: number } = {}): 
     ].join('\n'),
   );
   // stdin is the simulator's control channel: "quit" stops it at once.
-  const launch = (): ChildProcess => spawn('ipmi_sim', ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'bmc.emu'), '-s', state], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const launch = (): ChildProcess =>
+    spawn('ipmi_sim', ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'bmc.emu'), '-s', state], { stdio: ['pipe', 'ignore', 'ignore'] });
   let child = launch();
   await waitUntilAnswering(port, productId, child);
   const quit = async (): Promise<void> => {
@@ -153,10 +154,14 @@ async function waitUntilAnswering(port: number, productId: number, child: ChildP
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`ipmi_sim exited (${child.exitCode}) at start`);
-    const answer = spawnSync('ipmitool', ['-I', 'lanplus', '-H', '127.0.0.1', '-p', String(port), '-U', 'admin', '-E', '-C', '3', '-N', '1', '-R', '1', 'raw', '0x06', '0x01'], {
-      encoding: 'utf8',
-      env: { ...process.env, IPMI_PASSWORD: 'password' },
-    });
+    const answer = spawnSync(
+      'ipmitool',
+      ['-I', 'lanplus', '-H', '127.0.0.1', '-p', String(port), '-U', 'admin', '-E', '-C', '3', '-N', '1', '-R', '1', 'raw', '0x06', '0x01'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, IPMI_PASSWORD: 'password' },
+      },
+    );
     const bytes = answer.stdout.trim().split(/\s+/);
     if (answer.status === 0 && parseInt(`${bytes[10]}${bytes[9]}`, 16) === productId) return;
     if (Date.now() > deadline) throw new Error(`ipmi_sim on UDP ${port} did not answer: ${answer.stdout}${answer.stderr}`);

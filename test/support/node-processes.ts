@@ -63,8 +63,8 @@ export function startNode(script: string, args: string[], env: NodeJS.ProcessEnv
     output += chunk.toString();
     for (const listener of listeners) listener();
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,

@@ -65,7 +65,7 @@ export async function waitForPing(port: number): Promise<void> {
       await client.connect();
       if ((await client.ping()) === 'PONG') return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING: ${(error as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING: ${(error as Error).message}`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
       client.disconnect();

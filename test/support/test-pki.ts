@@ -41,5 +41,23 @@ function issueExpired(dir: string): void {
   );
   run('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'node-a-expired.key');
   run('req', '-new', '-key', 'node-a-expired.key', '-subj', '/CN=node-a', '-addext', 'subjectAltName=DNS:node-a', '-out', 'node-a-expired.csr');
-  run('ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.crt', '-keyfile', 'ca.key', '-in', 'node-a-expired.csr', '-out', 'node-a-expired.crt', '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-notext');
+  run(
+    'ca',
+    '-batch',
+    '-config',
+    'ca.cnf',
+    '-cert',
+    'ca.crt',
+    '-keyfile',
+    'ca.key',
+    '-in',
+    'node-a-expired.csr',
+    '-out',
+    'node-a-expired.crt',
+    '-startdate',
+    '20200101000000Z',
+    '-enddate',
+    '20200102000000Z',
+    '-notext',
+  );
 }

@@ -20,7 +20,8 @@ const SHELL_FAILURES_BEFORE_FALLBACK = 3;
  * process per reading.
  */
 export function ipmitoolRunner(connection: IpmiConnection, session: IpmitoolSession): IpmitoolRunner {
-  if (session === 'process') return { run: (command, signal) => runIpmitool(connection, command, signal), reset: () => undefined, close: async () => undefined };
+  if (session === 'process')
+    return { run: (command, signal) => runIpmitool(connection, command, signal), reset: () => undefined, close: () => Promise.resolve() };
   let shell: IpmitoolShell | undefined = new IpmitoolShell(connection);
   let failures = 0;
   return {

@@ -69,9 +69,9 @@ export class IpmitoolShell {
     const collect = (chunk: Buffer): void => {
       this.buffer += chunk.toString();
     };
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
-    child.stdin!.on('error', () => undefined); // a dead session shows as a timeout or silence
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.stdin.on('error', () => undefined); // a dead session shows as a timeout or silence
     child.once('error', () => undefined);
     this.child = child;
     return child;
@@ -92,11 +92,20 @@ export class IpmitoolShell {
         this.kill();
         reject(new SourceError(message));
       };
-      const timer = setTimeout(() => fail(`"ipmitool ${command.join(' ')}" did not answer within ${this.connection.timeoutMs / 1000} s and the shell session was killed`), this.connection.timeoutMs);
+      const timer = setTimeout(
+        () => fail(`"ipmitool ${command.join(' ')}" did not answer within ${this.connection.timeoutMs / 1000} s and the shell session was killed`),
+        this.connection.timeoutMs,
+      );
       const onExit = (code: number | null): void => {
         finish();
         this.child = undefined;
-        resolve({ output: this.buffer.split('\n').filter((line) => !line.startsWith(PROMPT)).join('\n'), code: code ?? 1 });
+        resolve({
+          output: this.buffer
+            .split('\n')
+            .filter((line) => !line.startsWith(PROMPT))
+            .join('\n'),
+          code: code ?? 1,
+        });
       };
       const onAbort = (): void => fail(`"ipmitool ${command.join(' ')}" was abandoned`);
       const finish = (): void => {

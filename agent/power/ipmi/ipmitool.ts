@@ -61,7 +61,13 @@ export function runIpmitool(connection: IpmiConnection, command: readonly string
     child.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
-      reject(new SourceError(error.code === 'ENOENT' ? `ipmitool not found ("${connection.ipmitoolPath}"): install it ("apt-get install ipmitool") or set --ipmitool-path` : `cannot run "${described}": ${error.message}`));
+      reject(
+        new SourceError(
+          error.code === 'ENOENT'
+            ? `ipmitool not found ("${connection.ipmitoolPath}"): install it ("apt-get install ipmitool") or set --ipmitool-path`
+            : `cannot run "${described}": ${error.message}`,
+        ),
+      );
     });
     child.once('close', (code) => {
       clearTimeout(timer);

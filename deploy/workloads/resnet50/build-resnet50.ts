@@ -70,7 +70,11 @@ class GraphBuilder {
     this.tensor(`${name}.weight`, [outChannels, inChannels, kernel, kernel], weights);
     this.tensor(`${name}.bias`, [outChannels], new Float32Array(outChannels));
     const pad = Math.floor(kernel / 2);
-    this.node('Conv', [input, `${name}.weight`, `${name}.bias`], name, [ints('kernel_shape', [kernel, kernel]), ints('strides', [stride, stride]), ints('pads', [pad, pad, pad, pad])]);
+    this.node('Conv', [input, `${name}.weight`, `${name}.bias`], name, [
+      ints('kernel_shape', [kernel, kernel]),
+      ints('strides', [stride, stride]),
+      ints('pads', [pad, pad, pad, pad]),
+    ]);
     return name;
   }
 
@@ -134,7 +138,12 @@ export function buildResnet50(seed = MODEL_SEED): BuiltModel {
   const graph = new GraphBuilder(seededRandom(seed));
   let x = graph.maxPool(graph.relu(graph.conv('images', 3, 64, 7, 2)));
   let channels = 64;
-  for (const [width, blocks, stride] of [[64, 3, 1], [128, 4, 2], [256, 6, 2], [512, 3, 2]] as const) {
+  for (const [width, blocks, stride] of [
+    [64, 3, 1],
+    [128, 4, 2],
+    [256, 6, 2],
+    [512, 3, 2],
+  ] as const) {
     for (let block = 0; block < blocks; block++) {
       x = bottleneck(graph, x, channels, width, block === 0 ? stride : 1);
       channels = width * 4;

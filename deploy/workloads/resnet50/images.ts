@@ -38,7 +38,10 @@ export function generatedImages(count: number, seed: number): Image[] {
 
 /** JPEG and PNG files of a directory, decoded in JavaScript, resized to 224 x 224. */
 export async function imagesFromDirectory(directory: string, limit: number): Promise<Image[]> {
-  const files = (await readdir(directory)).filter((name) => /^\.(jpe?g|png)$/i.test(extname(name))).sort().slice(0, limit);
+  const files = (await readdir(directory))
+    .filter((name) => /^\.(jpe?g|png)$/i.test(extname(name)))
+    .sort()
+    .slice(0, limit);
   if (files.length === 0) throw new Error(`no .jpg, .jpeg or .png files in ${directory}`);
   return Promise.all(
     files.map(async (name) => {

@@ -64,7 +64,9 @@ async function main(): Promise<number> {
   try {
     ort = await import('onnxruntime-node');
   } catch {
-    process.stderr.write('run-resnet50: onnxruntime-node is not installed (an optional dependency; it has no build for this architecture, e.g. ppc64le). Profile your own workload instead.\n');
+    process.stderr.write(
+      'run-resnet50: onnxruntime-node is not installed (an optional dependency; it has no build for this architecture, e.g. ppc64le). Profile your own workload instead.\n',
+    );
     return 2;
   }
 
@@ -95,7 +97,10 @@ async function main(): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   await session.release();
 
-  if (!real) process.stdout.write('model: ResNet-50 with seeded weights; its labels mean nothing, so ACC is agreement with stored golden labels (a reproducibility check)\n');
+  if (!real)
+    process.stdout.write(
+      'model: ResNet-50 with seeded weights; its labels mean nothing, so ACC is agreement with stored golden labels (a reproducibility check)\n',
+    );
   process.stdout.write(`RIGHTS: ${rights}\nWRONGS: ${images.length - rights}\nACC: ${(rights / images.length).toFixed(4)}\n`);
   process.stdout.write(`Time Elapsed: ${seconds.toFixed(3)}s\nitems: ${images.length}\nimages/s: ${(images.length / seconds).toFixed(2)}\n`);
   if (process.env.POWERPROF_PRINT_PREDICTIONS === '1') process.stdout.write(`predictions: ${predictions.join(' ')}\n`);

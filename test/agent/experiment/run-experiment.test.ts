@@ -10,7 +10,20 @@ import { sampleNodeInfo } from '../../proto/sample-records.js';
 import { testLogger } from '../../support/silent-logger.js';
 
 function plan(command: string[], repeat: ExperimentPlan['repeat'], overrides: Partial<ExperimentPlan> = {}): ExperimentPlan {
-  return { workload: 'w', command, repeat, eventGroups: [['task-clock']], perfPath: undefined, perfAttach: false, intervalMs: 0, timeoutMs: 0, killGraceMs: 1_000, itemsKey: 'items', sysfsRoot: '/sys', ...overrides };
+  return {
+    workload: 'w',
+    command,
+    repeat,
+    eventGroups: [['task-clock']],
+    perfPath: undefined,
+    perfAttach: false,
+    intervalMs: 0,
+    timeoutMs: 0,
+    killGraceMs: 1_000,
+    itemsKey: 'items',
+    sysfsRoot: '/sys',
+    ...overrides,
+  };
 }
 
 async function experiment(p: ExperimentPlan): Promise<{ emitted: RecordInput[]; terminal: string }> {
@@ -18,7 +31,12 @@ async function experiment(p: ExperimentPlan): Promise<{ emitted: RecordInput[]; 
   const terminal = new PassThrough();
   let text = '';
   terminal.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  await runExperiment(p, sampleNodeInfo('test-node', { arch: 'x86_64' }), { emit: (records) => emitted.push(...records), terminal, logger: testLogger }, new AbortController().signal);
+  await runExperiment(
+    p,
+    sampleNodeInfo('test-node', { arch: 'x86_64' }),
+    { emit: (records) => emitted.push(...records), terminal, logger: testLogger },
+    new AbortController().signal,
+  );
   return { emitted, terminal: text };
 }
 
@@ -39,18 +57,41 @@ describe('runExperiment', () => {
   it('warm-up runs are recorded, flagged and left out of the statistics', async () => {
     const { emitted, terminal } = await experiment(plan(['true'], { warmup: 2, repeat: 2, maxRepeat: 100 }));
     const runs = emitted.flatMap((r) => (r.run ? [r.run] : []));
-    assert.deepEqual(runs.map((r) => [r.warmup, r.repetition]), [[true, 1], [true, 2], [false, 1], [false, 2]]);
+    assert.deepEqual(
+      runs.map((r) => [r.warmup, r.repetition]),
+      [
+        [true, 1],
+        [true, 2],
+        [false, 1],
+        [false, 2],
+      ],
+    );
     assert.match(terminal, /mean ± sd\s+2 ok/);
   });
 
   it('--no-multiplex groups rotate across measured runs', async () => {
-    const { emitted } = await experiment(plan(['true'], { warmup: 0, repeat: 3, maxRepeat: 100 }, { perfPath: 'perf', eventGroups: [['task-clock', 'page-faults'], ['context-switches', 'page-faults']] }));
+    const { emitted } = await experiment(
+      plan(
+        ['true'],
+        { warmup: 0, repeat: 3, maxRepeat: 100 },
+        {
+          perfPath: 'perf',
+          eventGroups: [
+            ['task-clock', 'page-faults'],
+            ['context-switches', 'page-faults'],
+          ],
+        },
+      ),
+    );
     const runs = emitted.flatMap((r) => (r.run ? [r.run] : []));
-    assert.deepEqual(runs.map((r) => [r.event_group, (r.counters ?? []).map((c) => c.event)]), [
-      [1, ['task-clock', 'page-faults']],
-      [2, ['context-switches', 'page-faults']],
-      [1, ['task-clock', 'page-faults']],
-    ]);
+    assert.deepEqual(
+      runs.map((r) => [r.event_group, (r.counters ?? []).map((c) => c.event)]),
+      [
+        [1, ['task-clock', 'page-faults']],
+        [2, ['context-switches', 'page-faults']],
+        [1, ['task-clock', 'page-faults']],
+      ],
+    );
   });
 
   it('each run carries the node fingerprint of its moment', async () => {

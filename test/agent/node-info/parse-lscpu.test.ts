@@ -35,7 +35,10 @@ describe('parseLscpu', () => {
     const capture = captureCases('lscpu').find((c) => c.name.includes('xeon8268'))!;
     const parsed = parseLscpu(capture.stdout);
     assert.ok(parsed.ok);
-    assert.deepEqual([parsed.info.sockets, parsed.info.cores_per_socket, parsed.info.numa_nodes, parsed.info.model_name], [4, 24, 4, 'Intel(R) Xeon(R) Platinum 8268 CPU @ 2.90GHz']);
+    assert.deepEqual(
+      [parsed.info.sockets, parsed.info.cores_per_socket, parsed.info.numa_nodes, parsed.info.model_name],
+      [4, 24, 4, 'Intel(R) Xeon(R) Platinum 8268 CPU @ 2.90GHz'],
+    );
   });
 
   it('reads ARM Neoverse (Graviton2)', () => {
@@ -52,7 +55,7 @@ describe('parseLscpu', () => {
     assert.equal(parsed.info.online_cpus, 4);
   });
 
-  it('reads this machine\'s lscpu', () => {
+  it("reads this machine's lscpu", () => {
     const parsed = parseLscpu(execFileSync('lscpu', { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }));
     assert.ok(parsed.ok);
     assert.ok(parsed.info.cpus >= 1);
@@ -60,7 +63,10 @@ describe('parseLscpu', () => {
   });
 
   it('refuses what is not lscpu output', () => {
-    assert.deepEqual(parseLscpu('lscpu: failed to determine number of CPUs\n'), { ok: false, error: 'not lscpu output: "lscpu: failed to determine number of CPUs"' });
+    assert.deepEqual(parseLscpu('lscpu: failed to determine number of CPUs\n'), {
+      ok: false,
+      error: 'not lscpu output: "lscpu: failed to determine number of CPUs"',
+    });
   });
 
   it('counts CPU lists', () => {

@@ -34,15 +34,45 @@ it('keeps the raw count and marks the scaled estimate of a multiplexed counter',
 
 it('derived ratios of multiplexed counters use the scaled estimates', () => {
   const outcome: WorkloadOutcome = {
-    status: 'ok', startedTimeUnixMs: 1, endedTimeUnixMs: 2, durationMs: 1, exitCode: 0, signal: '', error: '', userCpuS: 0, systemCpuS: 0, perfUsed: true, agentCpuS: 0,
+    status: 'ok',
+    startedTimeUnixMs: 1,
+    endedTimeUnixMs: 2,
+    durationMs: 1,
+    exitCode: 0,
+    signal: '',
+    error: '',
+    userCpuS: 0,
+    systemCpuS: 0,
+    perfUsed: true,
+    agentCpuS: 0,
     workloadMetrics: new Map([['items', 10]]),
     counters: [
       { event: 'cycles', value: 1000, unit: '', status: 'counted', running_percent: 50 },
       { event: 'instructions', value: 1000, unit: '', status: 'counted', running_percent: 25 },
     ],
   };
-  const fingerprint = { arch: 'x86_64', cpu_model: '', smt: '', online_cpus: 2, frequency_governor: '', kernel: '', perf_version: '', numa_nodes: 1, pmu_emulation: '' };
-  const run = buildRunRecord(outcome, { runId: 'r', experimentId: 'e', workload: 'w', command: ['w'], repetition: 1, warmup: false, eventGroup: 0, itemsKey: 'items', fingerprint });
+  const fingerprint = {
+    arch: 'x86_64',
+    cpu_model: '',
+    smt: '',
+    online_cpus: 2,
+    frequency_governor: '',
+    kernel: '',
+    perf_version: '',
+    numa_nodes: 1,
+    pmu_emulation: '',
+  };
+  const run = buildRunRecord(outcome, {
+    runId: 'r',
+    experimentId: 'e',
+    workload: 'w',
+    command: ['w'],
+    repetition: 1,
+    warmup: false,
+    eventGroup: 0,
+    itemsKey: 'items',
+    fingerprint,
+  });
   assert.equal(run.derived.ipc, 4000 / 2000);
   assert.equal(run.items, 10);
 });

@@ -8,7 +8,10 @@ const devices = (...names: string[]) => Object.fromEntries(names.map((name) => [
 
 it('a VM without PMU passthrough: says so, and how to pass the PMU through', async () => {
   // The event sources and CPU flag of this project's KVM guest (dmesg: "no PMU driver, software events only").
-  const root = fileTree({ ...devices('breakpoint', 'msr', 'power', 'software', 'tracepoint', 'uprobe'), 'proc/cpuinfo': 'processor\t: 0\nflags\t\t: fpu vme hypervisor lahf_lm\n' });
+  const root = fileTree({
+    ...devices('breakpoint', 'msr', 'power', 'software', 'tracepoint', 'uprobe'),
+    'proc/cpuinfo': 'processor\t: 0\nflags\t\t: fpu vme hypervisor lahf_lm\n',
+  });
   const diagnosis = await diagnosePmu(`${root}/sys`, `${root}/proc`);
   assert.equal(diagnosis.corePmu, undefined);
   assert.equal(diagnosis.virtualMachine, 'x86 "hypervisor" CPU flag');

@@ -5,18 +5,30 @@ import { eventPresets, isSoftwareEvent, presetForArch, resolveEvents } from '../
 import { architectureFamily, genericEventMeaning } from '../../../agent/perf/generic-event-meanings.js';
 
 describe('event presets', () => {
-  it('preset:seed is the original experiment\'s six counters', () => {
-    assert.deepEqual(resolveEvents(['preset:seed'], 'x86_64'), { ok: true, events: ['cycles', 'instructions', 'cache-references', 'cache-misses', 'branches', 'branch-misses'] });
+  it("preset:seed is the original experiment's six counters", () => {
+    assert.deepEqual(resolveEvents(['preset:seed'], 'x86_64'), {
+      ok: true,
+      events: ['cycles', 'instructions', 'cache-references', 'cache-misses', 'branches', 'branch-misses'],
+    });
   });
 
-  it('auto picks the architecture\'s preset', () => {
+  it("auto picks the architecture's preset", () => {
     assert.equal(presetForArch('ppc64le'), 'power9');
     assert.equal(presetForArch('aarch64'), 'arm');
     assert.equal(presetForArch('x86_64'), 'x86');
     assert.equal(presetForArch('riscv64'), 'default');
     const power = resolveEvents(['auto'], 'ppc64le');
     assert.ok(power.ok);
-    for (const event of ['cycles', 'instructions', 'PM_RUN_CYC', 'PM_RUN_INST_CMPL', 'PM_LD_MISS_L1', 'PM_DATA_FROM_L3MISS', 'PM_DATA_FROM_MEMORY', 'PM_BR_MPRED_CMPL']) {
+    for (const event of [
+      'cycles',
+      'instructions',
+      'PM_RUN_CYC',
+      'PM_RUN_INST_CMPL',
+      'PM_LD_MISS_L1',
+      'PM_DATA_FROM_L3MISS',
+      'PM_DATA_FROM_MEMORY',
+      'PM_BR_MPRED_CMPL',
+    ]) {
       assert.ok(power.events.includes(event), event);
     }
   });

@@ -41,7 +41,10 @@ describe('parsePerfStat: facts from the captures', () => {
 
   it('an emulated ARM PMUv3 (QEMU virt, -cpu max): only cycles counted, the rest "<not supported>"', () => {
     const rows = rowsOf(text('perf-stat-csv__qemu-arm64-virt-emulated-not-supported__1'));
-    assert.deepEqual(rows.filter((row) => row.status === 'counted').map((row) => row.event), ['cycles', 'task-clock']);
+    assert.deepEqual(
+      rows.filter((row) => row.status === 'counted').map((row) => row.event),
+      ['cycles', 'task-clock'],
+    );
     assert.equal(find(rows, 'instructions').status, 'not_supported');
   });
 
@@ -60,7 +63,7 @@ describe('parsePerfStat: facts from the captures', () => {
     assert.equal(find(rows, 'page-faults').value, 38);
   });
 
-  it('puts a continuation line\'s variance and running share on the row above', () => {
+  it("puts a continuation line's variance and running share on the row above", () => {
     const rows = rowsOf(text('perf-stat-repeat__go-reader-d-d-d-multiplex__1'));
     const instructions = find(rows, 'instructions');
     assert.equal(instructions.value, 280_399_455_767);
@@ -86,7 +89,15 @@ describe('parsePerfStat: facts from the captures', () => {
     const rows = rowsOf(text('perf-stat-csv-interval__lkml-jinyao-summary-notimestamp__1'));
     assert.equal(rows.length, 16);
     assert.equal(rows.filter((r) => r.time_s === 1.001323097).length, 8);
-    assert.deepEqual(rows[8], { event: 'cpu-clock', value: 8013.48, unit: 'msec', status: 'counted', running_percent: 100, metric_value: 7.984, metric_unit: 'CPUs utilized' });
+    assert.deepEqual(rows[8], {
+      event: 'cpu-clock',
+      value: 8013.48,
+      unit: 'msec',
+      status: 'counted',
+      running_percent: 100,
+      metric_value: 7.984,
+      metric_unit: 'CPUs utilized',
+    });
   });
 
   it('skips metric-only CSV rows and the -o header', () => {
@@ -111,26 +122,40 @@ describe('parsePerfStat: facts from the captures', () => {
   it('reads interval output with <not counted> stretches, repeated headers and foreign lines', () => {
     const rows = rowsOf(text('perf-stat-interval__lkml-budankov-not-counted-paused__1'));
     assert.equal(rows.length, 39, '"Monitoring paused", "resumed(a)" and the repeated header are not rows');
-    assert.deepEqual(rows.slice(3, 6).map((r) => [r.time_s, r.status, r.value]), [
-      [4.006727177, 'not_counted', null],
-      [4.993808464, 'counted', 3_124_246],
-      [5.008597004, 'counted', 3_325_624],
-    ]);
+    assert.deepEqual(
+      rows.slice(3, 6).map((r) => [r.time_s, r.status, r.value]),
+      [
+        [4.006727177, 'not_counted', null],
+        [4.993808464, 'counted', 3_124_246],
+        [5.008597004, 'counted', 3_325_624],
+      ],
+    );
   });
 
   it('reads one row per PMU when an event expands across big.LITTLE PMUs', () => {
     const rows = rowsOf(text('perf-stat__lkml-arm64-bigLITTLE-per-pmu-expansion__1'));
-    assert.deepEqual(rows.map((r) => [r.event, r.status, r.value]), [
-      ['armv8_pmuv3_0/cycles/', 'counted', 965_175],
-      ['armv8_pmuv3_1/cycles/', 'not_counted', null],
-      ['armv8_pmuv3_2/cycles/', 'not_counted', null],
-      ['armv8_pmuv3_3/cycles/', 'not_counted', null],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.event, r.status, r.value]),
+      [
+        ['armv8_pmuv3_0/cycles/', 'counted', 965_175],
+        ['armv8_pmuv3_1/cycles/', 'not_counted', null],
+        ['armv8_pmuv3_2/cycles/', 'not_counted', null],
+        ['armv8_pmuv3_3/cycles/', 'not_counted', null],
+      ],
+    );
   });
 
   it('reads perf 6.x --summary rows in interval CSV', () => {
-    const rows = rowsOf('     0.100189668,99.56,msec,task-clock,99557415,100.00,0.996,CPUs utilized\n         summary,261.99,msec,task-clock,261985414,100.00,0.996,CPUs utilized\n');
-    assert.deepEqual(rows.map((r) => [r.time_s, r.scope, r.value]), [[0.100189668, undefined, 99.56], [undefined, undefined, 261.99]]);
+    const rows = rowsOf(
+      '     0.100189668,99.56,msec,task-clock,99557415,100.00,0.996,CPUs utilized\n         summary,261.99,msec,task-clock,261985414,100.00,0.996,CPUs utilized\n',
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.time_s, r.scope, r.value]),
+      [
+        [0.100189668, undefined, 99.56],
+        [undefined, undefined, 261.99],
+      ],
+    );
   });
 
   it('reads de_DE grouping with a dot', () => {
@@ -144,7 +169,7 @@ describe('parsePerfStat: facts from the captures', () => {
   });
 
   it('refuses output without counters, quoting perf', () => {
-    const parsed = parsePerfStat('event syntax error: \'bogus\'\n                      \\___ parser error\n');
+    const parsed = parsePerfStat("event syntax error: 'bogus'\n                      \\___ parser error\n");
     assert.deepEqual(parsed, { ok: false, error: 'perf stat printed no counters: "event syntax error: \'bogus\'"' });
     assert.deepEqual(parsePerfStat(''), { ok: false, error: 'perf stat printed no counters (empty output)' });
   });

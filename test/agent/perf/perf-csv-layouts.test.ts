@@ -37,8 +37,12 @@ const scopeArbitrary = fc.oneof(
   fc.tuple(fc.nat(3), fc.integer({ min: 1, max: 256 })).map(([s, n]) => ({ token: `S${s}`, cpus: n })),
   fc.tuple(fc.nat(3), fc.nat(3), fc.integer({ min: 1, max: 256 })).map(([s, d, n]) => ({ token: `S${s}-D${d}`, cpus: n })),
   fc.tuple(fc.nat(7), fc.integer({ min: 1, max: 256 })).map(([node, n]) => ({ token: `N${node}`, cpus: n })),
-  fc.tuple(fc.nat(3), fc.nat(3), fc.integer({ min: 2, max: 3 }), fc.nat(15), fc.integer({ min: 1, max: 64 })).map(([s, d, level, id, n]) => ({ token: `S${s}-D${d}-L${level}-ID${id}`, cpus: n })),
-  fc.tuple(fc.constantFrom('python3', 'perf', 'resnet50.worker', 'sh'), fc.integer({ min: 1, max: 4_000_000 })).map(([comm, tid]) => ({ token: `${comm}-${tid}` })),
+  fc
+    .tuple(fc.nat(3), fc.nat(3), fc.integer({ min: 2, max: 3 }), fc.nat(15), fc.integer({ min: 1, max: 64 }))
+    .map(([s, d, level, id, n]) => ({ token: `S${s}-D${d}-L${level}-ID${id}`, cpus: n })),
+  fc
+    .tuple(fc.constantFrom('python3', 'perf', 'resnet50.worker', 'sh'), fc.integer({ min: 1, max: 4_000_000 }))
+    .map(([comm, tid]) => ({ token: `${comm}-${tid}` })),
 );
 
 const eventArbitrary = fc.constantFrom(
@@ -75,13 +79,18 @@ const layoutArbitrary: fc.Arbitrary<Layout> = fc.record({
   markerKeepsUnit: fc.boolean(),
   event: eventArbitrary,
   cgroup: fc.option(fc.constantFrom('/', '/user.slice', '/system.slice/powerprof-agent.service', 'machine.slice'), { nil: undefined }),
-  variance: fc.option(fc.tuple(fc.nat(99), fc.nat(99)).map(([a, b]) => `${a}.${String(b).padStart(2, '0')}%`), { nil: undefined }),
+  variance: fc.option(
+    fc.tuple(fc.nat(99), fc.nat(99)).map(([a, b]) => `${a}.${String(b).padStart(2, '0')}%`),
+    { nil: undefined },
+  ),
   runNs: fc.nat(),
   runningPercent: fc.constantFrom('100.00', '0.00', '33.48', '99.99', '50.00'),
   metric: fc.oneof(
     fc.constant({ kind: 'none' as const }),
     fc.constant({ kind: 'empty' as const }),
-    fc.tuple(fc.nat(10_000), fc.constantFrom('CPUs utilized', 'insn per cycle', 'K/sec', 'GHz', '/sec', 'of all branches')).map(([v, unit]) => ({ kind: 'value' as const, value: (v / 1000).toFixed(3), unit })),
+    fc
+      .tuple(fc.nat(10_000), fc.constantFrom('CPUs utilized', 'insn per cycle', 'K/sec', 'GHz', '/sec', 'of all branches'))
+      .map(([v, unit]) => ({ kind: 'value' as const, value: (v / 1000).toFixed(3), unit })),
   ),
 });
 
@@ -158,7 +167,10 @@ describe("parsePerfStat: every layout of perf's CSV printer", () => {
   it('the human format names an event counted on several PMUs the same way', () => {
     const parsed = parsePerfStat('         1,234,567      cycles [armv8_cortex_a53]                                     (50.01%)');
     assert.ok(parsed.ok);
-    assert.deepEqual(parsed.rows.map((row) => [row.event, row.value, row.running_percent]), [['cycles [armv8_cortex_a53]', 1_234_567, 50.01]]);
+    assert.deepEqual(
+      parsed.rows.map((row) => [row.event, row.value, row.running_percent]),
+      [['cycles [armv8_cortex_a53]', 1_234_567, 50.01]],
+    );
   });
 
   it('the row that misled an earlier parser: the empty last interval keeps its unit and is task-clock, not counted', () => {

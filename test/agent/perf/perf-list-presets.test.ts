@@ -20,15 +20,23 @@ const seed = eventPresets.seed!;
 
 it("every event of the power9 preset is one the POWER9 perf list names (captured from the kernel's POWER9 PMU driver)", () => {
   const listed = listedEvents('perf-list__qemu-power9-pseries-emulated__1');
-  const missing = eventPresets.power9!.filter((event) => !['task-clock', 'context-switches', 'page-faults'].includes(event) && !listed.has(event.toLowerCase()));
+  const missing = eventPresets.power9!.filter(
+    (event) => !['task-clock', 'context-switches', 'page-faults'].includes(event) && !listed.has(event.toLowerCase()),
+  );
   assert.deepEqual(missing, []);
 });
 
 it("the emulated ARM PMU lists only cycles of the generic hardware events and no cache event: what perf then counts there, and why the arm preset's others are reported not supported", () => {
   const arm = listedEvents('perf-list__qemu-arm64-virt-emulated__1');
-  assert.deepEqual(seed.filter((event) => arm.has(event)), ['cycles']);
+  assert.deepEqual(
+    seed.filter((event) => arm.has(event)),
+    ['cycles'],
+  );
   assert.ok(!arm.has('l1-dcache-loads') && !arm.has('llc-loads'));
   const power9 = listedEvents('perf-list__qemu-power9-pseries-emulated__1');
-  assert.deepEqual(seed.filter((event) => !power9.has(event)), []);
+  assert.deepEqual(
+    seed.filter((event) => !power9.has(event)),
+    [],
+  );
   assert.ok(power9.has('l1-dcache-loads'));
 });

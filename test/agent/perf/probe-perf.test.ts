@@ -21,7 +21,7 @@ it('says perf is missing and how to install it', async () => {
   assert.match(probe.fix, /--no-perf/);
 });
 
-it('says perf is not permitted, and how to allow it, from perf\'s real refusal', async () => {
+it("says perf is not permitted, and how to allow it, from perf's real refusal", async () => {
   const replay = join(repositoryRoot, 'test/support/bin/replay-perf');
   process.env.REPLAY_STDERR = join(repositoryRoot, 'test/fixtures/perf-errors/perf-stat-not-permitted__debian12-perf6.1.187__1/stderr.txt');
   process.env.REPLAY_STATUS = '255';

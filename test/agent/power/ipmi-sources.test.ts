@@ -28,7 +28,7 @@ function replayDir(stdoutFile: string, status = 0): string {
 const local: IpmiConnection = { ipmitoolPath: replay, extraArgs: [], timeoutMs: 500 };
 
 describe('ipmi-dcmi source (ipmitool replaying captured BMC answers)', () => {
-  it('reads the POWER9 BMC\'s reading, and flags a reading whose BMC timestamp did not move as stale', async () => {
+  it("reads the POWER9 BMC's reading, and flags a reading whose BMC timestamp did not move as stale", async () => {
     replayDir(capture('ipmi-dcmi', 'ipmitool-dcmi__power9-bare-metal-blog__1'));
     const source = ipmiDcmiSource(ipmitoolRunner(local, 'process'));
     assert.deepEqual(await source.probe(AbortSignal.timeout(2000)), { ok: true, sensors: ['system'] });
@@ -36,20 +36,35 @@ describe('ipmi-dcmi source (ipmitool replaying captured BMC answers)', () => {
     assert.equal(soon!.stale, false, 'the same second: the stamp has one-second resolution');
     await new Promise((resolve) => setTimeout(resolve, 1_600));
     const [later] = await source.sample(AbortSignal.timeout(2000));
-    assert.deepEqual(later, { sensor: 'system', watts: 262, minWatts: 248, maxWatts: 263, avgWatts: 257, samplingPeriodMs: 5000, state: 'activated', stale: true });
+    assert.deepEqual(later, {
+      sensor: 'system',
+      watts: 262,
+      minWatts: 248,
+      maxWatts: 263,
+      avgWatts: 257,
+      samplingPeriodMs: 5000,
+      state: 'activated',
+      stale: true,
+    });
   });
 
   it('an error printed with exit status 0 is a source error quoting the BMC, never 0 W', async () => {
     replayDir(capture('ipmi-dcmi', 'ipmitool-dcmi__gigabyte-g431-gotest-error-cc__1'), 0);
     const probe = await ipmiDcmiSource(ipmitoolRunner(local, 'process')).probe(AbortSignal.timeout(2000));
-    assert.deepEqual(probe, { ok: false, reason: '"ipmitool dcmi power reading" failed (exit 0): DCMI request failed because: Invalid data field in request (cc)' });
+    assert.deepEqual(probe, {
+      ok: false,
+      reason: '"ipmitool dcmi power reading" failed (exit 0): DCMI request failed because: Invalid data field in request (cc)',
+    });
   });
 
   it('no local BMC device: the error and the fix', async () => {
     replayDir(capture('ipmi-dcmi', 'ipmitool-error__ha-ipmi-27-open-nodevice__1'), 1);
     const probe = await ipmiDcmiSource(ipmitoolRunner(local, 'process')).probe(AbortSignal.timeout(2000));
     assert.ok(!probe.ok);
-    assert.match(probe.reason, /exit 1\): Could not open device at \/dev\/ipmi0.*; load the local BMC driver \("modprobe ipmi_devintf ipmi_si"\) or give --ipmi-host/);
+    assert.match(
+      probe.reason,
+      /exit 1\): Could not open device at \/dev\/ipmi0.*; load the local BMC driver \("modprobe ipmi_devintf ipmi_si"\) or give --ipmi-host/,
+    );
   });
 
   it('a deactivated reading is not a valid power: the source says so', async () => {
@@ -61,7 +76,9 @@ describe('ipmi-dcmi source (ipmitool replaying captured BMC answers)', () => {
 
   it('the password reaches ipmitool through its environment, never its argv', async () => {
     const dir = replayDir(capture('ipmi-dcmi', 'ipmitool-dcmi__power9-bare-metal-blog__1'));
-    await ipmiDcmiSource(ipmitoolRunner({ ...local, host: '10.0.0.9', user: 'admin', password: 's3cret', cipherSuite: 3 }, 'process')).probe(AbortSignal.timeout(2000));
+    await ipmiDcmiSource(ipmitoolRunner({ ...local, host: '10.0.0.9', user: 'admin', password: 's3cret', cipherSuite: 3 }, 'process')).probe(
+      AbortSignal.timeout(2000),
+    );
     const argv = readFileSync(join(dir, 'argv'), 'utf8');
     assert.equal(argv.trim(), '-I lanplus -H 10.0.0.9 -U admin -E -C 3 -N 1 -R 2 dcmi power reading');
     assert.ok(!argv.includes('s3cret'));
@@ -72,7 +89,11 @@ describe('ipmi-dcmi source (ipmitool replaying captured BMC answers)', () => {
     const dir = replayDir(capture('ipmi-dcmi', 'ipmitool-dcmi__power9-bare-metal-blog__1'));
     const statuses: PowerSourceStatus[] = [];
     const samples: PowerSample[] = [];
-    const sampler = new PowerSampler([ipmiDcmiSource(ipmitoolRunner(local, 'process'))], { periodMs: 100, timeoutMs: 500, maxBackoffMs: 200, maxReadingsPerSource: 1000 }, { onSamples: (s) => samples.push(...s), onStatus: (s) => statuses.push(s), logger: testLogger });
+    const sampler = new PowerSampler(
+      [ipmiDcmiSource(ipmitoolRunner(local, 'process'))],
+      { periodMs: 100, timeoutMs: 500, maxBackoffMs: 200, maxReadingsPerSource: 1000 },
+      { onSamples: (s) => samples.push(...s), onStatus: (s) => statuses.push(s), logger: testLogger },
+    );
     try {
       assert.deepEqual(await sampler.start(), ['ipmi-dcmi']);
       writeFileSync(join(dir, 'sleep'), '30\n');
@@ -89,7 +110,10 @@ describe('ipmi-dcmi source (ipmitool replaying captured BMC answers)', () => {
       const before = samples.length;
       while (samples.length === before && Date.now() - healedAt < 5_000) await new Promise((r) => setTimeout(r, 50));
       assert.ok(samples.length >= 2 && samples.every((s) => s.watts === 262 && s.source === 'ipmi-dcmi' && s.sensor === 'system'));
-      assert.ok(samples.every((s) => s.read_started_unix_ms <= s.time_unix_ms && s.time_unix_ms <= s.read_ended_unix_ms), 'stamped at the midpoint of the read');
+      assert.ok(
+        samples.every((s) => s.read_started_unix_ms <= s.time_unix_ms && s.time_unix_ms <= s.read_ended_unix_ms),
+        'stamped at the midpoint of the read',
+      );
     } finally {
       await sampler.stop();
     }
@@ -106,7 +130,10 @@ describe('ipmi-sdr source', () => {
     assert.deepEqual(await chosen.sample(AbortSignal.timeout(2000)), [{ sensor: 'Power Supply 1', watts: 225 }]);
     const missing = await ipmiSdrSource(ipmitoolRunner(local, 'process'), ['Total_Power']).probe(AbortSignal.timeout(2000));
     assert.ok(!missing.ok);
-    assert.match(missing.reason, /none of --sdr-sensors \(Total_Power\) reports Watts; the BMC lists: Power Supply 1, PS 1 Output, Power Meter, PwrMeter Output/);
+    assert.match(
+      missing.reason,
+      /none of --sdr-sensors \(Total_Power\) reports Watts; the BMC lists: Power Supply 1, PS 1 Output, Power Meter, PwrMeter Output/,
+    );
   });
 });
 

@@ -7,7 +7,11 @@ import { parseSdrWatts } from '../../../agent/power/sources/ipmi-sdr/parse-sdr-w
 import { captureCases } from '../../support/capture-cases.js';
 
 // Each power source's captures, read by the parser `powerprof-agent parse KIND` uses.
-for (const [kind, source] of [['ipmi-dcmi', 'ipmi-dcmi'], ['ipmi-sdr', 'ipmi-sdr'], ['nvidia-smi', 'nvidia']] as const) {
+for (const [kind, source] of [
+  ['ipmi-dcmi', 'ipmi-dcmi'],
+  ['ipmi-sdr', 'ipmi-sdr'],
+  ['nvidia-smi', 'nvidia'],
+] as const) {
   describe(`${kind} over captured outputs`, () => {
     for (const capture of captureCases(source)) {
       it(capture.name, () => {
@@ -62,8 +66,14 @@ describe('power parsers: the traps', () => {
   it('SDR: "225 Watts, Presence detected" is 225 W; "0x00" and presence-only rows are no reading', () => {
     const elist = parseSdrWatts(text('ipmi-sdr', 'ipmitool-sdr-elist__candy-top-hp-ilo4-dl360g9__1'));
     assert.ok(elist.ok);
-    assert.deepEqual(elist.sensors.find((s) => s.sensor === 'Power Supply 1'), { sensor: 'Power Supply 1', watts: 225 });
-    assert.equal(elist.sensors.find((s) => s.sensor === 'Power Supply 2'), undefined);
+    assert.deepEqual(
+      elist.sensors.find((s) => s.sensor === 'Power Supply 1'),
+      { sensor: 'Power Supply 1', watts: 225 },
+    );
+    assert.equal(
+      elist.sensors.find((s) => s.sensor === 'Power Supply 2'),
+      undefined,
+    );
     assert.equal(parseSdrWatts(text('ipmi-sdr', 'ipmitool-sdr-list-full__ha-ipmi-21-hp-ilo4-nowatts__1')).ok, false);
     assert.equal(parseSdrWatts(text('ipmi-sdr', 'ipmitool-sdr-type-ps__gigabyte-g431-gotest-presence-only__1')).ok, false);
   });
@@ -79,7 +89,13 @@ describe('power parsers: the traps', () => {
     const p100 = parseNvidiaSmi(text('nvidia-smi', 'nvidia-smi-csv__testdouble-p100-fan-not-supported__1'));
     assert.ok(p100.ok);
     assert.equal(p100.gpus.reduce((sum, gpu) => sum + gpu.watts, 0).toFixed(2), '101.39');
-    assert.deepEqual(parseNvidiaSmi('0, NVIDIA A100-SXM4-40GB, 61.04\n1, NVIDIA A100-SXM4-40GB, [N/A]\n', ['index', 'name', 'power.draw']), { ok: true, gpus: [{ sensor: '0', watts: 61.04 }] });
-    assert.deepEqual(parseNvidiaSmi('0, Tesla K80, [Not Supported]\n', ['index', 'name', 'power.draw']), { ok: false, error: 'no power reading: power.draw is [Not Supported]' });
+    assert.deepEqual(parseNvidiaSmi('0, NVIDIA A100-SXM4-40GB, 61.04\n1, NVIDIA A100-SXM4-40GB, [N/A]\n', ['index', 'name', 'power.draw']), {
+      ok: true,
+      gpus: [{ sensor: '0', watts: 61.04 }],
+    });
+    assert.deepEqual(parseNvidiaSmi('0, Tesla K80, [Not Supported]\n', ['index', 'name', 'power.draw']), {
+      ok: false,
+      error: 'no power reading: power.draw is [Not Supported]',
+    });
   });
 });

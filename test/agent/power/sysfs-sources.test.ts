@@ -14,7 +14,7 @@ import type { PowerSample, RunRecord } from '../../../proto/records.js';
 import { repositoryRoot } from '../../../proto/repository-root.js';
 import { sampleNodeInfo } from '../../proto/sample-records.js';
 import { FakeEnergyCounter } from '../../support/fake-energy-counter.js';
-import { fileTree, writeAtomically } from '../../support/file-tree.js';
+import { fileTree } from '../../support/file-tree.js';
 import { testLogger } from '../../support/silent-logger.js';
 
 /** A powercap tree like a 1-socket Intel laptop's (the ThinkPad capture): package, sub-zones, psys, and the MMIO duplicate. */
@@ -59,13 +59,30 @@ describe('rapl', () => {
     const counter = new FakeEnergyCounter(join(root, 'class/powercap/intel-rapl:0/energy_uj'), 100, { rangeMicrojoules: range, offsetJoules: 150 }).start();
     const started = Date.now();
     const samples: PowerSample[] = [];
-    const sampler = new PowerSampler([raplSource(root)], { periodMs: 100, timeoutMs: 1_000, maxBackoffMs: 1_000, maxReadingsPerSource: 10_000 }, { onSamples: (s) => samples.push(...s), onStatus: () => undefined, logger: testLogger });
+    const sampler = new PowerSampler(
+      [raplSource(root)],
+      { periodMs: 100, timeoutMs: 1_000, maxBackoffMs: 1_000, maxReadingsPerSource: 10_000 },
+      { onSamples: (s) => samples.push(...s), onStatus: () => undefined, logger: testLogger },
+    );
     try {
       assert.deepEqual(await sampler.start(), ['rapl']);
       const power = new PowerMeasurement(sampler, { primary: undefined, idleS: 0.5, settleMs: 1_100 }, testLogger);
       const emitted: RunRecord[] = [];
       await runExperiment(
-        { workload: 'sleep', command: ['sleep', '2'], repeat: { warmup: 0, repeat: 1, maxRepeat: 1 }, eventGroups: [[]], perfPath: undefined, perfAttach: false, intervalMs: 0, timeoutMs: 0, killGraceMs: 1_000, itemsKey: 'items', sysfsRoot: root, power },
+        {
+          workload: 'sleep',
+          command: ['sleep', '2'],
+          repeat: { warmup: 0, repeat: 1, maxRepeat: 1 },
+          eventGroups: [[]],
+          perfPath: undefined,
+          perfAttach: false,
+          intervalMs: 0,
+          timeoutMs: 0,
+          killGraceMs: 1_000,
+          itemsKey: 'items',
+          sysfsRoot: root,
+          power,
+        },
         sampleNodeInfo('rapl-node'),
         { emit: (records) => records.forEach((r) => r.run && emitted.push(r.run as RunRecord)), terminal: new PassThrough(), logger: testLogger },
         new AbortController().signal,
@@ -83,11 +100,17 @@ describe('rapl', () => {
       const expected = 100 * (run.duration_ms / 1000);
       const slackJ = 0.05 * expected + 2 * 100 * staleS;
       assert.equal(run.energy_source, 'rapl/package-0', JSON.stringify(run.source_energies));
-      assert.ok(Math.abs(run.energy_joules! - expected) <= slackJ, `${run.energy_joules} J for ${run.duration_ms} ms at 100 W (± ${slackJ.toFixed(1)} J, readings up to ${staleS} s stale)`);
+      assert.ok(
+        Math.abs(run.energy_joules! - expected) <= slackJ,
+        `${run.energy_joules} J for ${run.duration_ms} ms at 100 W (± ${slackJ.toFixed(1)} J, readings up to ${staleS} s stale)`,
+      );
       assert.ok(Math.abs(run.avg_watts! - 100) <= 5 + (2 * 100 * staleS) / (run.duration_ms / 1000));
       assert.ok(Math.abs(run.idle_watts! - 100) <= 5 + (2 * 100 * staleS) / 0.5, 'the counter ran at 100 W during the idle window too');
       assert.ok(Date.now() - started > 3_000, "the experiment lasted past the counter's wraparound");
-      assert.ok(counted.every((s) => s.watts > 0), 'no sample shows the wrap as a negative power');
+      assert.ok(
+        counted.every((s) => s.watts > 0),
+        'no sample shows the wrap as a negative power',
+      );
     } finally {
       counter.stop();
       await sampler.stop();
@@ -122,14 +145,21 @@ describe('hwmon', () => {
   });
 
   it('says why not where no hwmon device reports power', async () => {
-    const probe = await hwmonSource(fileTree({ 'class/hwmon/hwmon0/name': 'nvme\n', 'class/hwmon/hwmon0/temp1_input': '1\n' })).probe(AbortSignal.timeout(1000));
+    const probe = await hwmonSource(fileTree({ 'class/hwmon/hwmon0/name': 'nvme\n', 'class/hwmon/hwmon0/temp1_input': '1\n' })).probe(
+      AbortSignal.timeout(1000),
+    );
     assert.ok(!probe.ok);
     assert.match(probe.reason, /no power\*_input or energy\*_input/);
   });
 });
 
 describe('rapl permissions', () => {
-  const whyNot = process.getuid?.() !== 0 ? 'needs root, to drop to an unprivileged user' : spawnSync('sh', ['-c', 'command -v setpriv']).status !== 0 ? 'setpriv (util-linux) is not installed' : undefined;
+  const whyNot =
+    process.getuid?.() !== 0
+      ? 'needs root, to drop to an unprivileged user'
+      : spawnSync('sh', ['-c', 'command -v setpriv']).status !== 0
+        ? 'setpriv (util-linux) is not installed'
+        : undefined;
 
   it('energy_uj readable by root only (Linux 5.10+): explained with the fix', { skip: whyNot === undefined ? false : `not checked here: ${whyNot}` }, () => {
     const root = raplTree(262_143_328_850);
@@ -150,6 +180,9 @@ describe('rapl permissions', () => {
     assert.equal(result.status, 0, result.stderr);
     const probe = JSON.parse(result.stdout) as { ok: boolean; reason: string };
     assert.equal(probe.ok, false);
-    assert.match(probe.reason, /energy_uj: permission denied \(root only since Linux 5\.10, CVE-2020-8694\); run the agent as root, or allow its user: "chmod o\+r/);
+    assert.match(
+      probe.reason,
+      /energy_uj: permission denied \(root only since Linux 5\.10, CVE-2020-8694\); run the agent as root, or allow its user: "chmod o\+r/,
+    );
   });
 });

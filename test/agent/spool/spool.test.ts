@@ -43,7 +43,9 @@ function readAll(spool: Spool): Array<{ seq: number; id: string }> {
 }
 
 function segmentFiles(directory: string): string[] {
-  return readdirSync(directory).filter((name) => name.endsWith('.wal')).sort();
+  return readdirSync(directory)
+    .filter((name) => name.endsWith('.wal'))
+    .sort();
 }
 
 describe('Spool: a durable, segmented log of records', () => {
@@ -52,9 +54,15 @@ describe('Spool: a durable, segmented log of records', () => {
     let spool = open(directory);
     spool.append([{ run: sampleRun('r1') }, sample(1), sample(2)]);
     const first = readAll(spool);
-    assert.deepEqual(first.map((r) => r.id), ['r1', 'w101', 'w102']);
+    assert.deepEqual(
+      first.map((r) => r.id),
+      ['r1', 'w101', 'w102'],
+    );
     assert.ok(first[0]!.seq > 1e15, 'seqs start at the clock, above any earlier spool of this node');
-    assert.deepEqual(first.map((r) => r.seq - first[0]!.seq), [0, 1, 2]);
+    assert.deepEqual(
+      first.map((r) => r.seq - first[0]!.seq),
+      [0, 1, 2],
+    );
     spool.close();
 
     spool = open(directory);
@@ -101,11 +109,19 @@ describe('Spool: a durable, segmented log of records', () => {
       writeFileSync(join(directory, segment!), whole.subarray(0, whole.length - cut));
       writeFileSync(join(directory, 'state.json'), readFileSync(join(reference, 'state.json')));
       const reopened = open(directory);
-      assert.deepEqual(readAll(reopened).map((r) => r.id), ['keep-me'], `cut ${cut} bytes`);
+      assert.deepEqual(
+        readAll(reopened).map((r) => r.id),
+        ['keep-me'],
+        `cut ${cut} bytes`,
+      );
       assert.equal(reopened.tornBytes, lastEntry - cut, `cut ${cut} bytes`);
       reopened.append([sample(2)]);
       reopened.close();
-      assert.deepEqual(readAll(open(directory)).map((r) => r.id), ['keep-me', 'w102'], 'appends after a cut tail read back');
+      assert.deepEqual(
+        readAll(open(directory)).map((r) => r.id),
+        ['keep-me', 'w102'],
+        'appends after a cut tail read back',
+      );
     }
   });
 
@@ -120,7 +136,10 @@ describe('Spool: a durable, segmented log of records', () => {
     bytes[firstSize + 20] = bytes[firstSize + 20]! ^ 0xff; // inside the second record's body
     writeFileSync(path, bytes);
     const reopened = open(directory);
-    assert.deepEqual(readAll(reopened).map((r) => r.id), ['a']);
+    assert.deepEqual(
+      readAll(reopened).map((r) => r.id),
+      ['a'],
+    );
     assert.equal(reopened.tornBytes, bytes.length - firstSize);
     reopened.close();
   });
@@ -138,12 +157,19 @@ describe('Spool: a durable, segmented log of records', () => {
     }
     assert.ok(spool.bytes <= maxBytes, `${spool.bytes} bytes`);
     const left = readAll(spool);
-    assert.deepEqual(left.filter((r) => r.id.startsWith('run-')).map((r) => r.id), runs, 'every run record is kept');
+    assert.deepEqual(
+      left.filter((r) => r.id.startsWith('run-')).map((r) => r.id),
+      runs,
+      'every run record is kept',
+    );
     assert.equal(spool.produced, 3000);
     assert.equal(spool.dropped + left.length, 3000, 'dropped + kept = produced');
     const samplesLeft = left.filter((r) => r.id.startsWith('w')).map((r) => Number(r.id.slice(1)) - 100);
     assert.ok(samplesLeft[0]! > 1000, 'the samples kept are the newest');
-    assert.deepEqual(samplesLeft, [...samplesLeft].sort((a, b) => a - b));
+    assert.deepEqual(
+      samplesLeft,
+      [...samplesLeft].sort((a, b) => a - b),
+    );
     spool.close();
     assert.equal(open(directory, { maxBytes }).dropped, spool.dropped, 'the count survives a reopen');
   });
@@ -177,7 +203,10 @@ describe('Spool: a durable, segmented log of records', () => {
     spool.close();
     rmSync(join(directory, 'state.json'));
     const reopened = open(directory);
-    assert.deepEqual(readAll(reopened).map((r) => r.id), ['orphan', 'w101']);
+    assert.deepEqual(
+      readAll(reopened).map((r) => r.id),
+      ['orphan', 'w101'],
+    );
     reopened.close();
   });
 
@@ -209,7 +238,10 @@ describe('Spool: a durable, segmented log of records', () => {
   it("refuses another node's spool", () => {
     const directory = spoolDir();
     open(directory).close();
-    assert.throws(() => Spool.open({ directory, nodeId: 'node-b', maxBytes: 1 << 20, fsync: 'runs', syncIntervalMs: 1000, codec, check, logger: testLogger }), /belongs to node "node-a", not "node-b"/);
+    assert.throws(
+      () => Spool.open({ directory, nodeId: 'node-b', maxBytes: 1 << 20, fsync: 'runs', syncIntervalMs: 1000, codec, check, logger: testLogger }),
+      /belongs to node "node-a", not "node-b"/,
+    );
   });
 
   it('starts a new epoch, keeping every record and its seq, when the collector is ahead of everything the spool numbered', () => {
@@ -238,7 +270,10 @@ describe('Spool: a durable, segmented log of records', () => {
     assert.equal(spool.refused, 1);
     assert.deepEqual(errors, ['run.duration_ms is NaN, not a finite number']);
     const records = spool.read(10, 1 << 20);
-    assert.deepEqual(records.map((r) => r.power_sample?.watts), [101, 102]);
+    assert.deepEqual(
+      records.map((r) => r.power_sample?.watts),
+      [101, 102],
+    );
     assert.equal(records[1]!.seq, records[0]!.seq + 1, 'a refused record takes no seq');
     assert.equal(spool.produced, 2);
     spool.close();
@@ -250,11 +285,14 @@ describe('Spool: a durable, segmented log of records', () => {
     spool.append([sample(1), sample(2), sample(3)]);
     const [one, two] = spool.read(2, 1 << 20);
     takeCollectorMark(spool, one!.seq, testLogger);
-    assert.deepEqual(readAll(spool).map((r) => r.seq), [two!.seq, two!.seq + 1]);
+    assert.deepEqual(
+      readAll(spool).map((r) => r.seq),
+      [two!.seq, two!.seq + 1],
+    );
     spool.close();
   });
 
-  it('warns that the collector lost acked data only when it did: not at a new spool\'s first connect', () => {
+  it("warns that the collector lost acked data only when it did: not at a new spool's first connect", () => {
     const warnings: string[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push((JSON.parse(line) as { msg: string }).msg) });
     const spool = open(spoolDir(), { logger });
@@ -278,10 +316,13 @@ describe('Spool: a durable, segmented log of records', () => {
       const segment = segmentFiles(directory)[0]!;
       // A crash after the rewritten segment was written, before it replaced the old one.
       writeFileSync(join(directory, `${segment}.compact`), encodeEntry(keptSeq, 'keep', codec.encode({ run: sampleRun('kept') })));
-      const state = JSON.parse(readFileSync(join(directory, 'state.json'), 'utf8'));
+      const state = JSON.parse(readFileSync(join(directory, 'state.json'), 'utf8')) as object;
       if (saved) writeFileSync(join(directory, 'state.json'), JSON.stringify({ ...state, dropped: 2, compacting: segment }));
       const reopened = open(directory);
-      assert.deepEqual(readAll(reopened).map((r) => r.id), saved ? ['kept'] : ['kept', 'w101', 'w102']);
+      assert.deepEqual(
+        readAll(reopened).map((r) => r.id),
+        saved ? ['kept'] : ['kept', 'w101', 'w102'],
+      );
       assert.equal(reopened.dropped, saved ? 2 : 0);
       assert.equal(existsSync(join(directory, `${segment}.compact`)), false);
       reopened.close();
@@ -301,6 +342,9 @@ describe('Spool: a durable, segmented log of records', () => {
     reopened.close();
     assert.equal(statSync(path).size, size - 3);
     truncateSync(path, 0);
-    assert.deepEqual(readAll(open(directory)).map((r) => r.id), []);
+    assert.deepEqual(
+      readAll(open(directory)).map((r) => r.id),
+      [],
+    );
   });
 });

@@ -26,7 +26,9 @@ describe('PushStream: send a batch, get its outcome', () => {
       Push: (call: grpc.ServerDuplexStream<Batch, Partial<Ack>>) => call.on('data', (batch: Batch) => answer(batch, call)),
       Jobs: (call: grpc.ServerWritableStream<unknown, unknown>) => call.end(),
     });
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    );
     client = collectorClient(`127.0.0.1:${port}`, channelSecurity({ collector: `127.0.0.1:${port}` }), proto);
   });
   after(() => {
@@ -44,8 +46,8 @@ describe('PushStream: send a batch, get its outcome', () => {
     };
     const stream = new PushStream(client.push());
     const outcomes = await Promise.all([stream.send(batch(1)), stream.send(batch(2)), stream.send(batch(3))]);
-    assert.equal(outcomes[0]!.kind, 'stored');
-    assert.equal(outcomes[0]!.kind === 'stored' && outcomes[0]!.refused[0]!.reason, 'bad_timestamp');
+    assert.equal(outcomes[0].kind, 'stored');
+    assert.equal(outcomes[0].kind === 'stored' && outcomes[0].refused[0]!.reason, 'bad_timestamp');
     assert.deepEqual(outcomes[1], { kind: 'rejected', message: 'not a batch' });
     assert.deepEqual(outcomes[2], { kind: 'retry', code: 'RESOURCE_EXHAUSTED', message: 'slow down', retryAfterMs: 1500 });
     assert.equal(stream.inFlight, 0);

@@ -123,7 +123,8 @@ describe('runWorkload: timeouts and intervals', () => {
       {
         ...perf,
         intervalMs: 100,
-        onInterval: (interval) => arrivals.push({ atMs: Date.now(), timeS: interval.timeS, taskClock: interval.rows.find((r) => r.event === 'task-clock')?.value ?? null }),
+        onInterval: (interval) =>
+          arrivals.push({ atMs: Date.now(), timeS: interval.timeS, taskClock: interval.rows.find((r) => r.event === 'task-clock')?.value ?? null }),
       },
       never,
     );
@@ -131,9 +132,15 @@ describe('runWorkload: timeouts and intervals', () => {
     assert.ok(outcome.durationMs >= 450, `the workload ran ${outcome.durationMs} ms; this test needs about 0.5 s`);
     assert.ok(arrivals.length >= 4, `${arrivals.length} intervals`);
     // perf may print one last interval after the workload exited, with nothing (or <not counted>) in it.
-    assert.ok(arrivals.slice(0, -1).every((a) => a.taskClock !== null && a.taskClock > 0), JSON.stringify(arrivals));
+    assert.ok(
+      arrivals.slice(0, -1).every((a) => a.taskClock !== null && a.taskClock > 0),
+      JSON.stringify(arrivals),
+    );
     assert.ok(arrivals.filter((a) => a.atMs < outcome.endedTimeUnixMs).length >= 3, 'intervals arrive while the workload runs');
-    assert.deepEqual(arrivals.map((a) => a.timeS), [...arrivals.map((a) => a.timeS)].sort((a, b) => a - b));
+    assert.deepEqual(
+      arrivals.map((a) => a.timeS),
+      [...arrivals.map((a) => a.timeS)].sort((a, b) => a - b),
+    );
     const total = outcome.counters.find((c) => c.event === 'task-clock')!;
     assert.equal(total.time_s, undefined, 'run totals are the --summary rows');
     assert.ok(Math.abs(total.value! - arrivals.reduce((sum, a) => sum + (a.taskClock ?? 0), 0)) < 5, 'the summary is the sum of the intervals');
@@ -150,7 +157,10 @@ describe('runWorkload with --interval-ms records how the workload really ended',
   it('a non-zero exit code is failed, with that code (perf -I itself exits 0)', async () => {
     const outcome = await runWorkload(spec(['sh', '-c', 'sleep 0.3; exit 3']), intervalPerf, never);
     assert.deepEqual([outcome.status, outcome.exitCode, outcome.error], ['failed', 3, 'exited with code 3']);
-    assert.ok(outcome.counters.some((c) => c.event === 'task-clock' && c.status === 'counted'), JSON.stringify(outcome.counters));
+    assert.ok(
+      outcome.counters.some((c) => c.event === 'task-clock' && c.status === 'counted'),
+      JSON.stringify(outcome.counters),
+    );
   });
 
   it('a workload killed by a signal is killed, with that signal', async () => {
@@ -178,7 +188,7 @@ describe('runWorkload with --interval-ms records how the workload really ended',
     assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
   });
 
-  it('a perf that cannot count is an error in perf\'s own words, and the workload never runs', async () => {
+  it("a perf that cannot count is an error in perf's own words, and the workload never runs", async () => {
     const marker = join(mkdtempSync(join(tmpdir(), 'powerprof-gate-')), 'ran');
     const outcome = await runWorkload(spec(['sh', '-c', `touch ${marker}`]), { ...intervalPerf, events: ['no-such-event-xyz'] }, never);
     assert.equal(outcome.status, 'error');
@@ -207,7 +217,7 @@ describe('runWorkload with a perf older than 5.11 (no --control)', () => {
   });
 });
 
-describe('runWorkload under load: the exit code is the workload\'s, however quickly it ends', () => {
+describe("runWorkload under load: the exit code is the workload's, however quickly it ends", () => {
   it('a hundred quick workloads beside two busy processes: every one recorded as it exited', async () => {
     // perf stat itself exits 0 now and then in this case (its SIGCHLD handler wins over its wait).
     const busy = [0, 1].map(() => spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));

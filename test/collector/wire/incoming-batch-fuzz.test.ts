@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { decodeBatchEnvelope } from '../../../collector/wire/incoming-batch.js';
 import { defaultBatchLimits } from '../../../proto/record-rules.js';
-import { WireError } from '../../../proto/wire-reader.js';
 import type { Batch, Record } from '../../../proto/records.js';
 import { SAMPLE_TIME_MS, sampleCounter, sampleNodeInfo, sampleRun } from '../../proto/sample-records.js';
 import { encodeBatch, loaderDecodeBatch, readBytes, unpackRecords } from '../../support/incoming-batches.js';
@@ -34,9 +33,10 @@ const time = fc.oneof(
 );
 
 const record: fc.Arbitrary<Record> = fc.oneof(
-  fc.record({ event: text, value: number, running: percent, status: fc.constantFrom('COUNTER_STATUS_COUNTED', 'COUNTER_STATUS_NOT_SUPPORTED', 'BOGUS') }).chain((c) =>
-    fc.record({ duration: number, started: time, energy: fc.option(number, { nil: undefined }), workload: text, metric: number }).map(
-      (r): Record => ({
+  fc
+    .record({ event: text, value: number, running: percent, status: fc.constantFrom('COUNTER_STATUS_COUNTED', 'COUNTER_STATUS_NOT_SUPPORTED', 'BOGUS') })
+    .chain((c) =>
+      fc.record({ duration: number, started: time, energy: fc.option(number, { nil: undefined }), workload: text, metric: number }).map((r): Record => ({
         seq: 0,
         kind: 'run',
         run: sampleRun('r', {
@@ -47,20 +47,39 @@ const record: fc.Arbitrary<Record> = fc.oneof(
           workload_metrics: { [c.event.slice(0, 70)]: r.metric },
           ...(r.energy === undefined ? {} : { energy_joules: r.energy }),
         }),
-      }),
+      })),
     ),
-  ),
-  fc.record({ watts: number, min: number, time, source: text, sensor: text }).map(
-    (p): Record => ({ seq: 0, kind: 'power_sample', power_sample: { source: p.source, sensor: p.sensor, time_unix_ms: p.time, watts: p.watts, min_watts: p.min, state: '', read_started_unix_ms: 0, read_ended_unix_ms: 0, stale: false } as never }),
-  ),
-  fc.record({ time_s: number, run_id: text }).map((i): Record => ({ seq: 0, kind: 'counter_interval', counter_interval: { run_id: i.run_id, time_s: i.time_s, counters: [] } })),
+  fc.record({ watts: number, min: number, time, source: text, sensor: text }).map((p): Record => ({
+    seq: 0,
+    kind: 'power_sample',
+    power_sample: {
+      source: p.source,
+      sensor: p.sensor,
+      time_unix_ms: p.time,
+      watts: p.watts,
+      min_watts: p.min,
+      state: '',
+      read_started_unix_ms: 0,
+      read_ended_unix_ms: 0,
+      stale: false,
+    },
+  })),
+  fc
+    .record({ time_s: number, run_id: text })
+    .map((i): Record => ({ seq: 0, kind: 'counter_interval', counter_interval: { run_id: i.run_id, time_s: i.time_s, counters: [] } })),
   fc.record({ node: text, time }).map((n): Record => ({ seq: 0, kind: 'node_info', node_info: sampleNodeInfo(n.node, { time_unix_ms: n.time }) })),
-  fc.record({ source: text, error: text, time, sensors: fc.array(text, { maxLength: 3 }), up: fc.boolean() }).map(
-    (p): Record => ({ seq: 0, kind: 'power_source_status', power_source_status: { source: p.source, up: p.up, error: p.error, time_unix_ms: p.time, sensors: p.sensors } }),
-  ),
-  fc.record({ job: text, message: text, time, state: fc.constantFrom('JOB_STATE_RUNNING', 'JOB_STATE_DONE', 'JOB_STATE_UNSPECIFIED'), runs: fc.nat() }).map(
-    (j): Record => ({ seq: 0, kind: 'job_status', job_status: { job_id: j.job, state: j.state as never, message: j.message, runs: j.runs, time_unix_ms: j.time } }),
-  ),
+  fc.record({ source: text, error: text, time, sensors: fc.array(text, { maxLength: 3 }), up: fc.boolean() }).map((p): Record => ({
+    seq: 0,
+    kind: 'power_source_status',
+    power_source_status: { source: p.source, up: p.up, error: p.error, time_unix_ms: p.time, sensors: p.sensors },
+  })),
+  fc
+    .record({ job: text, message: text, time, state: fc.constantFrom('JOB_STATE_RUNNING', 'JOB_STATE_DONE', 'JOB_STATE_UNSPECIFIED'), runs: fc.nat() })
+    .map((j): Record => ({
+      seq: 0,
+      kind: 'job_status',
+      job_status: { job_id: j.job, state: j.state as never, message: j.message, runs: j.runs, time_unix_ms: j.time },
+    })),
 );
 
 const batch: fc.Arbitrary<Batch> = fc
@@ -119,7 +138,7 @@ describe('reading Push batches, fuzzed (fast-check)', () => {
         const stored = unpackRecords(result.pack.finish());
         assert.deepEqual(
           stored.map((r) => r.data),
-          kept.map((r) => JSON.parse(JSON.stringify(r[r.kind!]))),
+          kept.map((r) => JSON.parse(JSON.stringify(r[r.kind!])) as unknown),
         );
         for (const [i, r] of kept.entries()) assertClean(r[r.kind!], `kept[${i}].${r.kind}`);
       }),
@@ -130,16 +149,23 @@ describe('reading Push batches, fuzzed (fast-check)', () => {
 
   it('bytes off the wire: whatever decodes as a batch is answered without an exception', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 2000 }), batch.map((b) => new Uint8Array(encodeBatch(b)))), fc.integer({ min: 0, max: 50 }), (bytes, flip) => {
-        const mutated = Buffer.from(bytes);
-        if (mutated.length > 0) mutated[flip % mutated.length] = mutated[flip % mutated.length]! ^ 0xff;
-        // Bytes that are not a Batch come back marked, to be refused and counted: the deserializer never throws.
-        const envelope = decodeBatchEnvelope(mutated);
-        const result = readBytes(mutated);
-        assert.equal(typeof result.ok, 'boolean');
-        if (envelope.malformed !== undefined) assert.ok(!result.ok && result.reason === 'invalid_record', JSON.stringify(result));
-        if (result.ok) for (const refusal of result.refused) assert.equal(refusal.internal, undefined, refusal.message);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 2000 }),
+          batch.map((b) => new Uint8Array(encodeBatch(b))),
+        ),
+        fc.integer({ min: 0, max: 50 }),
+        (bytes, flip) => {
+          const mutated = Buffer.from(bytes);
+          if (mutated.length > 0) mutated[flip % mutated.length] = mutated[flip % mutated.length]! ^ 0xff;
+          // Bytes that are not a Batch come back marked, to be refused and counted: the deserializer never throws.
+          const envelope = decodeBatchEnvelope(mutated);
+          const result = readBytes(mutated);
+          assert.equal(typeof result.ok, 'boolean');
+          if (envelope.malformed !== undefined) assert.ok(!result.ok && result.reason === 'invalid_record', JSON.stringify(result));
+          if (result.ok) for (const refusal of result.refused) assert.equal(refusal.internal, undefined, refusal.message);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

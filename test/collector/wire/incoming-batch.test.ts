@@ -4,7 +4,6 @@ import { readNodeInfo } from '../../../collector/wire/incoming-batch.js';
 import { defaultBatchLimits } from '../../../proto/record-rules.js';
 import { loadRecordSchema } from '../../../proto/record-transcoder.js';
 import { loadIngestProto } from '../../../proto/load-ingest-proto.js';
-import type { ReadRecords } from '../../../collector/wire/incoming-batch.js';
 import { SAMPLE_TIME_MS, sampleBatch, sampleCounter, sampleNodeInfo, sampleRun } from '../../proto/sample-records.js';
 import { encodeBatch, readBatch, readBytes, unpackRecords } from '../../support/incoming-batches.js';
 
@@ -21,13 +20,20 @@ describe('reading a Push batch', () => {
     const batch = sampleBatch('p9-node1', 1, ['a', 'b']);
     const result = readBatch(batch);
     assert.ok(result.ok);
-    assert.deepEqual(unpackRecords(result.pack.finish()), batch.records.map((record) => ({ seq: '1', kind: 'run', data: JSON.parse(JSON.stringify(record.run)) })));
+    assert.deepEqual(
+      unpackRecords(result.pack.finish()),
+      batch.records.map((record) => ({ seq: '1', kind: 'run', data: JSON.parse(JSON.stringify(record.run)) as unknown })),
+    );
     assert.equal(result.records[0]!.run!.run_id, 'a', 'run records are parsed for the metrics');
   });
 
   it('names the batch, the record and the field of a non-finite number', () => {
     const batch = sampleBatch('p9-node1', 17, ['a', 'b', 'c', 'd']);
-    batch.records[3] = { seq: 0, kind: 'run', run: sampleRun('d', { counters: [sampleCounter('cycles', 1), sampleCounter('instructions', 1), sampleCounter('branches', Number.NaN)] }) };
+    batch.records[3] = {
+      seq: 0,
+      kind: 'run',
+      run: sampleRun('d', { counters: [sampleCounter('cycles', 1), sampleCounter('instructions', 1), sampleCounter('branches', Number.NaN)] }),
+    };
     assert.deepEqual(validateBatch(batch), { ok: false, reason: 'invalid_record', message: 'record 3: run.counters[2].value is NaN, not a finite number' });
   });
 
@@ -40,9 +46,15 @@ describe('reading a Push batch', () => {
     assert.deepEqual(result.refused, [{ index: 1, seq: 11, reason: 'invalid_record', message: 'record 1: run.duration_ms is NaN, not a finite number' }]);
     assert.deepEqual(
       unpackRecords(result.pack.finish()).map((record) => [record.seq, (record.data as { run_id: string }).run_id]),
-      [['10', 'a'], ['12', 'c']],
+      [
+        ['10', 'a'],
+        ['12', 'c'],
+      ],
     );
-    assert.deepEqual(result.records.map((record) => record.run!.run_id), ['a', 'c']);
+    assert.deepEqual(
+      result.records.map((record) => record.run!.run_id),
+      ['a', 'c'],
+    );
   });
 
   it('a batch of nothing but bad records is still read: every record refused, nothing packed', () => {
@@ -55,7 +67,11 @@ describe('reading a Push batch', () => {
 
   it('refuses bad node ids, seqs, empty and oversized batches', () => {
     assert.equal(validateBatch(sampleBatch('{evil}', 1, ['a'])).ok, false);
-    assert.deepEqual(validateBatch({ ...sampleBatch('n', 0, ['a']) }), { ok: false, reason: 'bad_seq', message: 'batch 0: seq must be a positive integer below 2^53' });
+    assert.deepEqual(validateBatch({ ...sampleBatch('n', 0, ['a']) }), {
+      ok: false,
+      reason: 'bad_seq',
+      message: 'batch 0: seq must be a positive integer below 2^53',
+    });
     assert.deepEqual(validateBatch(sampleBatch('n', 2, [])), { ok: false, reason: 'empty_batch', message: 'batch 2: has no records' });
     const big = validateBatch(sampleBatch('n', 3, ['a', 'b', 'c']), { ...defaultBatchLimits, maxRecordsPerBatch: 2 });
     assert.deepEqual(big, { ok: false, reason: 'too_many_records', message: 'batch 3: 3 records, more than the limit of 2' });
@@ -63,7 +79,11 @@ describe('reading a Push batch', () => {
 
   it('bounds what a batch takes stored: records that grow from a few bytes on the wire to JSON are refused past the limit', () => {
     // Counters with only an event and a status: 7 bytes each on the wire, about 19 times that written out.
-    const sparse = { seq: 0, kind: 'counter_interval', counter_interval: { run_id: 'r', time_s: 0.1, counters: Array.from({ length: 1_024 }, () => ({ event: 'x', status: 'COUNTER_STATUS_COUNTED' })) } };
+    const sparse = {
+      seq: 0,
+      kind: 'counter_interval',
+      counter_interval: { run_id: 'r', time_s: 0.1, counters: Array.from({ length: 1_024 }, () => ({ event: 'x', status: 'COUNTER_STATUS_COUNTED' })) },
+    };
     const batch = { node_id: 'n', seq: 4, records: Array.from({ length: 20 }, () => sparse), produced_records: 0, dropped_records: 0 };
     const wireBytes = encodeBatch(batch).length;
     const accepted = readBatch(batch);
@@ -74,7 +94,12 @@ describe('reading a Push batch', () => {
     const refused = validateBatch(batch, { ...defaultBatchLimits, maxStoredBatchBytes: limit });
     assert.equal(refused.ok, false);
     assert.equal(refused.ok ? '' : refused.reason, 'too_large');
-    assert.match(refused.ok ? '' : refused.message, new RegExp(`^batch 4: record 9: the batch would take more than ${limit} bytes stored as JSON \\(from ${wireBytes} on the wire\\); send fewer records a batch$`));
+    assert.match(
+      refused.ok ? '' : refused.message,
+      new RegExp(
+        `^batch 4: record 9: the batch would take more than ${limit} bytes stored as JSON \\(from ${wireBytes} on the wire\\); send fewer records a batch$`,
+      ),
+    );
   });
 
   it('refuses records without a kind, negative durations, unknown statuses and long strings', () => {
@@ -84,7 +109,10 @@ describe('reading a Push batch', () => {
       [{ seq: 0, kind: 'run', run: sampleRun('a', { status: 'RUN_STATUS_UNSPECIFIED' }) }, /run\.status RUN_STATUS_UNSPECIFIED is not a run status/],
       [{ seq: 0, kind: 'run', run: sampleRun('a', { workload: 'x'.repeat(2000) }) }, /run\.workload is 2000 characters/],
       [{ seq: 0, kind: 'run', run: sampleRun('') }, /run\.run_id is empty/],
-      [{ kind: 'power_sample', power_sample: { source: 'ipmi-dcmi', sensor: 'system', time_unix_ms: SAMPLE_TIME_MS, watts: Infinity, state: '' } }, /power_sample\.watts is Infinity/],
+      [
+        { kind: 'power_sample', power_sample: { source: 'ipmi-dcmi', sensor: 'system', time_unix_ms: SAMPLE_TIME_MS, watts: Infinity, state: '' } },
+        /power_sample\.watts is Infinity/,
+      ],
       [{ seq: 0, kind: 'node_info', node_info: sampleNodeInfo('other') }, /node_info\.node_id "other" is not the batch's node "n"/],
     ];
     for (const [record, pattern] of cases) {
@@ -96,7 +124,11 @@ describe('reading a Push batch', () => {
 
   it('checks record seqs: all numbered and increasing up to the batch seq, or none numbered', () => {
     const numbered = (seqs: number[], batchSeq: number) => {
-      const batch = sampleBatch('n', batchSeq, seqs.map((_, i) => `r${i}`));
+      const batch = sampleBatch(
+        'n',
+        batchSeq,
+        seqs.map((_, i) => `r${i}`),
+      );
       return validateBatch({ ...batch, records: batch.records.map((record, i) => ({ ...record, seq: seqs[i]! })) });
     };
     assert.deepEqual(numbered([7, 8, 9], 9), { ok: true });
@@ -106,17 +138,28 @@ describe('reading a Push batch', () => {
     assert.match(JSON.stringify(numbered([7, 8], 9)), /bad_seq.*seq must be its last record's seq \(8\)/);
     assert.match(JSON.stringify(numbered([7, 10], 9)), /bad_seq.*record 1: seq 10 is not above the record before \(7\) and at most the batch's seq/);
     // Beyond 2^53 a count is no longer exact as a number: refused.
-    assert.match(JSON.stringify(validateBatch({ ...sampleBatch('n', 1, ['a']), produced_records: '18446744073709551615' })), /produced_records must be an integer below 2\^53/);
+    assert.match(
+      JSON.stringify(validateBatch({ ...sampleBatch('n', 1, ['a']), produced_records: '18446744073709551615' })),
+      /produced_records must be an integer below 2\^53/,
+    );
   });
 
   it('refuses timestamps far in the future or the past, and records of unknown kinds, each with its reason', () => {
     const now = SAMPLE_TIME_MS;
-    const at = (time: number) => validateBatch({ ...sampleBatch('n', 1, ['a']), records: [{ seq: 0, kind: 'run', run: sampleRun('a', { started_time_unix_ms: time }) }] }, defaultBatchLimits, now);
+    const at = (time: number) =>
+      validateBatch(
+        { ...sampleBatch('n', 1, ['a']), records: [{ seq: 0, kind: 'run', run: sampleRun('a', { started_time_unix_ms: time }) }] },
+        defaultBatchLimits,
+        now,
+      );
     assert.deepEqual(at(now - 3_600_000), { ok: true });
     assert.match(JSON.stringify(at(now + 2 * 86_400_000)), /bad_timestamp.*run\.started_time_unix_ms is .*, more than 1 day ahead of the collector's clock/);
     assert.match(JSON.stringify(at(now - 500 * 86_400_000)), /bad_timestamp.*more than 400 days in the past/);
     // Past what a JavaScript Date holds (±8.64e15 ms): still a refusal with its reason, never an exception.
-    assert.match(JSON.stringify(at(8.64e15 + 1)), /bad_timestamp.*run\.started_time_unix_ms is 8640000000000001 ms after 1970 \(past the year 275760\), more than 1 day ahead/);
+    assert.match(
+      JSON.stringify(at(8.64e15 + 1)),
+      /bad_timestamp.*run\.started_time_unix_ms is 8640000000000001 ms after 1970 \(past the year 275760\), more than 1 day ahead/,
+    );
     assert.match(JSON.stringify(at(Number.MAX_SAFE_INTEGER)), /bad_timestamp/);
     const unknown = validateBatch({ ...sampleBatch('n', 1, ['a']), records: [{ seq: 0 }] });
     assert.equal(unknown.ok ? '' : unknown.reason, 'unknown_kind');
@@ -147,7 +190,16 @@ describe('reading a Push batch', () => {
   });
 
   it('writes what the loader would give: defaults, enum names, optional markers, escaped and non-ASCII strings, maps', () => {
-    const run = sampleRun('ré"sumé\n', { workload_metrics: { images_per_s: 12.5, 'top-1': 0.76 }, derived: {}, energy_joules: 1.5, exit_code: -1, warmup: true, fingerprint: null, signal: '\u2603', counters: [sampleCounter('cycles', 2 ** 53 - 1, { scaled_value: 0.5 })] });
+    const run = sampleRun('ré"sumé\n', {
+      workload_metrics: { images_per_s: 12.5, 'top-1': 0.76 },
+      derived: {},
+      energy_joules: 1.5,
+      exit_code: -1,
+      warmup: true,
+      fingerprint: null,
+      signal: '\u2603',
+      counters: [sampleCounter('cycles', 2 ** 53 - 1, { scaled_value: 0.5 })],
+    });
     const batch = { node_id: 'n', seq: 3, records: [{ seq: 3, run }], produced_records: 0, dropped_records: 0 };
     const result = readBatch(batch);
     assert.ok(result.ok, JSON.stringify(result));

@@ -160,8 +160,24 @@ const records = [
       command: ['python3', 'resnet50.py', '--batch', '32'],
     }),
   },
-  { seq: 5, counter_interval: { run_id: 'run-1', time_s: 0.25, counters: [sampleCounter('task-clock', 99.5, { unit: 'msec' }), sampleCounter('page-faults', 12)] } },
-  { seq: 5, power_sample: { source: 'ipmi-dcmi', sensor: 'system', time_unix_ms: SAMPLE_TIME_MS, watts: 512, min_watts: 100, avg_watts: 300, state: 'activated', read_started_unix_ms: SAMPLE_TIME_MS - 5, read_ended_unix_ms: SAMPLE_TIME_MS + 5 } },
+  {
+    seq: 5,
+    counter_interval: { run_id: 'run-1', time_s: 0.25, counters: [sampleCounter('task-clock', 99.5, { unit: 'msec' }), sampleCounter('page-faults', 12)] },
+  },
+  {
+    seq: 5,
+    power_sample: {
+      source: 'ipmi-dcmi',
+      sensor: 'system',
+      time_unix_ms: SAMPLE_TIME_MS,
+      watts: 512,
+      min_watts: 100,
+      avg_watts: 300,
+      state: 'activated',
+      read_started_unix_ms: SAMPLE_TIME_MS - 5,
+      read_ended_unix_ms: SAMPLE_TIME_MS + 5,
+    },
+  },
   { seq: 5, node_info: sampleNodeInfo('n', { spool_epoch: 12345 }) },
 ];
 
@@ -201,7 +217,15 @@ describe('the collector reads any valid encoding of a record as protobuf says', 
     assert.equal((data as { watts: number }).watts, 7);
     const read = readRecords(decodeBatchEnvelope(Buffer.concat([envelope, varint((3 << 3) | 2), delimited(record)])), schema, defaultBatchLimits);
     assert.ok(read.ok);
-    assert.equal((read.pack.finish().toString('latin1').match(/"watts":/g) ?? []).length, 1);
+    assert.equal(
+      (
+        read.pack
+          .finish()
+          .toString('latin1')
+          .match(/"watts":/g) ?? []
+      ).length,
+      1,
+    );
   });
 
   it('a Hello written another way is the same node', () => {
@@ -209,7 +233,7 @@ describe('the collector reads any valid encoding of a record as protobuf says', 
     const info = sampleNodeInfo('p9-node1', { spool_epoch: 77 });
     const plain = Buffer.from(type.encode(type.fromObject(info)).finish());
     let state = 7;
-    const random = (): number => ((state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0) / 2 ** 32);
+    const random = (): number => (state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0) / 2 ** 32;
     for (let i = 0; i < 50; i++) assert.deepEqual(readNodeInfo(reencode(type, plain, random), schema, defaultBatchLimits), { ok: true, info });
   });
 
@@ -217,7 +241,7 @@ describe('the collector reads any valid encoding of a record as protobuf says', 
     const recordType = root.lookupType('powerprof.v1.Record');
     const plain = Buffer.from(recordType.encode(recordType.fromObject(records[0]!)).finish());
     let state = 1;
-    const random = (): number => ((state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0) / 2 ** 32);
+    const random = (): number => (state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0) / 2 ** 32;
     const variants = new Set(Array.from({ length: 20 }, () => reencode(recordType, plain, random).toString('hex')));
     assert.ok(variants.size > 15 && !variants.has(plain.toString('hex')), `${variants.size} distinct encodings`);
   });

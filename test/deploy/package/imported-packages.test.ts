@@ -8,7 +8,8 @@ import { fileTree } from '../../support/file-tree.js';
 
 it('collects the packages compiled code imports, following its relative imports only from the entry', () => {
   const root = fileTree({
-    'main.js': "import { a } from './a.js';\nimport 'side-effect';\nimport fs from 'node:fs';\nimport path from 'path';\nconst later = await import('./lazy.js');\n",
+    'main.js':
+      "import { a } from './a.js';\nimport 'side-effect';\nimport fs from 'node:fs';\nimport path from 'path';\nconst later = await import('./lazy.js');\n",
     'a.js': "export { grpc } from '@grpc/grpc-js/build/src/index.js';\nexport const y = createRequire(import.meta.url)('yaml');\n",
     'lazy.js': "const { default: pretty } = await import('pino-pretty');\nconst r = require('legacy');\n",
     'unreached.js': "import 'vega';\n",
@@ -26,7 +27,8 @@ it('the compiled code never imports a computed name, which the walk could not fo
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.name.endsWith('.js')) {
-        for (const [call] of readFileSync(path, 'utf8').matchAll(/(?:\bimport|\brequire|\bcreateRequire\([^)]*\))\(\s*(?![\s'"]).{0,40}/g)) computed.push(`${path}: ${call}`);
+        for (const [call] of readFileSync(path, 'utf8').matchAll(/(?:\bimport|\brequire|\bcreateRequire\([^)]*\))\(\s*(?![\s'"]).{0,40}/g))
+          computed.push(`${path}: ${call}`);
       }
     }
   };

@@ -19,7 +19,13 @@ const packages: Record<string, LockedPackage> = {
 
 it('follows dependencies as Node resolves them: a nested copy first, then each node_modules above', () => {
   const { paths, leftOut } = lockfileClosure(packages, ['app'], false);
-  assert.deepEqual(paths, ['node_modules/@scope/lib', 'node_modules/app', 'node_modules/app/node_modules/shared', 'node_modules/leaf', 'node_modules/presentpeer']);
+  assert.deepEqual(paths, [
+    'node_modules/@scope/lib',
+    'node_modules/app',
+    'node_modules/app/node_modules/shared',
+    'node_modules/leaf',
+    'node_modules/presentpeer',
+  ]);
   assert.deepEqual(leftOut, []);
 });
 
@@ -35,5 +41,8 @@ it("leaves out the root's optional dependencies unless asked, and says which", (
 
 it('refuses an import that package.json does not declare, naming it', () => {
   assert.throws(() => lockfileClosure(packages, ['undeclared'], false), /undeclared is imported but not in package-lock\.json/);
-  assert.throws(() => lockfileClosure({ ...packages, 'node_modules/leaf': { dependencies: { gone: '1' } } }, ['web', 'heavy'], true), /node_modules\/leaf needs gone/);
+  assert.throws(
+    () => lockfileClosure({ ...packages, 'node_modules/leaf': { dependencies: { gone: '1' } } }, ['web', 'heavy'], true),
+    /node_modules\/leaf needs gone/,
+  );
 });

@@ -91,9 +91,16 @@ describe('faults: nothing lost, nothing twice', { concurrency: false }, () => {
       const agent = rig.startAgent(['--repeat', '2', '--flush-timeout', '0'], ['sleep', '1']);
       assert.equal(await agent.exited(), 1, agent.output());
       const directory = join(rig.spool, rig.node);
-      const last = readdirSync(directory).filter((name) => name.endsWith('.wal')).sort().at(-1)!;
+      const last = readdirSync(directory)
+        .filter((name) => name.endsWith('.wal'))
+        .sort()
+        .at(-1)!;
       // A write the crash cut short: the first half of one more record.
-      const entry = encodeEntry(Date.now() * 1000 * 2, 'sample', loadRecordCodec().encode({ power_sample: { source: 'hwmon', sensor: 'System', time_unix_ms: Date.now(), watts: 1 } }));
+      const entry = encodeEntry(
+        Date.now() * 1000 * 2,
+        'sample',
+        loadRecordCodec().encode({ power_sample: { source: 'hwmon', sensor: 'System', time_unix_ms: Date.now(), watts: 1 } }),
+      );
       appendFileSync(join(directory, last), entry.subarray(0, Math.floor(entry.length / 2)));
       await rig.startCollector();
       const flush = rig.flushAgent();

@@ -59,7 +59,11 @@ export function hwmonSource(sysfsRoot: string): PowerSource {
     name: 'hwmon',
     async probe(): Promise<Probe> {
       sensors = await discover();
-      if (sensors.length === 0) return { ok: false, reason: `no power*_input or energy*_input under ${hwmon} (no hwmon driver here reports power; on POWER9 the OCC driver is ibmpowernv)` };
+      if (sensors.length === 0)
+        return {
+          ok: false,
+          reason: `no power*_input or energy*_input under ${hwmon} (no hwmon driver here reports power; on POWER9 the OCC driver is ibmpowernv)`,
+        };
       return { ok: true, sensors: sensors.map((s) => s.sensor) };
     },
     async sample(): Promise<SensorReading[]> {
@@ -69,7 +73,7 @@ export function hwmonSource(sysfsRoot: string): PowerSource {
     },
     // The OCC's System sensor is the whole node; otherwise no single sum is meaningful.
     totalSensors: (names) => names.filter((name) => /\/System$/i.test(name)),
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
 }
 

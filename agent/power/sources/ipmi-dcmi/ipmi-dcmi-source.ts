@@ -42,7 +42,11 @@ export function ipmiDcmiSource(ipmitool: IpmitoolRunner): PowerSource {
     async probe(signal): Promise<Probe> {
       try {
         const reading = await read(signal);
-        if (reading.state === 'deactivated') return { ok: false, reason: 'the BMC answers, but its power reading is deactivated (no valid power); enable power measurement in the BMC, or use ipmi-sdr' };
+        if (reading.state === 'deactivated')
+          return {
+            ok: false,
+            reason: 'the BMC answers, but its power reading is deactivated (no valid power); enable power measurement in the BMC, or use ipmi-sdr',
+          };
         return { ok: true, sensors: ['system'] };
       } catch (error) {
         return { ok: false, reason: (error as Error).message };

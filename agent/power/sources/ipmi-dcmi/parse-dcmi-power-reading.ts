@@ -30,8 +30,15 @@ const LABELS = {
 } as const;
 
 export function parseDcmiPowerReading(text: string): DcmiParse {
-  const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
-  const failure = lines.find((line) => /DCMI request failed|Unable to get DCMI|A valid DCMI command was not returned|^Error|Could not open device|Unable to establish|Get Session Challenge command failed|Error loading interface/i.test(line));
+  const lines = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const failure = lines.find((line) =>
+    /DCMI request failed|Unable to get DCMI|A valid DCMI command was not returned|^Error|Could not open device|Unable to establish|Get Session Challenge command failed|Error loading interface/i.test(
+      line,
+    ),
+  );
   if (failure !== undefined) return { ok: false, error: failure };
 
   const values: Partial<Record<keyof typeof LABELS, number>> = {};
@@ -78,5 +85,8 @@ function samplingPeriodMs(lines: string[]): number | null {
 function bmcTimestamp(lines: string[]): string {
   const line = lines.find((l) => l.startsWith('IPMI timestamp:'));
   if (line === undefined) return '';
-  return line.slice('IPMI timestamp:'.length).split(/\s{2,}Sampling period:/)[0]!.trim();
+  return line
+    .slice('IPMI timestamp:'.length)
+    .split(/\s{2,}Sampling period:/)[0]!
+    .trim();
 }

@@ -10,7 +10,7 @@ export const ipmiSdrPlugin = definePowerSource({
   canBePrimary: true,
   options: { ...ipmiOptions, sdr_sensors: commaList.default([]) },
   flags: { ...ipmiFlags, 'sdr-sensors': { type: 'string' } },
-  help: [ipmiHelp, '  --sdr-sensors LIST    the SDR sensors to read; their sum is the node\'s power\n'],
+  help: [ipmiHelp, "  --sdr-sensors LIST    the SDR sensors to read; their sum is the node's power\n"],
   create: (options, common) => {
     const { connection, session } = ipmiSettings(options, common.timeoutMs);
     return ipmiSdrSource(ipmitoolRunner(connection, session), options.sdr_sensors);

@@ -20,7 +20,9 @@ export function ipmiSdrSource(ipmitool: IpmitoolRunner, configuredSensors: reado
     }
     const wanted = configuredSensors.length === 0 ? parsed.sensors : parsed.sensors.filter((s) => configuredSensors.includes(s.sensor));
     if (configuredSensors.length > 0 && wanted.length === 0) {
-      throw new SourceError(`none of --sdr-sensors (${configuredSensors.join(', ')}) reports Watts; the BMC lists: ${parsed.sensors.map((s) => s.sensor).join(', ')}`);
+      throw new SourceError(
+        `none of --sdr-sensors (${configuredSensors.join(', ')}) reports Watts; the BMC lists: ${parsed.sensors.map((s) => s.sensor).join(', ')}`,
+      );
     }
     return wanted.map((s) => ({ sensor: s.sensor, watts: s.watts }));
   };
@@ -35,7 +37,8 @@ export function ipmiSdrSource(ipmitool: IpmitoolRunner, configuredSensors: reado
       }
     },
     sample: read,
-    totalSensors: (sensors) => (configuredSensors.length > 0 ? sensors.filter((s) => configuredSensors.includes(s)) : sensors.filter((s) => NODE_SENSOR.test(s)).slice(0, 1)),
+    totalSensors: (sensors) =>
+      configuredSensors.length > 0 ? sensors.filter((s) => configuredSensors.includes(s)) : sensors.filter((s) => NODE_SENSOR.test(s)).slice(0, 1),
     close: () => ipmitool.close(),
   };
 }

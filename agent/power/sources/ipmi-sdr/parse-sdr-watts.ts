@@ -25,7 +25,10 @@ export function parseSdrWatts(text: string): SdrParse {
     if (watts !== undefined && cells[0] !== '') sensors.push({ sensor: cells[0]!, watts });
   }
   if (sensors.length > 0) return { ok: true, sensors };
-  const first = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '');
+  const first = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l !== '');
   if (first === undefined) return { ok: false, error: 'ipmitool printed nothing' };
   if (tableRows === 0) return { ok: false, error: first };
   return { ok: false, error: `no sensor reports Watts (${tableRows} sensors listed)` };

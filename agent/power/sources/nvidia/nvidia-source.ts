@@ -52,7 +52,8 @@ export function nvidiaSource(nvidiaSmiPath: string, periodMs: number): PowerSour
       if (child === undefined) start();
       const fresh = [...latest].filter(([, reading]) => Date.now() - reading.atMs <= 3 * periodMs + 2_000);
       if (fresh.length === 0) {
-        if (latest.size > 0 || lastError !== '') throw new SourceError(`nvidia-smi gave no reading for ${(3 * periodMs) / 1000} s${lastError === '' ? '' : `: ${lastError}`}`);
+        if (latest.size > 0 || lastError !== '')
+          throw new SourceError(`nvidia-smi gave no reading for ${(3 * periodMs) / 1000} s${lastError === '' ? '' : `: ${lastError}`}`);
         return []; // just started: the first lines are on their way
       }
       return fresh.map(([sensor, reading]) => ({ sensor, watts: reading.watts }));

@@ -32,10 +32,13 @@ export function parseNvidiaSmi(text: string, queriedFields?: readonly string[]):
   for (const [position, row] of rows.slice(hasHeader ? 1 : 0).entries()) {
     const match = /^(\d+(?:\.\d+)?)(\s*W)?$/.exec(row[power] ?? '');
     if (!match) continue;
-    const sensor = index !== -1 && row[index] !== undefined ? row[index]! : name !== -1 && row[name] !== undefined ? row[name]! : String(position);
+    const sensor = index !== -1 && row[index] !== undefined ? row[index] : name !== -1 && row[name] !== undefined ? row[name] : String(position);
     gpus.push({ sensor, watts: Number(match[1]) });
   }
   if (gpus.length > 0) return { ok: true, gpus };
-  const unavailable = rows.slice(hasHeader ? 1 : 0).map((row) => row[power]).find((cell) => cell !== undefined && cell !== '');
+  const unavailable = rows
+    .slice(hasHeader ? 1 : 0)
+    .map((row) => row[power])
+    .find((cell) => cell !== undefined && cell !== '');
   return { ok: false, error: unavailable === undefined ? 'no GPU rows' : `no power reading: power.draw is ${unavailable}` };
 }

@@ -24,7 +24,11 @@ export function raplSource(sysfsRoot: string): PowerSource {
       const parent = /^intel-rapl:(\d+):\d+$/.exec(entry);
       const parentName = parent ? (await readFile(join(powercap, `intel-rapl:${parent[1]}`, 'name'), 'utf8').catch(() => '')).trim() : '';
       const rangeText = await readFile(join(path, 'max_energy_range_uj'), 'utf8').catch(() => '');
-      found.push({ path, sensor: parentName === '' ? name : `${parentName}/${name}`, rangeJoules: /^\d+$/.test(rangeText.trim()) && Number.isSafeInteger(Number(rangeText.trim())) ? Number(rangeText) / 1e6 : undefined });
+      found.push({
+        path,
+        sensor: parentName === '' ? name : `${parentName}/${name}`,
+        rangeJoules: /^\d+$/.test(rangeText.trim()) && Number.isSafeInteger(Number(rangeText.trim())) ? Number(rangeText) / 1e6 : undefined,
+      });
     }
     return found;
   };
@@ -51,7 +55,11 @@ export function raplSource(sysfsRoot: string): PowerSource {
     name: 'rapl',
     async probe(): Promise<Probe> {
       zones = await discover();
-      if (zones.length === 0) return { ok: false, reason: `no RAPL zones under ${powercap} (not an Intel or AMD CPU with RAPL, or the intel_rapl_common module is not loaded: "modprobe intel_rapl_msr")` };
+      if (zones.length === 0)
+        return {
+          ok: false,
+          reason: `no RAPL zones under ${powercap} (not an Intel or AMD CPU with RAPL, or the intel_rapl_common module is not loaded: "modprobe intel_rapl_msr")`,
+        };
       try {
         await read(zones[0]!);
       } catch (error) {
@@ -68,7 +76,7 @@ export function raplSource(sysfsRoot: string): PowerSource {
       const packages = sensors.filter((s) => /^package-\d+$/.test(s) || /^dram$/.test(s));
       return packages.length > 0 ? packages : sensors.filter((s) => s === 'psys');
     },
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
 }
 
