@@ -25,17 +25,12 @@ const POWER9 = [
   'PM_8FLOP_CMPL', // 8-FLOP (vector) instructions completed
 ];
 
-/** perf's portable hardware-cache events; on x86 they map to each vendor's model-specific events. */
-const X86 = [
-  'L1-dcache-loads',
-  'L1-dcache-load-misses',
-  'LLC-loads',
-  'LLC-load-misses',
-  'dTLB-load-misses',
-  'stalled-cycles-frontend',
-  'stalled-cycles-backend',
-];
-const ARM = [
+/**
+ * perf's portable hardware-cache and stall events: each architecture maps
+ * them to its own PMU events (x86: each vendor's model-specific ones; ARM:
+ * PMUv3's L1D_CACHE, LL_CACHE_RD, STALL_FRONTEND, ...), or says it has none.
+ */
+const CACHE_AND_STALLS = [
   'L1-dcache-loads',
   'L1-dcache-load-misses',
   'LLC-loads',
@@ -49,8 +44,8 @@ export const eventPresets: Readonly<Record<string, readonly string[]>> = {
   default: [...SEED, ...SOFTWARE],
   seed: SEED,
   power9: [...SEED, ...SOFTWARE, ...POWER9],
-  x86: [...SEED, ...SOFTWARE, ...X86],
-  arm: [...SEED, ...SOFTWARE, ...ARM],
+  x86: [...SEED, ...SOFTWARE, ...CACHE_AND_STALLS],
+  arm: [...SEED, ...SOFTWARE, ...CACHE_AND_STALLS],
 };
 
 /** The preset for an architecture as uname -m / lscpu names it. */
