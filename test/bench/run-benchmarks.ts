@@ -11,6 +11,7 @@ import { agentMain } from '../support/node-processes.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { occHwmonTree } from '../support/file-tree.js';
 import { ingestBench } from './ingest-bench.js';
+import { redisEntrySize } from './redis-entry-size.js';
 import { soak } from './soak.js';
 
 /**
@@ -194,6 +195,7 @@ async function ipmitoolCost(): Promise<void> {
 
 agentOverhead()
   .then(ipmitoolCost)
+  .then(() => redisEntrySize(quick))
   .then(() => ingestBench(quick))
   .then(() => soak(quick))
   .catch((error: unknown) => {
