@@ -17,8 +17,9 @@
 -- ARGV[7]  how many of the batch's records the collector refused
 -- ARGV[8]  now, unix ms; ARGV[9] the most epochs kept per node (the least
 --          recently used goes beyond that)
--- ARGV[10] the records: a MessagePack array of strings, three per record
---          (seq, kind, JSON), seqs increasing (record-pack.ts)
+-- ARGV[10] the records: a MessagePack array with an array of strings per
+--          record: seq, kind, then the entry's field names and values
+--          (record-pack.ts, stream-fields.ts), seqs increasing
 --
 -- Seqs are scoped to a spool epoch, so that no high-water mark of another
 -- spool (stale, or forged) can make a node's new records look written. A
@@ -47,16 +48,19 @@ local before = redis.call('XLEN', KEYS[2])
 local records = cmsgpack.unpack(ARGV[10])
 local written = 0
 local skipped = 0
-for i = 1, #records, 3 do
-  local seq = tonumber(records[i])
+local head
+if maxlen > 0 then head = { KEYS[2], 'MAXLEN', '~', maxlen, '*', 'seq' } else head = { KEYS[2], '*', 'seq' } end
+local seq_at = #head + 1
+for _, record in ipairs(records) do
+  local seq = tonumber(record[1])
   if seq <= last then
     skipped = skipped + 1
   else
-    if maxlen > 0 then
-      redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, '*', 'seq', records[i], 'kind', records[i + 1], 'data', records[i + 2])
-    else
-      redis.call('XADD', KEYS[2], '*', 'seq', records[i], 'kind', records[i + 1], 'data', records[i + 2])
-    end
+    local args = { unpack(head) }
+    args[seq_at] = record[1]
+    args[seq_at + 1] = 'kind'
+    for i = 2, #record do args[seq_at + i] = record[i] end
+    redis.call('XADD', unpack(args))
     written = written + 1
   end
 end

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RedisClient } from './redis-connection.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
-import type { Completeness, RecordKind } from '../../proto/records.js';
+import type { Completeness } from '../../proto/records.js';
 import type { RecordPack } from '../wire/record-pack.js';
+import { decodeEntry, type StoredRecord } from './stream-entry.js';
 import type { RedisKeys } from './redis-keys.js';
 
 export interface AppendResult {
@@ -28,14 +29,6 @@ export interface BatchFacts {
   produced: number;
   dropped: number;
   agentRefused: number;
-}
-
-export interface StoredRecord {
-  id: string;
-  seq: number;
-  kind: RecordKind;
-  /** The record's message (NodeInfo, RunRecord, ...) as the collector received it. */
-  data: unknown;
 }
 
 type AppendBatchCommand = (
@@ -140,10 +133,4 @@ export class RecordStore {
       start = `(${entries.at(-1)![0]}`;
     }
   }
-}
-
-function decodeEntry(id: string, fields: string[]): StoredRecord {
-  const values = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i]!, fields[i + 1]!);
-  return { id, seq: Number(values.get('seq')), kind: values.get('kind') as RecordKind, data: JSON.parse(values.get('data') ?? 'null') };
 }

@@ -1,6 +1,7 @@
-import type { JobStatus, NodeInfo, PowerSample, PowerSourceStatus, RunRecord } from '../../proto/records.js';
+import type { JobStatus, NodeInfo, PowerSample, PowerSourceStatus, Record as RecordMessage, RunRecord } from '../../proto/records.js';
 import { ByteWriter } from '../../proto/byte-writer.js';
 import { RecordPack } from './record-pack.js';
+import { streamFields } from './stream-fields.js';
 import type { BatchLimits } from '../../proto/record-rules.js';
 import type { RecordKind } from '../../proto/records.js';
 import { FieldError } from '../../proto/field-error.js';
@@ -175,7 +176,7 @@ export function readRecords(batch: IncomingBatch, schema: RecordSchema, limits: 
       if (pack.out.pos > limits.maxStoredBatchBytes) {
         return refuse(
           'too_large',
-          `${name}: record ${index}: the batch would take more than ${limits.maxStoredBatchBytes} bytes stored as JSON (from ${batch.wireBytes} on the wire); send fewer records a batch`,
+          `${name}: record ${index}: the batch would take more than ${limits.maxStoredBatchBytes} bytes stored (from ${batch.wireBytes} on the wire); send fewer records a batch`,
         );
       }
       records.push(record);
@@ -195,11 +196,17 @@ function readOneRecord(header: RecordHeader, reader: WireReader, batch: Incoming
   pack.begin(header.seq, batch.seq, header.kind);
   transcodeRecord(header, reader, pack.out, context);
   const json = pack.current();
-  if (record.kind !== 'counter_interval') record[record.kind] = JSON.parse(pack.out.buf.toString('utf8', json.start, json.end)) as never;
-  if (record.node_info !== undefined && record.node_info.node_id !== batch.node_id) {
-    throw new FieldError('node_info.node_id', `"${truncate(record.node_info.node_id)}" is not the batch's node "${batch.node_id}"`);
+  const message = JSON.parse(pack.out.buf.toString('utf8', json.start, json.end)) as never;
+  if (header.kind === 'node_info') {
+    const info = message as { node_id: string };
+    if (info.node_id !== batch.node_id) throw new FieldError('node_info.node_id', `"${truncate(info.node_id)}" is not the batch's node "${batch.node_id}"`);
   }
-  pack.end();
+  // Counter intervals, most of what arrives, are stored but read by no metric: not kept as a message.
+  if (header.kind !== 'counter_interval') record[header.kind] = message;
+  // Checked by the rules as JSON; power samples and counter intervals are stored one field per value.
+  const fields = streamFields({ kind: header.kind, [header.kind]: message } as unknown as RecordMessage);
+  if (fields !== undefined) pack.endAsFields(fields);
+  else pack.end();
   return record;
 }
 

@@ -1,16 +1,23 @@
 import type { Record } from '../../proto/records.js';
 import { ByteWriter } from '../../proto/byte-writer.js';
+import { streamFields } from './stream-fields.js';
 
 /**
  * The records of one append as the Lua script reads them: one MessagePack
- * array of strings, three per record (seq, kind, the message as JSON), that
- * Redis's built-in cmsgpack unpacks. One argument instead of three per
- * record spares the Redis client a length and a copy per argument.
+ * array with an array of strings per record, that Redis's built-in cmsgpack
+ * unpacks: the seq, the kind, then the entry's field names and values (for
+ * most kinds "data" and the message as JSON; power samples and counter
+ * intervals one field per value, stream-fields.ts). One argument instead of
+ * many spares the Redis client a length and a copy per argument.
  *
  * A record's JSON is written straight into the pack (begin, write to
- * `out`, end); packRecords does it for records held as objects.
+ * `out`, end), or replaced by its fields (endAsFields); packRecords does it
+ * for records held as objects.
  */
 const ARRAY32 = 0xdd;
+const ARRAY16 = 0xdc;
+const STR8 = 0xd9;
+const STR16 = 0xda;
 const STR32 = 0xdb;
 const FIXSTR = 0xa0;
 const HEADER_BYTES = 5;
@@ -20,6 +27,8 @@ export class RecordPack {
   private count = 0;
   private jsonStart = 0;
   private recordStart = HEADER_BYTES;
+  /** Where the record begun last has its fields: after its array header, seq and kind. */
+  private fieldsStart = HEADER_BYTES;
   private highestSeq = 0;
   private pendingSeq = 0;
 
@@ -45,8 +54,12 @@ export class RecordPack {
   begin(recordSeq: number, batchSeq: number, kind: string): void {
     this.recordStart = this.out.pos;
     this.pendingSeq = recordSeq > 0 ? recordSeq : batchSeq;
+    this.out.byte(ARRAY16);
+    this.out.pos += 2; // how many strings, written by end()
     this.fixstr(String(this.pendingSeq));
     this.fixstr(kind);
+    this.fieldsStart = this.out.pos;
+    this.fixstr('data');
     this.out.byte(STR32);
     this.out.pos += 4; // the JSON's length, written by end()
     this.out.ensure(0);
@@ -58,15 +71,21 @@ export class RecordPack {
     return { start: this.jsonStart, end: this.out.pos };
   }
 
-  /** Ends the record begun last; returns where its JSON lies in `out.buf`. */
+  /** Ends the record begun last, stored as JSON in its data field; returns where its JSON lies in `out.buf`. */
   end(): { start: number; end: number } {
     const { out, jsonStart } = this;
     out.ensure(0);
     out.buf.writeUInt32BE(out.pos - jsonStart, jsonStart - 4);
-    this.count++;
-    this.recordStart = out.pos;
-    this.highestSeq = Math.max(this.highestSeq, this.pendingSeq);
+    this.finishRecord(4);
     return { start: jsonStart, end: out.pos };
+  }
+
+  /** Ends the record begun last with these fields (names and values, alternating) in place of its JSON. */
+  endAsFields(fields: readonly string[]): void {
+    if (fields.length + 2 > 0xffff) throw new Error(`a record of ${fields.length} fields is too many to store`);
+    this.out.pos = this.fieldsStart;
+    for (const field of fields) this.string(field);
+    this.finishRecord(fields.length + 2);
   }
 
   /** Drops the record begun last, as if it had never been begun (a record refused half-way). */
@@ -80,12 +99,25 @@ export class RecordPack {
     this.end();
   }
 
+  addFields(recordSeq: number, batchSeq: number, kind: string, fields: readonly string[]): void {
+    this.begin(recordSeq, batchSeq, kind);
+    this.endAsFields(fields);
+  }
+
   /** The whole pack, header included, ready to send. */
   finish(): Buffer {
     const buf = this.out.buf;
     buf[0] = ARRAY32;
-    buf.writeUInt32BE(this.count * 3, 1);
+    buf.writeUInt32BE(this.count, 1);
     return this.out.written();
+  }
+
+  private finishRecord(strings: number): void {
+    this.out.ensure(0);
+    this.out.buf.writeUInt16BE(strings, this.recordStart + 1);
+    this.count++;
+    this.recordStart = this.out.pos;
+    this.highestSeq = Math.max(this.highestSeq, this.pendingSeq);
   }
 
   /** Seqs and kinds are short ASCII: MessagePack's fixstr, up to 31 bytes. */
@@ -94,11 +126,36 @@ export class RecordPack {
     this.out.byte(FIXSTR | text.length);
     this.out.ascii(text);
   }
+
+  /** Any string, in the shortest MessagePack form that holds its UTF-8. */
+  private string(text: string): void {
+    const length = Buffer.byteLength(text);
+    const { out } = this;
+    if (length < 32) out.byte(FIXSTR | length);
+    else if (length < 0x100) {
+      out.byte(STR8);
+      out.byte(length);
+    } else if (length < 0x10000) {
+      out.byte(STR16);
+      out.byte(length >> 8);
+      out.byte(length & 0xff);
+    } else {
+      out.byte(STR32);
+      out.ensure(4);
+      out.buf.writeUInt32BE(length, out.pos);
+      out.pos += 4;
+    }
+    out.utf8(text);
+  }
 }
 
 /** Records held as objects (the loader's shape), packed as the collector stores them. */
 export function packRecords(records: readonly Record[], batchSeq: number): RecordPack {
   const pack = new RecordPack();
-  for (const record of records) pack.add(record.seq, batchSeq, record.kind!, JSON.stringify(record[record.kind!]));
+  for (const record of records) {
+    const fields = streamFields(record);
+    if (fields !== undefined) pack.addFields(record.seq, batchSeq, record.kind!, fields);
+    else pack.add(record.seq, batchSeq, record.kind!, JSON.stringify(record[record.kind!]));
+  }
   return pack;
 }

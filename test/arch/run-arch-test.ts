@@ -10,6 +10,7 @@ import { freePort } from '../support/free-port.js';
 import { startIpmiSimulator, type IpmiSimulator } from '../support/ipmi-simulator.js';
 import { collectorMain, runNode, startNode } from '../support/node-processes.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { storedRecord } from '../support/stored-records.js';
 import { checkGuest, type Check, type GuestEvidence } from './arch-checks.js';
 import { archGuests, type ArchGuest } from './arch-guests.js';
 
@@ -175,7 +176,7 @@ async function testGuest(guest: ArchGuest, { work, agentInstall, redis, decoy }:
       records: entries.map(([, fields]) => ({
         seq: field(fields, 'seq'),
         kind: field(fields, 'kind'),
-        data: JSON.parse(field(fields, 'data')) as Record<string, unknown>,
+        data: storedRecord<Record<string, unknown>>(fields),
       })),
       runs: csvObjects(read('runs.csv')),
       power: csvObjects(read('power.csv')),

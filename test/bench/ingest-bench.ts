@@ -8,6 +8,7 @@ import { collectorMain, startNode } from '../support/node-processes.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { WARM_UP_MS } from './load-window.js';
 import { cpuSeconds, percentile, rssMiB } from './process-stats.js';
+import { counterIntervalFields } from '../../collector/wire/stream-fields.js';
 
 const generator = join(repositoryRoot, 'dist/test/bench/simulated-agents.js');
 const AGENTS_PER_GENERATOR = 250;
@@ -250,7 +251,8 @@ async function generate(
 async function rawXadd(url: string, records: number): Promise<number> {
   const redis = new Redis(url);
   try {
-    const data = JSON.stringify({
+    // The same record, stored as the collector stores it (one field per value).
+    const fields = counterIntervalFields({
       run_id: 'run-raw',
       time_s: 1.5,
       counters: [
@@ -268,16 +270,17 @@ async function rawXadd(url: string, records: number): Promise<number> {
         value: 1_000_000 * (i + 1),
         unit: '',
         running_percent: 100,
-        status: 'COUNTER_STATUS_COUNTED',
+        status: 'COUNTER_STATUS_COUNTED' as const,
         metric_value: 0,
         metric_unit: '',
+        maps_to: '',
       })),
     });
     const started = performance.now();
     for (let done = 0; done < records; done += 1000) {
       const pipeline = redis.pipeline();
       for (let i = 0; i < 1000; i++)
-        pipeline.xadd(`raw:{node-${i % 40}}:records`, 'MAXLEN', '~', '20000', '*', 'seq', String(done + i), 'kind', 'counter_interval', 'data', data);
+        pipeline.xadd(`raw:{node-${i % 40}}:records`, 'MAXLEN', '~', '20000', '*', 'seq', String(done + i), 'kind', 'counter_interval', ...fields);
       await pipeline.exec();
     }
     const rate = records / ((performance.now() - started) / 1000);

@@ -7,6 +7,7 @@ import { occHwmonTree } from './file-tree.js';
 import { freePort } from './free-port.js';
 import { agentMain, collectorMain, startNode, type Background } from './node-processes.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
+import { storedRecord } from './stored-records.js';
 
 /**
  * One fault case's world: a real redis-server with the shipped config (AOF
@@ -130,7 +131,7 @@ export class FaultRig {
       const runs: Array<{ run_id: string; status: string }> = [];
       for (const [, fields] of entries) {
         const field = (name: string): string => fields[fields.indexOf(name) + 1]!;
-        const data = JSON.parse(field('data')) as Record<string, unknown> & { run_id: string; status: string };
+        const data = storedRecord<Record<string, unknown> & { run_id: string; status: string }>(fields);
         if (seqs.has(field('seq'))) duplicateSeqs++;
         seqs.add(field('seq'));
         const identity = identify(field('kind'), data, field('seq'));

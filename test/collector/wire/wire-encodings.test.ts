@@ -200,7 +200,7 @@ describe('the collector reads any valid encoding of a record as protobuf says', 
     });
   }
 
-  it('a field sent twice: the last value is stored, once (not two JSON keys)', () => {
+  it('a field sent twice: the last value is stored, once (not two fields)', () => {
     // power_sample { source "s", sensor "x", watts 5, watts 7, time } in a Record with seq 5.
     const type = root.lookupType('powerprof.v1.PowerSample');
     const base = Buffer.from(type.encode(type.fromObject({ source: 's', sensor: 'x', time_unix_ms: SAMPLE_TIME_MS })).finish());
@@ -217,14 +217,10 @@ describe('the collector reads any valid encoding of a record as protobuf says', 
     assert.equal((data as { watts: number }).watts, 7);
     const read = readRecords(decodeBatchEnvelope(Buffer.concat([envelope, varint((3 << 3) | 2), delimited(record)])), schema, defaultBatchLimits);
     assert.ok(read.ok);
-    assert.equal(
-      (
-        read.pack
-          .finish()
-          .toString('latin1')
-          .match(/"watts":/g) ?? []
-      ).length,
-      1,
+    const [entry] = unpackRecords(read.pack.finish());
+    assert.deepEqual(
+      entry!.fields.filter((_, i, fields) => i % 2 === 0 && fields[i] === 'watts'),
+      ['watts'],
     );
   });
 
