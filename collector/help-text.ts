@@ -51,7 +51,7 @@ Options (config file key / environment variable in brackets):
   --max-inflight-bytes N     unwritten bytes held at most over all streams (batches,
                              and the JSON being written); past it every stream is
                              paused until half is written; default 67108864
-  --node-byte-rate-limit N   bytes a second one node may add to Redis (stored JSON),
+  --node-byte-rate-limit N   bytes a second one node may add to Redis (as stored),
                              past a burst of --node-byte-burst (default 268435456);
                              beyond, RESOURCE_EXHAUSTED with a wait; default 8388608
   --node-expiry-s S          remove the series of a node silent this long; default 86400
