@@ -1,6 +1,7 @@
 import type { JobStatus, NodeInfo, PowerSample, PowerSourceStatus, Record as RecordMessage, RunRecord } from '../../proto/records.js';
 import { ByteWriter } from '../../proto/byte-writer.js';
 import { RecordPack } from './record-pack.js';
+import { counterIntervalFieldsFromWire } from './interval-fields.js';
 import { streamFields } from './stream-fields.js';
 import type { BatchLimits } from '../../proto/record-rules.js';
 import type { RecordKind } from '../../proto/records.js';
@@ -195,6 +196,11 @@ function readOneRecord(header: RecordHeader, reader: WireReader, batch: Incoming
   const record: IngestRecord = { seq: header.seq, kind: header.kind };
   pack.begin(header.seq, batch.seq, header.kind);
   transcodeRecord(header, reader, pack.out, context);
+  if (header.kind === 'counter_interval' && header.parts === undefined) {
+    // Checked by the rules; stored from its wire bytes, never built as an object (stored, and read by no metric).
+    pack.endAsFields(counterIntervalFieldsFromWire(batch.bytes, header.start, header.end));
+    return record;
+  }
   const json = pack.current();
   const message = JSON.parse(pack.out.buf.toString('utf8', json.start, json.end)) as never;
   if (header.kind === 'node_info') {

@@ -129,8 +129,28 @@ export class RecordPack {
 
   /** Any string, in the shortest MessagePack form that holds its UTF-8. */
   private string(text: string): void {
-    const length = Buffer.byteLength(text);
     const { out } = this;
+    // Field names and numbers are short ASCII: written byte by byte, without Buffer's per-call cost.
+    if (text.length < 32) {
+      out.ensure(text.length + 1);
+      const { buf } = out;
+      let at = out.pos + 1;
+      let ascii = true;
+      for (let i = 0; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code >= 0x80) {
+          ascii = false;
+          break;
+        }
+        buf[at++] = code;
+      }
+      if (ascii) {
+        buf[out.pos] = FIXSTR | text.length;
+        out.pos = at;
+        return;
+      }
+    }
+    const length = Buffer.byteLength(text);
     if (length < 32) out.byte(FIXSTR | length);
     else if (length < 0x100) {
       out.byte(STR8);

@@ -37,7 +37,7 @@ export function powerSampleFields(sample: PowerSample): string[] {
 }
 
 /** Short codes for what perf prints as <not counted> and <not supported>: they repeat ten times a second. */
-const STATUS_WORDS: Readonly<Record<string, string>> = {
+export const STATUS_CODES: Readonly<Record<string, string>> = {
   COUNTER_STATUS_NOT_COUNTED: 'NC',
   COUNTER_STATUS_NOT_SUPPORTED: 'NS',
   COUNTER_STATUS_UNSPECIFIED: 'U',
@@ -51,7 +51,7 @@ export function counterIntervalFields(interval: CounterInterval): string[] {
       if (counter.running_percent < 100) fields.push(`r:${counter.event}`, String(counter.running_percent));
     } else {
       // An event not counted has no value and no running share: its status says it all.
-      fields.push(`s:${counter.event}`, STATUS_WORDS[counter.status] ?? counter.status);
+      fields.push(`s:${counter.event}`, STATUS_CODES[counter.status] ?? counter.status);
     }
     if (counter.unit !== '') fields.push(`u:${counter.event}`, counter.unit);
   }
@@ -88,7 +88,7 @@ export function powerSampleOf(fields: ReadonlyMap<string, string>): PowerSample 
   };
 }
 
-const STATUS_ENUMS = new Map(Object.entries(STATUS_WORDS).map(([name, word]) => [word, name]));
+const STATUS_ENUMS = new Map(Object.entries(STATUS_CODES).map(([name, word]) => [word, name]));
 
 /** A counter interval from its stream fields, in the order they were stored. */
 export function counterIntervalOf(fields: ReadonlyArray<readonly [string, string]>): CounterInterval {
