@@ -8,7 +8,7 @@ import { csvObjects } from '../../proto/csv-tables.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
 import { freePort } from '../support/free-port.js';
 import { startIpmiSimulator, type IpmiSimulator } from '../support/ipmi-simulator.js';
-import { collectorMain, runNode, startNode } from '../support/node-processes.js';
+import { collectorMain, runNode, serveArgs, startNode } from '../support/node-processes.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { storedRecord } from '../support/stored-records.js';
 import { checkGuest, type Check, type GuestEvidence } from './arch-checks.js';
@@ -90,17 +90,7 @@ async function testGuest(guest: ArchGuest, { work, agentInstall, redis, decoy }:
   const nodeId = `arch-${guest.name}`;
   const keyPrefix = `arch-${guest.name}`;
   const grpcPort = await freePort();
-  const collector = startNode(collectorMain, [
-    'serve',
-    '--grpc-listen',
-    `127.0.0.1:${grpcPort}`,
-    '--metrics-listen',
-    `127.0.0.1:${await freePort()}`,
-    '--redis',
-    redis.url,
-    '--key-prefix',
-    keyPrefix,
-  ]);
+  const collector = startNode(collectorMain, serveArgs(grpcPort, await freePort(), redis.url, '--key-prefix', keyPrefix));
   let bmc: IpmiSimulator | undefined;
   const bmcWatts: number[] = [];
   const client = new Redis(redis.url);

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { repositoryRoot } from '../../proto/repository-root.js';
 import { freePort } from '../support/free-port.js';
-import { collectorMain, startNode } from '../support/node-processes.js';
+import { collectorMain, serveArgs, startNode } from '../support/node-processes.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { WARM_UP_MS } from './load-window.js';
 import { cpuSeconds, percentile, rssMiB } from './process-stats.js';
@@ -38,23 +38,22 @@ export async function ingestBench(quick: boolean): Promise<void> {
       `raw pipelined XADD from Node (ioredis, 1,000 per pipeline, the same records): ${Math.round(raw)} records/s; redis-benchmark XADD -P 100: ${server === undefined ? 'not run' : `${Math.round(server)}/s`}\n`,
     );
     const [grpcPort, metricsPort] = [await freePort(), await freePort()];
-    const collector = startNode(collectorMain, [
-      'serve',
-      '--grpc-listen',
-      `127.0.0.1:${grpcPort}`,
-      '--metrics-listen',
-      `127.0.0.1:${metricsPort}`,
-      '--redis',
-      redisServer.url,
-      '--retention-maxlen',
-      '20000',
-      '--node-rate-limit',
-      '1000000',
-      '--node-burst',
-      '1000000',
-      '--log-level',
-      'warn',
-    ]);
+    const collector = startNode(
+      collectorMain,
+      serveArgs(
+        grpcPort,
+        metricsPort,
+        redisServer.url,
+        '--retention-maxlen',
+        '20000',
+        '--node-rate-limit',
+        '1000000',
+        '--node-burst',
+        '1000000',
+        '--log-level',
+        'warn',
+      ),
+    );
     await untilReady(metricsPort);
     const pid = collector.child.pid!;
     const admin = new Redis(redisServer.url);

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repositoryRoot } from '../../proto/repository-root.js';
 import { freePort } from '../support/free-port.js';
-import { runNode, startNode, type Background } from '../support/node-processes.js';
+import { type Background, runNode, serveArgs, startNode } from '../support/node-processes.js';
 import { useRedisServer } from '../support/redis-server.js';
 
 function bytesUnder(path: string): number {
@@ -43,11 +43,7 @@ describe('an agent-only and a collector-only install, each run from its own fold
       assert.equal(result.status, 0, result.stderr);
     }
     grpcPort = await freePort();
-    collector = startNode(
-      join(root, 'collector/dist/collector/main.js'),
-      ['serve', '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${await freePort()}`, '--redis', redis.server.url],
-      env,
-    );
+    collector = startNode(join(root, 'collector/dist/collector/main.js'), serveArgs(grpcPort, await freePort(), redis.server.url), env);
     await collector.waitFor(/collector serving/);
   });
   after(async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { freePort } from '../support/free-port.js';
-import { collectorMain, runNode, startNode } from '../support/node-processes.js';
+import { collectorMain, runNode, serveArgs, startNode } from '../support/node-processes.js';
 import { useRedisServer } from '../support/redis-server.js';
 
 /** Holds a loopback port, as another program would. */
@@ -25,11 +25,7 @@ describe('powerprof-collector serve: starting', () => {
         const other = String(await freePort());
         const [grpc, metrics] = which === 'gRPC' ? [String(taken.port), other] : [other, String(taken.port)];
         const started = Date.now();
-        const collector = await runNode(
-          collectorMain,
-          ['serve', '--grpc-listen', `127.0.0.1:${grpc}`, '--metrics-listen', `127.0.0.1:${metrics}`, '--redis', redis.server.url],
-          { timeoutMs: 20_000 },
-        );
+        const collector = await runNode(collectorMain, serveArgs(grpc, metrics, redis.server.url), { timeoutMs: 20_000 });
         assert.equal(collector.code, 1, collector.stderr);
         assert.match(collector.stderr, new RegExp(`cannot listen for ${which} on 127\\.0\\.0\\.1:${taken.port}: the port is in use by another process`));
         assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms to give up`);
@@ -40,17 +36,7 @@ describe('powerprof-collector serve: starting', () => {
   }
 
   it('starts without warnings when Redis is there', async () => {
-    const collector = startNode(collectorMain, [
-      'serve',
-      '--grpc-listen',
-      `127.0.0.1:${await freePort()}`,
-      '--metrics-listen',
-      `127.0.0.1:${await freePort()}`,
-      '--redis',
-      redis.server.url,
-      '--log-level',
-      'info',
-    ]);
+    const collector = startNode(collectorMain, serveArgs(await freePort(), await freePort(), redis.server.url, '--log-level', 'info'));
     try {
       await collector.waitFor(/collector serving/);
       await new Promise((resolve) => setTimeout(resolve, 1_500)); // the jobs watch has connected and read once
@@ -78,17 +64,7 @@ describe('powerprof-collector serve: starting', () => {
 
   it('closes a connection that never finishes the HTTP/2 handshake, once it does not answer a ping', async () => {
     const port = await freePort();
-    const collector = startNode(collectorMain, [
-      'serve',
-      '--grpc-listen',
-      `127.0.0.1:${port}`,
-      '--metrics-listen',
-      `127.0.0.1:${await freePort()}`,
-      '--redis',
-      redis.server.url,
-      '--keepalive-s',
-      '1',
-    ]);
+    const collector = startNode(collectorMain, serveArgs(port, await freePort(), redis.server.url, '--keepalive-s', '1'));
     try {
       await collector.waitFor(/collector serving/);
       const started = Date.now();

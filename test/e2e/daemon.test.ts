@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { occHwmonTree } from '../support/file-tree.js';
 import { freePort } from '../support/free-port.js';
-import { agentMain, collectorMain, runNode, startNode } from '../support/node-processes.js';
+import { agentMain, collectorMain, runNode, serveArgs, startNode } from '../support/node-processes.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { storedRecord } from '../support/stored-records.js';
 
@@ -33,15 +33,7 @@ describe('powerprof-agent daemon', () => {
   it('samples power all the time, runs the schedule, reloads it on SIGHUP, and on SIGTERM flushes and exits 0', async () => {
     const redisServer = await startRedisServer();
     const [grpcPort, metricsPort] = [await freePort(), await freePort()];
-    const collector = startNode(collectorMain, [
-      'serve',
-      '--grpc-listen',
-      `127.0.0.1:${grpcPort}`,
-      '--metrics-listen',
-      `127.0.0.1:${metricsPort}`,
-      '--redis',
-      redisServer.url,
-    ]);
+    const collector = startNode(collectorMain, serveArgs(grpcPort, metricsPort, redisServer.url));
     const dir = mkdtempSync(join(tmpdir(), 'powerprof-daemon-'));
     const sysfs = occHwmonTree();
     const configFile = join(dir, 'agent.yaml');

@@ -4,22 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { freePort } from '../support/free-port.js';
-import { agentMain, collectorMain, runNode, startNode, type Background } from '../support/node-processes.js';
+import { agentMain, type Background, collectorMain, runNode, serveArgs, startNode } from '../support/node-processes.js';
 import { startRedisServer } from '../support/redis-server.js';
 
 describe("fleet experiments: experiment start sends a job over the agents' open streams", () => {
   it('nodes whose allow-list names the workload run it; another refuses it and says why; status and report follow it', async () => {
     const redisServer = await startRedisServer();
     const [grpcPort, metricsPort] = [await freePort(), await freePort()];
-    const collector = startNode(collectorMain, [
-      'serve',
-      '--grpc-listen',
-      `127.0.0.1:${grpcPort}`,
-      '--metrics-listen',
-      `127.0.0.1:${metricsPort}`,
-      '--redis',
-      redisServer.url,
-    ]);
+    const collector = startNode(collectorMain, serveArgs(grpcPort, metricsPort, redisServer.url));
     const dir = mkdtempSync(join(tmpdir(), 'powerprof-fleet-'));
     const daemons: Background[] = [];
     try {

@@ -9,7 +9,7 @@ import { FakeEnergyCounter } from '../support/fake-energy-counter.js';
 import { fileTree, writeAtomically } from '../support/file-tree.js';
 import { freePort } from '../support/free-port.js';
 import { metricValue } from '../support/in-process-collector.js';
-import { agentMain, collectorMain, runNode, startNode, type Background } from '../support/node-processes.js';
+import { agentMain, type Background, collectorMain, runNode, serveArgs, startNode } from '../support/node-processes.js';
 import { busyFor, hardwareCountersUnavailable } from '../support/perf-support.js';
 import { promtoolCheckMetrics } from '../support/promtool.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -34,21 +34,7 @@ describe('end to end: real collector and agent processes, real Redis, real perf'
     redis = new Redis(redisServer.url);
     workdir = mkdtempSync(join(tmpdir(), 'powerprof-e2e-'));
     [grpcPort, metricsPort] = [await freePort(), await freePort()];
-    collector = startNode(
-      collectorMain,
-      [
-        'serve',
-        '--grpc-listen',
-        `127.0.0.1:${grpcPort}`,
-        '--metrics-listen',
-        `127.0.0.1:${metricsPort}`,
-        '--redis',
-        redisServer.url,
-        '--key-prefix',
-        keyPrefix,
-      ],
-      env,
-    );
+    collector = startNode(collectorMain, serveArgs(grpcPort, metricsPort, redisServer.url, '--key-prefix', keyPrefix), env);
     await collector.waitFor(/collector serving/);
   });
   after(async () => {
@@ -363,15 +349,7 @@ describe('collector shutdown', () => {
   it('SIGTERM with an agent connected: in-flight batches finish, the collector exits 0 promptly', async () => {
     const redisServer = await startRedisServer();
     const [grpcPort, metricsPort] = [await freePort(), await freePort()];
-    const collector = startNode(collectorMain, [
-      'serve',
-      '--grpc-listen',
-      `127.0.0.1:${grpcPort}`,
-      '--metrics-listen',
-      `127.0.0.1:${metricsPort}`,
-      '--redis',
-      redisServer.url,
-    ]);
+    const collector = startNode(collectorMain, serveArgs(grpcPort, metricsPort, redisServer.url));
     try {
       await collector.waitFor(/collector serving/);
       const agent = startNode(agentMain, [

@@ -7,7 +7,7 @@ import bcrypt from 'bcryptjs';
 import { Redis } from 'ioredis';
 import { hashToken } from '../../collector/auth/token-file.js';
 import { freePort } from '../support/free-port.js';
-import { agentMain, collectorMain, runNode, startNode, type Background } from '../support/node-processes.js';
+import { agentMain, type Background, collectorMain, runNode, serveArgs, startNode } from '../support/node-processes.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { storedRecord } from '../support/stored-records.js';
 import { createTestPki, type TestPki } from '../support/test-pki.js';
@@ -50,25 +50,24 @@ describe('secure by default: agent and collector processes over mTLS and tokens'
       webConfig,
       `tls_server_config:\n  cert_file: collector.crt\n  key_file: collector.key\nbasic_auth_users:\n  prometheus: ${bcrypt.hashSync('scrape-secret', 4)}\n`,
     );
-    collector = startNode(collectorMain, [
-      'serve',
-      '--grpc-listen',
-      `127.0.0.1:${grpcPort}`,
-      '--metrics-listen',
-      `127.0.0.1:${metricsPort}`,
-      '--redis',
-      redisServer.url,
-      '--tls-cert',
-      pki.path('collector.crt'),
-      '--tls-key',
-      pki.path('collector.key'),
-      '--tls-ca',
-      pki.path('ca.crt'),
-      '--tokens-file',
-      tokens,
-      '--web-config',
-      webConfig,
-    ]);
+    collector = startNode(
+      collectorMain,
+      serveArgs(
+        grpcPort,
+        metricsPort,
+        redisServer.url,
+        '--tls-cert',
+        pki.path('collector.crt'),
+        '--tls-key',
+        pki.path('collector.key'),
+        '--tls-ca',
+        pki.path('ca.crt'),
+        '--tokens-file',
+        tokens,
+        '--web-config',
+        webConfig,
+      ),
+    );
     await collector.waitFor(/collector serving/);
   });
   after(async () => {
@@ -264,15 +263,7 @@ describe('secure by default: refusals at start', () => {
   it('a root agent runs the workload as --workload-user, and perf still counts it', async () => {
     const redisServer = await startRedisServer();
     const [grpcPort, metricsPort] = [await freePort(), await freePort()];
-    const collector = startNode(collectorMain, [
-      'serve',
-      '--grpc-listen',
-      `127.0.0.1:${grpcPort}`,
-      '--metrics-listen',
-      `127.0.0.1:${metricsPort}`,
-      '--redis',
-      redisServer.url,
-    ]);
+    const collector = startNode(collectorMain, serveArgs(grpcPort, metricsPort, redisServer.url));
     const redis = new Redis(redisServer.url);
     try {
       await collector.waitFor(/collector serving/);

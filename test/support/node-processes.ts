@@ -7,6 +7,11 @@ import { repositoryRoot } from '../../proto/repository-root.js';
 export const agentMain = join(repositoryRoot, 'dist/agent/main.js');
 export const collectorMain = join(repositoryRoot, 'dist/collector/main.js');
 
+/** `powerprof-collector serve` on loopback ports and a Redis, then whatever else the test sets. */
+export function serveArgs(grpcPort: number | string, metricsPort: number | string, redisUrl: string, ...more: string[]): string[] {
+  return ['serve', '--grpc-listen', `127.0.0.1:${grpcPort}`, '--metrics-listen', `127.0.0.1:${metricsPort}`, '--redis', redisUrl, ...more];
+}
+
 /**
  * Agents started by tests get a spool of their own (a new temporary
  * directory) unless the test names one: the default one under /var/lib is
