@@ -86,8 +86,35 @@ const serveSchema = z
     }
   });
 
+const historyDir = z.string().min(1).optional();
+
 const exportSchema = z
-  .object({ redis: redisUrl, redis_cluster: redisCluster, key_prefix: keyPrefix, out: z.string().min(1), log_level: z.enum(LOG_LEVELS).default('info') })
+  .object({
+    redis: redisUrl,
+    redis_cluster: redisCluster,
+    key_prefix: keyPrefix,
+    history: historyDir,
+    out: z.string().min(1),
+    log_level: z.enum(LOG_LEVELS).default('info'),
+  })
+  .strict();
+
+const sinkSchema = z
+  .object({
+    redis: redisUrl,
+    redis_cluster: redisCluster,
+    key_prefix: keyPrefix,
+    dir: z.string({ required_error: 'say where the history goes: --dir DIR (a local folder, or one on shared storage)' }).min(1),
+    consumer: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"')
+      .optional(),
+    batch_records: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+    flush_interval_s: z.coerce.number().min(0).default(300),
+    lease_s: z.coerce.number().min(1).default(60),
+    poll_s: z.coerce.number().min(0.01).default(1),
+    log_level: z.enum(LOG_LEVELS).default('info'),
+  })
   .strict();
 
 const reportSchema = z
@@ -97,6 +124,7 @@ const reportSchema = z
     key_prefix: keyPrefix,
     experiment: z.string().min(1).optional(),
     from: z.string().min(1).optional(),
+    history: historyDir,
     out: z.string().min(1),
     log_level: z.enum(LOG_LEVELS).default('info'),
   })
@@ -105,6 +133,7 @@ const reportSchema = z
 export type ReportConfig = Readonly<z.infer<typeof reportSchema>>;
 export type ServeConfig = Readonly<z.infer<typeof serveSchema>>;
 export type ExportConfig = Readonly<z.infer<typeof exportSchema>>;
+export type SinkConfig = Readonly<z.infer<typeof sinkSchema>>;
 
 const serveFlags = {
   config: { type: 'string' },
@@ -141,7 +170,23 @@ const exportFlags = {
   redis: { type: 'string' },
   'redis-cluster': { type: 'boolean' },
   'key-prefix': { type: 'string' },
+  history: { type: 'string' },
   out: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const sinkFlags = {
+  config: { type: 'string' },
+  redis: { type: 'string' },
+  'redis-cluster': { type: 'boolean' },
+  'key-prefix': { type: 'string' },
+  dir: { type: 'string' },
+  consumer: { type: 'string' },
+  'batch-records': { type: 'string' },
+  'flush-interval-s': { type: 'string' },
+  'lease-s': { type: 'string' },
+  'poll-s': { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -152,6 +197,7 @@ const reportFlags = {
   'redis-cluster': { type: 'boolean' },
   'key-prefix': { type: 'string' },
   from: { type: 'string' },
+  history: { type: 'string' },
   experiment: { type: 'string' },
   out: { type: 'string' },
   'log-level': { type: 'string' },
@@ -236,7 +282,14 @@ export function loadServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
 }
 
 export function loadReportConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded<ReportConfig> {
-  return load(argv, env, reportFlags, reportSchema, Object.keys(reportSchema.shape));
+  const loaded = load(argv, env, reportFlags, reportSchema, Object.keys(reportSchema.shape));
+  if (!loaded.help && loaded.config.from !== undefined && loaded.config.history !== undefined)
+    throw new UsageError("--from reads an export folder (CSV) and --history the sink's Parquet history (with Redis): give one of them");
+  return loaded;
+}
+
+export function loadSinkConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded<SinkConfig> {
+  return load(argv, env, sinkFlags, sinkSchema, Object.keys(sinkSchema.shape));
 }
 
 export function loadExportConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loaded<ExportConfig> {

@@ -2,8 +2,9 @@ export const collectorHelp = `powerprof-collector: receive agents' records, stor
 
 Usage:
   powerprof-collector serve  [options]
-  powerprof-collector export --out DIR [--redis URL]
-  powerprof-collector report --out FILE.html [--redis URL | --from DIR]
+  powerprof-collector sink   --dir DIR [--redis URL]
+  powerprof-collector export --out DIR [--redis URL] [--history DIR]
+  powerprof-collector report --out FILE.html [--redis URL [--history DIR] | --from DIR]
   powerprof-collector experiment start --nodes SELECTOR [options] -- WORKLOAD
   powerprof-collector experiment status ID
   powerprof-collector hash-token [NODE_ID...] < TOKEN
@@ -12,12 +13,14 @@ Usage:
 Commands:
   serve   gRPC ingest (default 127.0.0.1:50051) into Redis Streams,
           /metrics, /healthz, /readyz (default 127.0.0.1:9464)
-  export  write runs.csv, power.csv and counters.csv from Redis to DIR
+  sink    drain every node's stream into Parquet history files under DIR
+          (table=.../node=.../date=.../*.parquet), then trim them from Redis
+  export  write runs.csv, power.csv and counters.csv from Redis (and history) to DIR
   report  one self-contained HTML file with the charts, from Redis or an export DIR
   experiment  run a workload on connected agents (their daemons), and follow it
   hash-token  read a bearer token on stdin, print its entry for --tokens-file
 
-Run "powerprof-collector serve --help", "... export --help" or "... report --help" for options.
+Run "powerprof-collector serve --help", "... sink --help", "... export --help" or "... report --help" for options.
 `;
 
 export const serveHelp = `Usage: powerprof-collector serve [options]
@@ -77,11 +80,13 @@ Security:
 Precedence: flags > environment > config file > defaults. Exit status 2 for bad usage.
 `;
 
-export const exportHelp = `Usage: powerprof-collector export --out DIR [--redis URL] [--key-prefix P]
+export const exportHelp = `Usage: powerprof-collector export --out DIR [--redis URL] [--history DIR] [--key-prefix P]
 
 Writes DIR/runs.csv (one row per run, one column per counter event),
 DIR/power.csv and DIR/counters.csv from every node's records in Redis.
   --redis URL        default redis://127.0.0.1:6379   [POWERPROF_REDIS]
+  --history DIR      also the Parquet history the sink wrote there (what it
+                     trimmed from Redis): each record once   [POWERPROF_HISTORY]
   --key-prefix P     default powerprof                [POWERPROF_KEY_PREFIX]
   --config FILE      YAML file with these options
   --log-level LEVEL  default info
@@ -98,6 +103,8 @@ outlier), the nodes' fingerprints and the runs.
   --redis URL        read every node's records; default redis://127.0.0.1:6379
   --experiment ID    only that experiment's runs (a fleet job's id), and the
                      power while they ran
+  --history DIR      also the Parquet history the sink wrote there, so that
+                     a report covers what Redis no longer holds
   --from DIR         read an export folder (runs.csv, power.csv) instead
   --key-prefix P     default powerprof
   --out FILE.html    where to write the report
@@ -135,4 +142,35 @@ status prints, per node, what became of it (sent, accepted, refused with why,
 running, done, failed) and the runs recorded; then
   powerprof-collector report --experiment ID --out report.html
 compares the nodes side by side.
+`;
+
+export const sinkHelp = `Usage: powerprof-collector sink --dir DIR [options]
+
+Drains every node's Redis stream into Parquet files, partitioned as Spark,
+Trino, DuckDB and pandas read them:
+  DIR/table=runs|power|counters|node_info|status/node=NODE/date=YYYY-MM-DD/FIRST_LAST.parquet
+(FIRST and LAST: the stream IDs of the batch; date: the UTC day the collector
+stored the record). A batch is acknowledged and trimmed from Redis only after
+its files are synced and renamed into place; a sink killed at any point writes
+the same batch again when it (or another) comes back, so each record is in the
+history exactly once. A full or failing disk stops the sink from acknowledging:
+the records wait in Redis. Several sinks may run: each node's stream is read by
+one at a time (a lease), through the consumer group "powerprof-sink".
+
+Options (config file key / environment variable in brackets):
+  --dir DIR              the history's root folder (required)   [dir / POWERPROF_DIR]
+  --redis URL            default redis://127.0.0.1:6379   [redis / POWERPROF_REDIS]
+  --redis-cluster        URL lists Redis Cluster seed nodes   [redis_cluster]
+  --key-prefix P         default powerprof   [key_prefix / POWERPROF_KEY_PREFIX]
+  --consumer NAME        this sink's name in the group; default the host name.
+                         Two sinks on one host need two names   [consumer]
+  --batch-records N      the most records a batch (one file per table and day)
+                         takes; default 20000   [batch_records]
+  --flush-interval-s S   write a node's records once the oldest has waited this
+                         long, however few; default 300   [flush_interval_s]
+  --lease-s S            how long a node stays with a sink that stopped
+                         answering before another takes it over; default 60
+  --poll-s S             how often to look for records; default 1
+  --config FILE          YAML file with any option above (top level or under "collector:")
+  --log-level LEVEL      fatal, error, warn, info, debug, trace, silent; default info
 `;

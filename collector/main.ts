@@ -2,8 +2,16 @@
 import { isatty } from 'node:tty';
 import pino, { type Logger } from 'pino';
 import { collectorVersion } from './collector-version.js';
-import { loadExperimentStartConfig, loadExperimentStatusConfig, loadExportConfig, loadReportConfig, loadServeConfig, UsageError } from './config.js';
-import { collectorHelp, experimentHelp, exportHelp, hashTokenHelp, reportHelp, serveHelp } from './help-text.js';
+import {
+  loadExperimentStartConfig,
+  loadExperimentStatusConfig,
+  loadExportConfig,
+  loadReportConfig,
+  loadServeConfig,
+  loadSinkConfig,
+  UsageError,
+} from './config.js';
+import { collectorHelp, experimentHelp, exportHelp, hashTokenHelp, reportHelp, serveHelp, sinkHelp } from './help-text.js';
 
 /** Wires the collector's commands; the work is in commands/. */
 async function main(argv: string[]): Promise<number> {
@@ -24,15 +32,18 @@ async function main(argv: string[]): Promise<number> {
       const logger = await createLogger(loaded.config.log_level);
       const { startCollector } = await import('./commands/serve-command.js');
       const collector = await startCollector(loaded.config, logger);
-      await new Promise<void>((resolve) => {
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-          process.once(signal, () => {
-            logger.info({ signal }, 'shutting down');
-            resolve();
-          });
-        }
-      });
+      await untilStopSignal(logger);
       await collector.shutdown();
+      return 0;
+    }
+    case 'sink': {
+      const loaded = loadSinkConfig(rest, process.env);
+      if (loaded.help) return printed(sinkHelp);
+      const logger = await createLogger(loaded.config.log_level);
+      const { startSink } = await import('./commands/sink-command.js');
+      const running = startSink(loaded.config, logger);
+      await untilStopSignal(logger);
+      await running.shutdown();
       return 0;
     }
     case 'export': {
@@ -74,6 +85,18 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command "${command}"; see powerprof-collector --help`);
   }
+}
+
+/** SIGINT or SIGTERM: the long-running commands then shut down in order. */
+function untilStopSignal(logger: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        logger.info({ signal }, 'shutting down');
+        resolve();
+      });
+    }
+  });
 }
 
 function printed(text: string): number {

@@ -121,7 +121,7 @@ export function countersCsv(intervals: readonly NodeCounterInterval[], { header 
 }
 
 /** Counted values by event; rows perf printed more than once for an event (per CPU) are summed. */
-function countedValues(run: RunRecord): Map<string, number> {
+export function countedValues(run: RunRecord): Map<string, number> {
   const values = new Map<string, number>();
   for (const counter of run.counters) {
     if (counter.status !== 'COUNTER_STATUS_COUNTED') continue;

@@ -13,9 +13,14 @@ export interface ExportSummary {
   counterIntervals: number;
 }
 
-/** `powerprof-collector export`: every node's records from Redis into runs.csv, power.csv, counters.csv. */
+/** `powerprof-collector export`: every node's records from Redis (and the Parquet history, --history) into runs.csv, power.csv, counters.csv. */
 export async function exportCommand(config: ExportConfig, logger: Logger): Promise<ExportSummary> {
-  const { nodes, runs, samples, intervals } = await readAllRecords(config.redis, config.key_prefix, config.redis_cluster);
+  const { nodes, runs, samples, intervals } = await readAllRecords({
+    redis: config.redis,
+    keyPrefix: config.key_prefix,
+    cluster: config.redis_cluster,
+    history: config.history,
+  });
   await mkdir(config.out, { recursive: true });
   await writeFile(join(config.out, 'runs.csv'), runsCsv(runs));
   await writeFile(join(config.out, 'power.csv'), powerCsv(samples));

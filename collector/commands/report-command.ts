@@ -19,7 +19,7 @@ export async function reportCommand(config: ReportConfig, logger: Logger): Promi
 }
 
 async function fromRedis(config: ReportConfig): Promise<ReportInput> {
-  const all = await readAllRecords(config.redis, config.key_prefix, config.redis_cluster);
+  const all = await readAllRecords({ redis: config.redis, keyPrefix: config.key_prefix, cluster: config.redis_cluster, history: config.history });
   const { nodes, runs, samples } = config.experiment === undefined ? all : onlyExperiment(all, config.experiment);
   if (config.experiment !== undefined && runs.length === 0)
     throw new Error(`no runs of experiment ${config.experiment} in ${config.redis} (experiment status ${config.experiment} says where it stands)`);

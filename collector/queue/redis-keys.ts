@@ -11,6 +11,8 @@ export interface RedisKeys {
   /** Last applied seq of agents that name no epoch, before epochs: read once, then moved into epochs. */
   seq(node: string): string;
   counts(node: string): string;
+  /** Which history sink reads the node's stream now (a string with a TTL). */
+  sinkLease(node: string): string;
   readonly nodes: string;
   /** A stream announcing each new fleet experiment (job) id. */
   readonly jobs: string;
@@ -26,6 +28,7 @@ export function redisKeys(prefix = 'powerprof'): RedisKeys {
     epochs: (node) => `${prefix}:{${node}}:epochs`,
     seq: (node) => `${prefix}:{${node}}:seq`,
     counts: (node) => `${prefix}:{${node}}:counts`,
+    sinkLease: (node) => `${prefix}:{${node}}:sink-lease`,
     nodes: `${prefix}:nodes`,
     jobs: `${prefix}:jobs`,
     jobSpec: (jobId) => `${prefix}:job:{${jobId}}:spec`,

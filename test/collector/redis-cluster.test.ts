@@ -111,7 +111,7 @@ describe('Redis Cluster: two collectors, twenty agents, a 3-master cluster', () 
       } finally {
         client.disconnect();
       }
-      const exported = await readAllRecords(cluster.url, 'powerprof', true);
+      const exported = await readAllRecords({ redis: cluster.url, keyPrefix: 'powerprof', cluster: true });
       assert.equal(exported.runs.length, 60, 'export reads a cluster too');
     } finally {
       for (const { shipper, spool, client } of agents) {

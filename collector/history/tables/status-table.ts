@@ -1,0 +1,28 @@
+import type { RecordKind } from '../../../proto/records.js';
+import { column, ENTRY_COLUMNS, entryOf, entryValues, knownTime, type HistoryTableDefinition } from '../history-table.js';
+
+/**
+ * What a node said of its power sources and its fleet jobs, as it said it:
+ * kind, time and the record as JSON; also any kind a newer collector stored
+ * that this one does not know, so that the sink never stops at one.
+ */
+export const statusTable: HistoryTableDefinition = {
+  name: 'status',
+  kinds: ['power_source_status', 'job_status'],
+  columns: [column('node', 'STRING'), column('kind', 'STRING'), column('time', 'TIMESTAMP', true), column('record', 'JSON'), ...ENTRY_COLUMNS],
+  rowsOf(entry) {
+    const data = entry.record.data as { time_unix_ms?: number } | null;
+    return [
+      {
+        node: entry.node,
+        kind: entry.record.kind,
+        time: knownTime(Number(data?.time_unix_ms ?? 0)),
+        record: JSON.stringify(data),
+        ...entryValues(entry),
+      },
+    ];
+  },
+  recordsOf(rows) {
+    return rows.map((row) => ({ node: row.node as string, record: entryOf(row, row.kind as RecordKind, JSON.parse(row.record as string)) }));
+  },
+};

@@ -1,0 +1,223 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { repositoryRoot } from '../../proto/repository-root.js';
+import { writeHistoryFile, removeTemporaries } from '../history/durable-history-file.js';
+import { tableNamed } from '../history/history-tables.js';
+import type { NodeRecord } from '../history/history-table.js';
+import type { StreamRange } from '../history/history-layout.js';
+import { encodeTableFile } from '../history/parquet-table-file.js';
+import type { RedisClient } from '../queue/redis-connection.js';
+import type { RedisKeys } from '../queue/redis-keys.js';
+import { decodeEntry } from '../queue/stream-entry.js';
+import { batchFiles, nextStreamId } from './node-batch.js';
+
+export interface SinkSettings {
+  /** The history's root folder. */
+  dir: string;
+  /** This sink's name in the consumer group; also in its temporary files' names. */
+  consumer: string;
+  group: string;
+  /** The most records a batch (and so a file) takes. */
+  batchRecords: number;
+  /** A node's records wait at most this long (plus a poll) before they are written, however few. */
+  flushIntervalMs: number;
+  leaseMs: number;
+  pollMs: number;
+}
+
+export interface SinkPass {
+  records: number;
+  files: number;
+}
+
+type RawEntry = [string, string[]];
+type NextBatchReply = ['lost'] | ['wait'] | ['redo', string, string, number] | ['new', RawEntry[], string];
+type Scripted = {
+  powerprofSinkLease(lease: string, consumer: string, leaseMs: number): Promise<number>;
+  powerprofSinkNextBatch(lease: string, stream: string, consumer: string, group: string, count: number, oldestBeforeMs: number): Promise<NextBatchReply>;
+  powerprofSinkAckBatch(lease: string, stream: string, consumer: string, group: string, last: string, above: string): Promise<[number, number]>;
+};
+
+const script = (name: string): string => readFileSync(join(repositoryRoot, 'collector/sink', name), 'utf8');
+/** Batches one node may write in one pass before the other nodes get their turn. */
+const BATCHES_PER_NODE_PASS = 8;
+const REDO_PAGE = 5_000;
+
+/**
+ * Drains every node's stream into the Parquet history. Per node, one sink at
+ * a time (a lease) reads through the consumer group, so a batch is a
+ * contiguous range of the stream; its files are written durably, and only
+ * then is the batch acknowledged and trimmed. A sink that dies leaves its
+ * batch pending in the group: the next one (itself, restarted, or another)
+ * writes the same range again under the same names, keeping files that are
+ * already whole, so every record ends up in the history exactly once. A disk
+ * that fails or is full stops acknowledging; nothing leaves Redis unwritten.
+ */
+export class HistorySink {
+  private readonly groupsMade = new Set<string>();
+  private readonly held = new Set<string>();
+  private readonly reportedLoss = new Map<string, string>();
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly settings: SinkSettings,
+    private readonly logger: Logger,
+  ) {
+    redis.defineCommand('powerprofSinkLease', { numberOfKeys: 1, lua: script('sink-lease.lua') });
+    redis.defineCommand('powerprofSinkNextBatch', { numberOfKeys: 2, lua: script('sink-next-batch.lua') });
+    redis.defineCommand('powerprofSinkAckBatch', { numberOfKeys: 2, lua: script('sink-ack-batch.lua') });
+  }
+
+  private get scripted(): Scripted {
+    return this.redis as unknown as Scripted;
+  }
+
+  /** One pass over every node: what is ready is written and acknowledged. */
+  async pass(nowMs = Date.now()): Promise<SinkPass> {
+    const total: SinkPass = { records: 0, files: 0 };
+    for (const node of (await this.redis.smembers(this.keys.nodes)).sort()) {
+      if (this.stopped) break;
+      const done = await this.sinkNode(node, nowMs);
+      total.records += done.records;
+      total.files += done.files;
+    }
+    return total;
+  }
+
+  /** Passes until shutdown(); a failing pass (Redis away, disk full) is logged and tried again, less often. */
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.running;
+    for (const node of this.held) await this.scripted.powerprofSinkLease(this.keys.sinkLease(node), this.settings.consumer, 0).catch(() => 0);
+    this.held.clear();
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      let waitMs = this.settings.pollMs;
+      try {
+        // A backlog is drained without pausing between passes.
+        if ((await this.pass()).records > 0) waitMs = 0;
+        failures = 0;
+      } catch (error) {
+        failures++;
+        waitMs = Math.min(60_000, this.settings.pollMs * 2 ** Math.min(failures, 16));
+        this.logger.error({ err: error, retry_in_ms: waitMs }, 'history sink pass failed; what was not written stays in Redis');
+      }
+      if (this.stopped) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  private async sinkNode(node: string, nowMs: number): Promise<SinkPass> {
+    const done: SinkPass = { records: 0, files: 0 };
+    const lease = this.keys.sinkLease(node);
+    const stream = this.keys.records(node);
+    if ((await this.scripted.powerprofSinkLease(lease, this.settings.consumer, this.settings.leaseMs)) !== 1) {
+      this.held.delete(node);
+      return done;
+    }
+    this.held.add(node);
+    await this.makeGroup(stream);
+    for (let batch = 0; batch < BATCHES_PER_NODE_PASS && !this.stopped; batch++) {
+      const { batchRecords, consumer, group, flushIntervalMs } = this.settings;
+      const next = await this.scripted.powerprofSinkNextBatch(lease, stream, consumer, group, batchRecords, nowMs - flushIntervalMs);
+      if (next[0] === 'wait' || next[0] === 'lost') break;
+      let range: StreamRange;
+      let records: NodeRecord[];
+      if (next[0] === 'redo') {
+        range = { first: next[1], last: next[2] };
+        records = await this.readRange(node, range);
+        this.logger.warn({ node, first: range.first, last: range.last, pending: next[3] }, 'writing again a batch a sink did not finish');
+      } else {
+        const entries = next[1];
+        if (next[2] !== '' && this.reportedLoss.get(node) !== next[2]) {
+          this.reportedLoss.set(node, next[2]);
+          this.logger.error(
+            { node, trimmed_up_to: next[2] },
+            "records were trimmed from the node's stream before the sink read them (the collector's --retention-maxlen): they are not in the history",
+          );
+        }
+        range = { first: entries[0]![0], last: entries.at(-1)![0] };
+        records = entries.map(([id, fields]) => ({ node, record: decodeEntry(id, fields) }));
+      }
+      const files = await this.writeBatch(node, range, records, next[0] === 'redo');
+      const [acknowledged] = await this.scripted.powerprofSinkAckBatch(lease, stream, consumer, group, range.last, nextStreamId(range.last));
+      if (acknowledged === -1) {
+        this.logger.warn(
+          { node, first: range.first, last: range.last },
+          'another sink took this node over while its batch was written; it writes the batch again',
+        );
+        this.held.delete(node);
+        break;
+      }
+      done.records += records.length;
+      done.files += files;
+      this.logger.info({ node, records: records.length, files, first: range.first, last: range.last }, 'batch written to history');
+    }
+    return done;
+  }
+
+  private async makeGroup(stream: string): Promise<void> {
+    if (this.groupsMade.has(stream)) return;
+    try {
+      await this.redis.xgroup('CREATE', stream, this.settings.group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!(error as Error).message.startsWith('BUSYGROUP')) throw error;
+    }
+    this.groupsMade.add(stream);
+  }
+
+  /** A pending batch's entries, as the stream still holds them. */
+  private async readRange(node: string, range: StreamRange): Promise<NodeRecord[]> {
+    const records: NodeRecord[] = [];
+    let start = range.first;
+    for (;;) {
+      const entries = await this.redis.xrange(this.keys.records(node), start, range.last, 'COUNT', REDO_PAGE);
+      for (const [id, fields] of entries) records.push({ node, record: decodeEntry(id, fields) });
+      if (entries.length < REDO_PAGE) return records;
+      start = `(${entries.at(-1)![0]}`;
+    }
+  }
+
+  /** Writes the batch's files; a redo keeps each file that is already whole (a rename is all or nothing). */
+  private async writeBatch(node: string, range: StreamRange, records: readonly NodeRecord[], redo: boolean): Promise<number> {
+    let written = 0;
+    for (const file of batchFiles(this.settings.dir, node, range, records)) {
+      if (redo) {
+        if (await exists(join(file.directory, file.name))) continue;
+        await removeTemporaries(file.directory, file.name);
+      }
+      await writeHistoryFile(file.directory, file.name, encodeTableFile(tableNamed(file.table), file.rows), this.settings.consumer);
+      written++;
+    }
+    return written;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
