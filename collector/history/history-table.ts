@@ -9,7 +9,7 @@ import type { HistoryTable } from './history-layout.js';
  * which say exactly which stream entries a file holds.
  */
 
-/** TIMESTAMP: unix ms in rows, UTC milliseconds in Parquet. MAP_DOUBLE: an object of name -> number. */
+/** TIMESTAMP: unix ms in rows, UTC milliseconds in Parquet. MAP_DOUBLE: an object of name -> number. JSON: any value, stored as its JSON text. */
 export type ColumnType = 'STRING' | 'DOUBLE' | 'INT32' | 'INT64' | 'BOOLEAN' | 'TIMESTAMP' | 'JSON' | 'MAP_DOUBLE';
 
 export interface HistoryColumn {
@@ -18,7 +18,7 @@ export interface HistoryColumn {
   nullable: boolean;
 }
 
-export type RowValue = string | number | boolean | null | Readonly<Record<string, number>>;
+export type RowValue = string | number | boolean | null | object;
 export type Row = Record<string, RowValue>;
 
 /** A record as the sink takes it from a node's stream, and as history gives it back. */

@@ -64,11 +64,10 @@ function cellOf(column: HistoryColumn, value: RowValue): unknown {
   return value;
 }
 
-/** hyparquet gives timestamps as Dates, 64-bit integers as bigints, JSON perhaps parsed: back to row values. */
+/** hyparquet gives timestamps as Dates and 64-bit integers as bigints (and JSON parsed): back to row values. */
 function valueOf(column: HistoryColumn, value: unknown): RowValue {
   if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value.getTime();
+  if (column.type === 'TIMESTAMP' && value instanceof Date) return value.getTime();
   if (typeof value === 'bigint') return Number(value);
-  if (column.type === 'JSON' && typeof value !== 'string') return JSON.stringify(value);
-  return value as RowValue;
+  return value;
 }

@@ -83,6 +83,7 @@ function counterFields(buf: Buffer, outer: WireReader, end: number, fields: stri
     if (running < 100) fields.push(names.running, String(running));
   } else {
     fields.push(names.status, STATUS_CODES[name]!);
+    if (running !== 0) fields.push(names.running, String(running));
   }
   if (unit !== '') fields.push(names.unit, unit);
 }

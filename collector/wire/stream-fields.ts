@@ -15,7 +15,7 @@ import type { CounterInterval, CounterValue, PowerSample, Record as RecordMessag
  * counter_interval: run_id, time_s, and per event "e:EVENT" its value when
  *   counted (with "r:EVENT", its running percent, when below 100), or
  *   "s:EVENT" its status when not (NC: perf's <not counted>, NS: <not
- *   supported>; no value, no running share); "u:EVENT" its unit when it
+ *   supported>; no value, and "r:EVENT" only when its share is not 0); "u:EVENT" its unit when it
  *   has one. perf's
  *   derived metric and what a generic event maps to are the run's (in its run
  *   record), not repeated ten times a second; the scaled estimate is the
@@ -50,8 +50,10 @@ export function counterIntervalFields(interval: CounterInterval): string[] {
       fields.push(`e:${counter.event}`, String(counter.value));
       if (counter.running_percent < 100) fields.push(`r:${counter.event}`, String(counter.running_percent));
     } else {
-      // An event not counted has no value and no running share: its status says it all.
+      // An event not counted has no value; its running share is kept where perf printed one (<not counted> at 100 %
+      // for an interval in which the workload did not run).
       fields.push(`s:${counter.event}`, STATUS_CODES[counter.status] ?? counter.status);
+      if (counter.running_percent !== 0) fields.push(`r:${counter.event}`, String(counter.running_percent));
     }
     if (counter.unit !== '') fields.push(`u:${counter.event}`, counter.unit);
   }

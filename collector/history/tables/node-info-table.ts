@@ -33,12 +33,12 @@ export const nodeInfoTable: HistoryTableDefinition = {
         perf_version: info.perf_version,
         agent_version: info.agent_version,
         pmu_emulation: info.pmu_emulation,
-        record: JSON.stringify(info),
+        record: info,
         ...entryValues(entry),
       },
     ];
   },
   recordsOf(rows) {
-    return rows.map((row) => ({ node: row.node as string, record: entryOf(row, 'node_info', JSON.parse(row.record as string)) }));
+    return rows.map((row) => ({ node: row.node as string, record: entryOf(row, 'node_info', row.record) }));
   },
 };

@@ -46,13 +46,13 @@ export const runsTable: HistoryTableDefinition = {
       pmu_emulated: (run.fingerprint?.pmu_emulation ?? '') !== '',
       counters: Object.fromEntries(countedValues(run)),
       workload_metrics: { ...run.workload_metrics },
-      record: JSON.stringify(run),
+      record: run,
       ...entryValues(entry),
     };
     for (const name of RUN_POWER_COLUMNS) row[name] = run[name] ?? null;
     return [row];
   },
   recordsOf(rows) {
-    return rows.map((row) => ({ node: row.node as string, record: entryOf(row, 'run', JSON.parse(row.record as string)) }));
+    return rows.map((row) => ({ node: row.node as string, record: entryOf(row, 'run', row.record) }));
   },
 };

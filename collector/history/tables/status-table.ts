@@ -17,12 +17,12 @@ export const statusTable: HistoryTableDefinition = {
         node: entry.node,
         kind: entry.record.kind,
         time: knownTime(Number(data?.time_unix_ms ?? 0)),
-        record: JSON.stringify(data),
+        record: data,
         ...entryValues(entry),
       },
     ];
   },
   recordsOf(rows) {
-    return rows.map((row) => ({ node: row.node as string, record: entryOf(row, row.kind as RecordKind, JSON.parse(row.record as string)) }));
+    return rows.map((row) => ({ node: row.node as string, record: entryOf(row, row.kind as RecordKind, row.record) }));
   },
 };
