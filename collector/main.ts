@@ -31,8 +31,10 @@ async function main(argv: string[]): Promise<number> {
       if (loaded.help) return printed(serveHelp);
       const logger = await createLogger(loaded.config.log_level);
       const { startCollector } = await import('./commands/serve-command.js');
+      // Listening before the start is logged: a supervisor that stops us on seeing that line must not kill us outright.
+      const stopSignal = untilStopSignal(logger);
       const collector = await startCollector(loaded.config, logger);
-      await untilStopSignal(logger);
+      await stopSignal;
       await collector.shutdown();
       return 0;
     }
@@ -41,8 +43,9 @@ async function main(argv: string[]): Promise<number> {
       if (loaded.help) return printed(sinkHelp);
       const logger = await createLogger(loaded.config.log_level);
       const { startSink } = await import('./commands/sink-command.js');
+      const stopSignal = untilStopSignal(logger);
       const running = startSink(loaded.config, logger);
-      await untilStopSignal(logger);
+      await stopSignal;
       await running.shutdown();
       return 0;
     }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { csvObjects } from '../../proto/csv-tables.js';
+import { queryHistory } from './duckdb-history.js';
 import { occHwmonTree } from './file-tree.js';
 import { freePort } from './free-port.js';
 import { agentMain, collectorMain, startNode, type Background } from './node-processes.js';
@@ -114,14 +115,97 @@ export class FaultRig {
     ]);
   }
 
-  /** Produced (every CSV copy of the node's agents) against what Redis holds. */
-  async tally(node = this.node): Promise<Tally> {
+  /** `powerprof-collector sink` into DIR, batches of a few records so that a kill finds one in flight. */
+  startSink(dir: string, extra: string[] = []): Background {
+    return startNode(collectorMain, [
+      'sink',
+      '--redis',
+      this.redis.url,
+      '--dir',
+      dir,
+      '--consumer',
+      'fault-sink',
+      '--batch-records',
+      '3',
+      '--flush-interval-s',
+      '0',
+      '--poll-s',
+      '0.05',
+      '--lease-s',
+      '1',
+      ...extra,
+    ]);
+  }
+
+  /** What the node's agents produced (their CSV copies): one identity per record. */
+  private produced(node: string): Set<string> {
     const produced = new Set<string>();
     for (const dir of this.csvDirs.get(node) ?? []) {
       for (const row of csvObjects(readFileSync(join(dir, 'runs.csv'), 'utf8'))) produced.add(`run|${row.run_id}`);
       for (const row of csvObjects(readFileSync(join(dir, 'power.csv'), 'utf8'))) produced.add(`power|${row.source}|${row.sensor}|${Date.parse(row.time!)}`);
       for (const row of csvObjects(readFileSync(join(dir, 'counters.csv'), 'utf8'))) produced.add(`interval|${row.run_id}|${row.time_s}`);
     }
+    return produced;
+  }
+
+  /**
+   * Produced against what the Parquet history under DIR holds, read by DuckDB,
+   * together with what the node's stream still holds: each record must be in
+   * exactly one of them, once.
+   */
+  async historyTally(dir: string, node = this.node): Promise<Tally & { inHistory: number; inStream: number }> {
+    const produced = this.produced(node);
+    const identities: string[] = [];
+    const streamIds: string[] = [];
+    const where = `WHERE node = '${node}'`;
+    for (const row of await queryHistory(dir, 'runs', `SELECT run_id, stream_id FROM HISTORY ${where}`)) {
+      identities.push(`run|${row.run_id as string}`);
+      streamIds.push(row.stream_id as string);
+    }
+    for (const row of await queryHistory(dir, 'power', `SELECT source, sensor, epoch_ms(time) AS ms, stream_id FROM HISTORY ${where}`)) {
+      identities.push(`power|${row.source as string}|${row.sensor as string}|${Number(row.ms)}`);
+      streamIds.push(row.stream_id as string);
+    }
+    // One row per event: an interval is its stream entry.
+    for (const row of await queryHistory(dir, 'counters', `SELECT DISTINCT run_id, time_s, stream_id FROM HISTORY ${where}`)) {
+      identities.push(`interval|${row.run_id as string}|${row.time_s as number}`);
+      streamIds.push(row.stream_id as string);
+    }
+    const inHistory = identities.length;
+    const client = new Redis(this.redis.url);
+    let runs: Array<{ run_id: string; status: string }> = [];
+    try {
+      for (const [id, fields] of await client.xrange(`powerprof:{${node}}:records`, '-', '+')) {
+        const data = storedRecord<Record<string, unknown> & { run_id: string; status: string }>(fields);
+        const kind = fields[fields.indexOf('kind') + 1]!;
+        if (kind === 'node_info' || kind === 'power_source_status' || kind === 'job_status') continue;
+        identities.push(identify(kind, data, fields[fields.indexOf('seq') + 1]!));
+        streamIds.push(id);
+        if (kind === 'run') runs.push(data);
+      }
+      runs = [...runs, ...((await queryHistory(dir, 'runs', `SELECT run_id, status FROM HISTORY ${where}`)) as typeof runs)];
+    } finally {
+      client.disconnect();
+    }
+    const seen = new Set(identities);
+    const lost = [...produced].filter((identity) => !seen.has(identity));
+    return {
+      produced: produced.size,
+      inRedis: [...seen].filter((identity) => produced.has(identity)).length,
+      duplicates: identities.length - seen.size + (streamIds.length - new Set(streamIds).size),
+      lost: lost.length,
+      lostExamples: lost.slice(0, 5),
+      runs,
+      counts: { produced: 0, written: 0, dropped: 0 },
+      entries: identities.length,
+      inHistory,
+      inStream: identities.length - inHistory,
+    };
+  }
+
+  /** Produced (every CSV copy of the node's agents) against what Redis holds. */
+  async tally(node = this.node): Promise<Tally> {
+    const produced = this.produced(node);
     const client = new Redis(this.redis.url);
     try {
       const entries = await client.xrange(`powerprof:{${node}}:records`, '-', '+');

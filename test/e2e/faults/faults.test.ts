@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, readdirSync, rmSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { encodeEntry } from '../../../agent/spool/spool-entry.js';
@@ -138,4 +139,74 @@ describe('faults: nothing lost, nothing twice', { concurrency: false }, () => {
     assert.equal(tally.runs.length, 3, 'run records are kept');
     assert.equal(tally.counts.produced, tally.counts.written + tally.counts.dropped);
   });
+
+  it('7. the history sink SIGKILLed again and again (mid-file, mid-ack): every record in Parquet exactly once', async (t) => {
+    const rig = await FaultRig.create();
+    const historyDir = join(rig.spool, '..', 'history');
+    try {
+      await rig.startCollector();
+      const agent = rig.startAgent(['--repeat', '3'], ['sleep', '1']);
+      let agentDone = false;
+      void agent.exited().then(() => (agentDone = true));
+      const client = new Redis(rig.redis.url);
+      const stream = `powerprof:{${rig.node}}:records`;
+      let kills = 0;
+      let inFlight = 0;
+      let tornFiles = 0;
+      let redone = 0;
+      try {
+        // Kill a sink at a random moment of its work, and start another, until the agent is done and a while after.
+        for (let after = 0; !agentDone || after < 8; after += agentDone ? 1 : 0) {
+          const sink = rig.startSink(historyDir);
+          await sink.waitFor(/history sink started/);
+          if (kills % 2 === 0) {
+            await sleep(Math.random() * 150);
+          } else {
+            // Every other sink dies as soon as it has a batch delivered: between reading it and acknowledging it.
+            for (let polls = 0; polls < 300 && ((await client.xpending(stream, 'powerprof-sink').catch(() => [0])) as [number])[0] === 0; polls++);
+          }
+          await sink.stop('SIGKILL');
+          redone += (sink.output().match(/writing again a batch/g) ?? []).length;
+          kills++;
+          const pending = (await client.xpending(stream, 'powerprof-sink').catch(() => [0])) as [number];
+          if (pending[0] > 0) inFlight++;
+          tornFiles += listTemporaries(historyDir);
+        }
+        assert.equal(await agent.exited(), 0, agent.output());
+        // The last sink finishes what the killed ones left, and stops cleanly.
+        const last = rig.startSink(historyDir);
+        await last.waitFor(/history sink started/);
+        for (let waited = 0; (await client.xlen(stream)) > 0; waited += 100) {
+          assert.ok(waited < 30_000, `the last sink drains the stream:\n${last.output()}`);
+          await sleep(100);
+        }
+        assert.equal(await last.stop('SIGTERM'), 0, `${last.child.signalCode ?? ''} ${last.output()}`);
+        t.diagnostic(
+          `fault 7: ${kills} sinks killed, ${inFlight} with a batch in flight, ${tornFiles} half-written files left; batches written again: ${redone + (last.output().match(/writing again a batch/g) ?? []).length}`,
+        );
+        assert.ok(inFlight > 0, 'at least one kill found a batch read but not acknowledged');
+      } finally {
+        client.disconnect();
+      }
+      const tally = await rig.historyTally(historyDir);
+      t.diagnostic(`${describeTally('fault 7 (sink SIGKILLed)', tally)} / in Parquet ${tally.inHistory} / still in Redis ${tally.inStream}`);
+      assert.ok(tally.produced > 50, `a real amount of data: ${tally.produced} records`);
+      assert.equal(tally.lost, 0, `lost: ${tally.lostExamples.join(', ')}`);
+      assert.equal(tally.duplicates, 0);
+      assert.equal(tally.inStream, 0, 'the stream is drained');
+      assert.equal(tally.runs.length, 3);
+    } finally {
+      await rig.close();
+      rmSync(historyDir, { recursive: true, force: true });
+    }
+  });
 });
+
+/** Hidden temporary files under the history: what a sink killed mid-file left. */
+function listTemporaries(dir: string): number {
+  try {
+    return readdirSync(dir, { recursive: true }).filter((name) => String(name).endsWith('.tmp')).length;
+  } catch {
+    return 0;
+  }
+}
