@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs powerprof as services on a Debian node (run as root from a clone or release tree):
 #   deploy/install.sh agent       the agent: powerprof-agent.service, /etc/powerprof/agent.yaml
-#   deploy/install.sh collector   the collector: powerprof-collector.service, /etc/powerprof/collector.yaml
+#   deploy/install.sh collector   the collector: powerprof-collector.service, /etc/powerprof/collector.yaml,
+#                                 and the history sink: powerprof-sink.service, /etc/powerprof/sink.yaml
 #   deploy/install.sh --dry-run agent|collector   print what it would do, change nothing
 #   deploy/install.sh --with-resnet50 agent     also onnxruntime-node (288 MB) for the bundled ResNet-50 workload
 # Creates the users (powerprof; group powerprof-ipmi for /dev/ipmi0), /opt/powerprof,
@@ -50,10 +51,21 @@ if [ "$role" = agent ]; then
     run sysctl -q -p /etc/sysctl.d/60-powerprof-perf.conf
   fi
 fi
-[ -e "/etc/powerprof/$role.yaml" ] || run install -m 0640 -g powerprof "$here/deploy/config/$role.example.yaml" "/etc/powerprof/$role.yaml"
-run install -m 0644 "$here/deploy/systemd/powerprof-$role.service" "/etc/systemd/system/powerprof-$role.service"
+units=$role
+if [ "$role" = collector ]; then
+  # The history sink (Parquet under /var/lib/powerprof/history) comes with the collector; it starts only when enabled.
+  units="collector sink"
+  run install -d -m 0750 -o powerprof -g powerprof /var/lib/powerprof /var/lib/powerprof/history
+fi
+for unit in $units; do
+  [ -e "/etc/powerprof/$unit.yaml" ] || run install -m 0640 -g powerprof "$here/deploy/config/$unit.example.yaml" "/etc/powerprof/$unit.yaml"
+  run install -m 0644 "$here/deploy/systemd/powerprof-$unit.service" "/etc/systemd/system/powerprof-$unit.service"
+done
 if [ "$dry" = no ] && [ -d /run/systemd/system ]; then
   run systemctl daemon-reload
   [ "$role" = agent ] && { udevadm trigger --subsystem-match=ipmi 2>/dev/null || true; systemd-tmpfiles --create /etc/tmpfiles.d/powerprof.conf || true; }
 fi
 echo "installed. Edit /etc/powerprof/$role.yaml, then: systemctl enable --now powerprof-$role"
+if [ "$role" = collector ]; then
+  echo "the history sink: edit /etc/powerprof/sink.yaml, then: systemctl enable --now powerprof-sink"
+fi

@@ -42,10 +42,6 @@ export const column = (name: string, type: ColumnType, nullable = false): Histor
 /** The columns every table ends with: which stream entry a row came from. */
 export const ENTRY_COLUMNS: readonly HistoryColumn[] = [column('stream_id', 'STRING'), column('seq', 'INT64')];
 
-export function entryValues(entry: NodeRecord): Row {
-  return { stream_id: entry.record.id, seq: entry.record.seq };
-}
-
 export function entryOf(row: Row, kind: RecordKind, data: unknown): StoredRecord {
   return { id: row.stream_id as string, seq: row.seq as number, kind, data };
 }

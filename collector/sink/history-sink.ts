@@ -33,7 +33,7 @@ export interface SinkPass {
 }
 
 type RawEntry = [string, string[]];
-type NextBatchReply = ['lost'] | ['wait'] | ['redo', string, string, number] | ['new', RawEntry[], string];
+type NextBatchReply = ['lost'] | ['wait'] | ['redo', string] | ['read', string];
 type Scripted = {
   powerprofSinkLease(lease: string, consumer: string, leaseMs: number): Promise<number>;
   powerprofSinkNextBatch(lease: string, stream: string, consumer: string, group: string, count: number, oldestBeforeMs: number): Promise<NextBatchReply>;
@@ -44,6 +44,7 @@ const script = (name: string): string => readFileSync(join(repositoryRoot, 'coll
 /** Batches one node may write in one pass before the other nodes get their turn. */
 const BATCHES_PER_NODE_PASS = 8;
 const REDO_PAGE = 5_000;
+const NODES_AT_ONCE = 3;
 
 /**
  * Drains every node's stream into the Parquet history. Per node, one sink at
@@ -81,12 +82,16 @@ export class HistorySink {
   /** One pass over every node: what is ready is written and acknowledged. */
   async pass(nowMs = Date.now()): Promise<SinkPass> {
     const total: SinkPass = { records: 0, files: 0 };
-    for (const node of (await this.redis.smembers(this.keys.nodes)).sort()) {
-      if (this.stopped) break;
-      const done = await this.sinkNode(node, nowMs);
-      total.records += done.records;
-      total.files += done.files;
-    }
+    const nodes = (await this.redis.smembers(this.keys.nodes)).sort();
+    // A few nodes at once, so that one node's batch is encoded and written while another's is read from Redis.
+    const worker = async (): Promise<void> => {
+      for (let node = nodes.shift(); node !== undefined && !this.stopped; node = nodes.shift()) {
+        const done = await this.sinkNode(node, nowMs);
+        total.records += done.records;
+        total.files += done.files;
+      }
+    };
+    await Promise.all(Array.from({ length: NODES_AT_ONCE }, worker));
     return total;
   }
 
@@ -144,18 +149,25 @@ export class HistorySink {
       let range: StreamRange;
       let records: NodeRecord[];
       if (next[0] === 'redo') {
-        range = { first: next[1], last: next[2] };
+        const ids = await this.pendingOf(stream, next[1]);
+        if (ids.length === 0) continue; // acknowledged meanwhile by the sink that read it
+        range = { first: ids[0]!, last: ids.at(-1)! };
         records = await this.readRange(node, range);
-        this.logger.warn({ node, first: range.first, last: range.last, pending: next[3] }, 'writing again a batch a sink did not finish');
+        this.logger.warn({ node, first: range.first, last: range.last, consumer: next[1] }, 'writing again a batch a sink did not finish');
       } else {
-        const entries = next[1];
-        if (next[2] !== '' && this.reportedLoss.get(node) !== next[2]) {
-          this.reportedLoss.set(node, next[2]);
+        if (next[1] !== '' && this.reportedLoss.get(node) !== next[1]) {
+          this.reportedLoss.set(node, next[1]);
           this.logger.error(
-            { node, trimmed_up_to: next[2] },
+            { node, trimmed_up_to: next[1] },
             "records were trimmed from the node's stream before the sink read them (the collector's --retention-maxlen): they are not in the history",
           );
         }
+        // Read natively, not in the script: Lua would copy every field of every entry, on Redis's one thread.
+        const read = (await this.redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchRecords, 'STREAMS', stream, '>')) as Array<
+          [string, RawEntry[]]
+        > | null;
+        const entries = read?.[0]?.[1] ?? [];
+        if (entries.length === 0) break;
         range = { first: entries[0]![0], last: entries.at(-1)![0] };
         records = entries.map(([id, fields]) => ({ node, record: decodeEntry(id, fields) }));
       }
@@ -184,6 +196,18 @@ export class HistorySink {
       if (!(error as Error).message.startsWith('BUSYGROUP')) throw error;
     }
     this.groupsMade.add(stream);
+  }
+
+  /** The IDs delivered to a consumer and not acknowledged: one batch, in order. */
+  private async pendingOf(stream: string, consumer: string): Promise<string[]> {
+    const ids: string[] = [];
+    let start = '-';
+    for (;;) {
+      const page = (await this.redis.xpending(stream, this.settings.group, start, '+', REDO_PAGE, consumer)) as Array<[string, string, number, number]>;
+      for (const [id] of page) ids.push(id);
+      if (page.length < REDO_PAGE) return ids;
+      start = `(${page.at(-1)![0]}`;
+    }
   }
 
   /** A pending batch's entries, as the stream still holds them. */

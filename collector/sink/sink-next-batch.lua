@@ -10,10 +10,13 @@
 --
 -- Returns one of:
 --   { 'lost' }                     another sink holds the lease
---   { 'redo', FIRST, LAST, N }     the group has N entries delivered and not
---                                  acknowledged: one batch a sink did not
---                                  finish (FIRST..LAST), to be written again
---   { 'new', ENTRIES, LOST }       the next batch, now delivered to this sink;
+--   { 'redo', CONSUMER }           the group has entries delivered and not
+--                                  acknowledged; the oldest are CONSUMER's: a
+--                                  batch it did not finish, to be written again
+--                                  (batches are disjoint ranges, read in order,
+--                                  so the oldest is done first)
+--   { 'read', LOST }               read the next batch (XREADGROUP, outside
+--                                  Lua: a script would copy every field);
 --                                  LOST is '' or the highest ID that was
 --                                  trimmed (the collector's MAXLEN) before any
 --                                  sink read it: those entries are gone
@@ -21,7 +24,10 @@
 local holder = redis.call('GET', KEYS[1])
 if holder ~= ARGV[1] then return { 'lost' } end
 local pending = redis.call('XPENDING', KEYS[2], ARGV[2])
-if pending[1] > 0 then return { 'redo', pending[2], pending[3], pending[1] } end
+if pending[1] > 0 then
+  local oldest = redis.call('XPENDING', KEYS[2], ARGV[2], pending[2], pending[2], 1)
+  return { 'redo', oldest[1][2] }
+end
 local count = tonumber(ARGV[3])
 -- Acknowledged entries are trimmed, so what the stream holds now is what no sink has taken.
 if redis.call('XLEN', KEYS[2]) < count then
@@ -44,6 +50,4 @@ local max_deleted = field(redis.call('XINFO', 'STREAM', KEYS[2]), 'max-deleted-e
 for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[2])) do
   if field(group, 'name') == ARGV[2] and id_below(field(group, 'last-delivered-id'), max_deleted) then lost = max_deleted end
 end
-local read = redis.call('XREADGROUP', 'GROUP', ARGV[2], ARGV[1], 'COUNT', count, 'STREAMS', KEYS[2], '>')
-if not read or #read == 0 or #read[1][2] == 0 then return { 'wait' } end
-return { 'new', read[1][2], lost }
+return { 'read', lost }

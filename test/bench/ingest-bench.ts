@@ -28,7 +28,7 @@ interface Load {
  * agents (1 Hz power, 10 Hz counter intervals) at 10, 100 and 1,000; then
  * saturation (agents draining spools), as a ratio of the limit.
  */
-export async function ingestBench(quick: boolean): Promise<void> {
+export async function ingestBench(quick: boolean): Promise<number> {
   const seconds = quick ? 5 : 15;
   const redisServer = await startRedisServer();
   try {
@@ -96,6 +96,7 @@ export async function ingestBench(quick: boolean): Promise<void> {
         `ingest: ${Math.round(rate)} records/s sustained end to end (acked), ratio ${(rate / raw).toFixed(2)} of raw XADD (${Math.round(raw)} records/s)\n`,
       );
       await backpressure(redisServer.url, `127.0.0.1:${grpcPort}`, metricsPort, pid, first + 40, seconds);
+      return rate;
     } finally {
       admin.disconnect();
       await collector.stop('SIGTERM');

@@ -12,6 +12,7 @@ import { startRedisServer } from '../support/redis-server.js';
 import { occHwmonTree } from '../support/file-tree.js';
 import { ingestBench } from './ingest-bench.js';
 import { redisEntrySize } from './redis-entry-size.js';
+import { sinkBench } from './sink-bench.js';
 import { soak } from './soak.js';
 
 /**
@@ -197,6 +198,7 @@ agentOverhead()
   .then(ipmitoolCost)
   .then(() => redisEntrySize(quick))
   .then(() => ingestBench(quick))
+  .then((ingestRate) => sinkBench(quick, ingestRate))
   .then(() => soak(quick))
   .catch((error: unknown) => {
     process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join, relative } from 'node:path';
 import { it } from 'node:test';
 import { loadDaemonConfig, loadRunConfig } from '../../agent/config.js';
-import { loadServeConfig } from '../../collector/config.js';
+import { loadServeConfig, loadSinkConfig } from '../../collector/config.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
 
 it('the example configs in deploy/config load as they are', () => {
@@ -15,6 +15,9 @@ it('the example configs in deploy/config load as they are', () => {
   const collector = loadServeConfig(['--config', join(repositoryRoot, 'deploy/config/collector.example.yaml')], {});
   assert.ok(!collector.help);
   assert.equal(collector.config.retention_maxlen, 1_000_000);
+  const sink = loadSinkConfig(['--config', join(repositoryRoot, 'deploy/config/sink.example.yaml')], {});
+  assert.ok(!sink.help);
+  assert.deepEqual([sink.config.dir, sink.config.flush_interval_s, sink.config.consumer], ['/var/lib/powerprof/history', 300, undefined]);
 });
 
 it('deploy/redis/redis.conf starts a real redis-server with the append-only file on', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { repositoryRoot } from '../../proto/repository-root.js';
 
-const units = ['powerprof-agent.service', 'powerprof-collector.service'];
+const units = ['powerprof-agent.service', 'powerprof-collector.service', 'powerprof-sink.service'];
 const unitPath = (unit: string): string => join(repositoryRoot, 'deploy/systemd', unit);
 
 function directives(unit: string): Map<string, string[]> {

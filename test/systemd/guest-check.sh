@@ -62,6 +62,19 @@ check power-samples-in-redis wait_for 90 power_samples_arrived
 check scheduled-runs-in-redis wait_for 240 runs_arrived
 check runs-counted-by-perf runs_counted
 
+step "the history sink drains Redis into Parquet (README, History)"
+sed -i 's/^flush_interval_s: 300/flush_interval_s: 2/' /etc/powerprof/sink.yaml
+check enable-sink timeout 120 systemctl enable --now powerprof-sink
+check sink-active systemctl is-active -q powerprof-sink
+power_in_history() { ls /var/lib/powerprof/history/table=power/node=pp-guest/date=*/*.parquet >/dev/null 2>&1; }
+runs_in_history() { ls /var/lib/powerprof/history/table=runs/node=pp-guest/date=*/*.parquet >/dev/null 2>&1; }
+check power-in-history wait_for 90 power_in_history
+check runs-in-history wait_for 90 runs_in_history
+ls -lR /var/lib/powerprof/history | head -40
+check history-owned-by-powerprof test "$(stat -c %U /var/lib/powerprof/history/table=power)" = powerprof
+history_export() { timeout 120 node /opt/powerprof/dist/collector/main.js export --history /var/lib/powerprof/history --out /tmp/history-export && [ "$(grep -c '^pp-guest,' /tmp/history-export/runs.csv)" -ge 2 ]; }
+check export-with-history history_export
+
 step "a fleet experiment reaches the daemon"
 out=$(timeout 120 node /opt/powerprof/dist/collector/main.js experiment start --nodes all --repeat 1 -- mlp 2>&1); echo "$out"
 id=$(echo "$out" | sed -n 's/^experiment \([^:]*\):.*/\1/p' | head -1)
@@ -88,21 +101,23 @@ step "systemctl stop flushes and ends cleanly"
 check stop-agent timeout 60 systemctl stop powerprof-agent
 check agent-stopped-cleanly test "$(systemctl show -p Result --value powerprof-agent)" = success
 check spool-flushed all_written
+check stop-sink timeout 90 systemctl stop powerprof-sink
+check sink-stopped-cleanly test "$(systemctl show -p Result --value powerprof-sink)" = success
 check stop-collector timeout 60 systemctl stop powerprof-collector
 check collector-stopped-cleanly test "$(systemctl show -p Result --value powerprof-collector)" = success
 check no-seccomp-kill-at-all test "$(seccomp_kills)" = 0
 
 step "journal and hardening"
-journalctl -u powerprof-agent -u powerprof-collector -b --no-pager -o short-monotonic > "$O/journal-units.txt"
+journalctl -u powerprof-agent -u powerprof-collector -u powerprof-sink -b --no-pager -o short-monotonic > "$O/journal-units.txt"
 journalctl -b --no-pager -o short-monotonic > "$O/journal-all.txt"
 dmesg > "$O/dmesg.txt"
 # Errors (level 50 and up) from either service; the kill -9 above is systemd's doing, not theirs.
-no_errors() { ! journalctl -u powerprof-agent -u powerprof-collector -b --no-pager -o cat | grep -E '"level":(50|60)'; }
+no_errors() { ! journalctl -u powerprof-agent -u powerprof-collector -u powerprof-sink -b --no-pager -o cat | grep -E '"level":(50|60)'; }
 check journal-free-of-errors no_errors
 # The exposure systemd gives each installed, loaded unit is the one docs/security.md states for a running systemd.
 running_figures=$(tr -s ' \n' '  ' < /root/pp/docs/security.md | sed -n 's/.*under a running systemd\(.*\) Tests keep these figures true.*/\1/p')
 stated() { [ -n "$2" ] && echo "$running_figures" | grep -q "$1 rates $2\|$1 $2"; }
-for unit in powerprof-agent.service powerprof-collector.service; do
+for unit in powerprof-agent.service powerprof-collector.service powerprof-sink.service; do
   score=$(systemd-analyze security --no-pager "$unit" | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
   echo "$unit exposure $score (docs, under a running systemd:$running_figures)"
   check "security-$unit" stated "$unit" "$score"

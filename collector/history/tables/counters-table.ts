@@ -1,6 +1,6 @@
 import { COUNTER_COLUMNS, statusWord } from '../../../proto/csv-tables.js';
 import type { CounterInterval, CounterValue } from '../../../proto/records.js';
-import { column, ENTRY_COLUMNS, entryOf, entryValues, type HistoryTableDefinition, type Row } from '../history-table.js';
+import { column, ENTRY_COLUMNS, entryOf, type HistoryTableDefinition, type Row } from '../history-table.js';
 
 /**
  * One row per event per counter interval: counters.csv's columns, typed.
@@ -20,15 +20,22 @@ export const countersTable: HistoryTableDefinition = {
   ],
   rowsOf(entry) {
     const interval = entry.record.data as CounterInterval;
-    const common = { node: entry.node, run_id: interval.run_id, time_s: interval.time_s, ...entryValues(entry) };
-    if (interval.counters.length === 0) return [{ ...common, event: '', value: null, unit: '', status: '', running_percent: 0 }];
+    const { node } = entry;
+    const { id: stream_id, seq } = entry.record;
+    const { run_id, time_s } = interval;
+    // Literal rows of one shape (no spreads): tens of thousands of them a batch.
+    if (interval.counters.length === 0) return [{ node, run_id, time_s, event: '', value: null, unit: '', status: '', running_percent: 0, stream_id, seq }];
     return interval.counters.map((counter) => ({
-      ...common,
+      node,
+      run_id,
+      time_s,
       event: counter.event,
       value: counter.status === 'COUNTER_STATUS_COUNTED' ? counter.value : null,
       unit: counter.unit,
-      status: statusWord(counter.status),
+      status: wordOf(counter.status),
       running_percent: counter.running_percent,
+      stream_id,
+      seq,
     }));
   },
   recordsOf(rows) {
@@ -45,6 +52,14 @@ export const countersTable: HistoryTableDefinition = {
     return records;
   },
 };
+
+const statusWords = new Map<string, string>();
+/** "COUNTER_STATUS_NOT_COUNTED" -> "not_counted", worked out once per status. */
+function wordOf(status: string): string {
+  let word = statusWords.get(status);
+  if (word === undefined) statusWords.set(status, (word = statusWord(status)));
+  return word;
+}
 
 /** As read back from Redis (stream-fields.ts): the scaled estimate is the value x 100 / running percent. */
 function counterOf(row: Row): CounterValue {

@@ -1,5 +1,5 @@
 import type { NodeInfo } from '../../../proto/records.js';
-import { column, ENTRY_COLUMNS, entryOf, entryValues, knownTime, type HistoryTableDefinition } from '../history-table.js';
+import { column, ENTRY_COLUMNS, entryOf, knownTime, type HistoryTableDefinition } from '../history-table.js';
 
 /** One row per node description an agent sent (at each start): what the report's Nodes table shows. */
 export const nodeInfoTable: HistoryTableDefinition = {
@@ -34,7 +34,8 @@ export const nodeInfoTable: HistoryTableDefinition = {
         agent_version: info.agent_version,
         pmu_emulation: info.pmu_emulation,
         record: info,
-        ...entryValues(entry),
+        stream_id: entry.record.id,
+        seq: entry.record.seq,
       },
     ];
   },

@@ -1,6 +1,6 @@
 import { POWER_COLUMNS } from '../../../proto/csv-tables.js';
 import type { PowerSample } from '../../../proto/records.js';
-import { column, ENTRY_COLUMNS, entryOf, entryValues, knownTime, type HistoryTableDefinition } from '../history-table.js';
+import { column, ENTRY_COLUMNS, entryOf, knownTime, type HistoryTableDefinition } from '../history-table.js';
 
 /** One row per power sample: power.csv's columns, typed, and the rest of the sample (nothing is lost). */
 export const powerTable: HistoryTableDefinition = {
@@ -37,7 +37,8 @@ export const powerTable: HistoryTableDefinition = {
         stale: sample.stale,
         read_started_at: knownTime(sample.read_started_unix_ms),
         read_ended_at: knownTime(sample.read_ended_unix_ms),
-        ...entryValues(entry),
+        stream_id: entry.record.id,
+        seq: entry.record.seq,
       },
     ];
   },

@@ -1,6 +1,6 @@
 import { countedValues, RUN_COLUMNS, RUN_POWER_COLUMNS, statusWord } from '../../../proto/csv-tables.js';
 import type { RunRecord } from '../../../proto/records.js';
-import { column, ENTRY_COLUMNS, entryOf, entryValues, type HistoryTableDefinition, type Row } from '../history-table.js';
+import { column, ENTRY_COLUMNS, entryOf, type HistoryTableDefinition, type Row } from '../history-table.js';
 
 /**
  * One row per run: runs.csv's columns, typed (started_at a timestamp), with
@@ -47,7 +47,8 @@ export const runsTable: HistoryTableDefinition = {
       counters: Object.fromEntries(countedValues(run)),
       workload_metrics: { ...run.workload_metrics },
       record: run,
-      ...entryValues(entry),
+      stream_id: entry.record.id,
+      seq: entry.record.seq,
     };
     for (const name of RUN_POWER_COLUMNS) row[name] = run[name] ?? null;
     return [row];

@@ -1,5 +1,5 @@
 import type { RecordKind } from '../../../proto/records.js';
-import { column, ENTRY_COLUMNS, entryOf, entryValues, knownTime, type HistoryTableDefinition } from '../history-table.js';
+import { column, ENTRY_COLUMNS, entryOf, knownTime, type HistoryTableDefinition } from '../history-table.js';
 
 /**
  * What a node said of its power sources and its fleet jobs, as it said it:
@@ -18,7 +18,8 @@ export const statusTable: HistoryTableDefinition = {
         kind: entry.record.kind,
         time: knownTime(Number(data?.time_unix_ms ?? 0)),
         record: data,
-        ...entryValues(entry),
+        stream_id: entry.record.id,
+        seq: entry.record.seq,
       },
     ];
   },
