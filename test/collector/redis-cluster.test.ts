@@ -8,7 +8,9 @@ import { channelSecurity } from '../../agent/transport/channel-security.js';
 import { collectorClient } from '../../agent/transport/collector-client.js';
 import { RecordShipper } from '../../agent/transport/record-shipper.js';
 import { readAllRecords } from '../../collector/export/read-all-records.js';
+import { readHistory } from '../../collector/history/read-history.js';
 import { RecordStore } from '../../collector/queue/record-store.js';
+import { HistorySink } from '../../collector/sink/history-sink.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import { loadRecordCodec } from '../../proto/record-codec.js';
@@ -113,6 +115,37 @@ describe('Redis Cluster: two collectors, twenty agents, a 3-master cluster', () 
       }
       const exported = await readAllRecords({ redis: cluster.url, keyPrefix: 'powerprof', cluster: true });
       assert.equal(exported.runs.length, 60, 'export reads a cluster too');
+
+      // Two history sinks drain the cluster into one folder: each record in Parquet once, Redis emptied.
+      const historyDir = join(root, 'history');
+      const sinkClients = [cluster.client(), cluster.client()];
+      try {
+        const keys = redisKeys('powerprof');
+        const sinks = sinkClients.map(
+          (client, i) =>
+            new HistorySink(
+              client,
+              keys,
+              { dir: historyDir, consumer: `sink-${i}`, group: 'powerprof-sink', batchRecords: 40, flushIntervalMs: 0, leaseMs: 30_000, pollMs: 50 },
+              testLogger,
+            ),
+        );
+        let sunk = 0;
+        for (let round = 0; round < 10 && sunk < 20 * 94; round++) sunk += (await Promise.all(sinks.map((sink) => sink.pass()))).reduce((sum, pass) => sum + pass.records, 0);
+        assert.equal(sunk, 20 * 94, 'every record written once');
+        const history = await readHistory(historyDir);
+        for (const { node } of agents) {
+          const records = history.get(node) ?? [];
+          assert.equal(new Set(records.map(({ record }) => record.id)).size, 94, `${node}: 94 distinct records in Parquet`);
+          assert.equal(await sinkClients[0]!.xlen(keys.records(node)), 0, `${node}: trimmed from its shard`);
+          assert.equal(await sinkClients[0]!.cluster('KEYSLOT', keys.sinkLease(node)), await sinkClients[0]!.cluster('KEYSLOT', keys.records(node)));
+        }
+        await Promise.all(sinks.map((sink) => sink.shutdown()));
+      } finally {
+        sinkClients.forEach((client) => client.disconnect());
+      }
+      const fromHistory = await readAllRecords({ redis: cluster.url, keyPrefix: 'powerprof', cluster: true, history: historyDir });
+      assert.equal(fromHistory.runs.length, 60, 'export reads the history with the cluster, each run once');
     } finally {
       for (const { shipper, spool, client } of agents) {
         shipper.shutdown();

@@ -194,6 +194,50 @@ describe('history sink against a real redis-server', () => {
     assert.equal(await shared.client.xlen(keys.records('n1')), 0);
   });
 
+  it('a disk that fills up (a real tmpfs of 64 KiB): ENOSPC, nothing acknowledged, no torn file; once there is room, each record once', async (t) => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdirSync } = await import('node:fs');
+    const { keys, dir, store, sink } = world();
+    const mountPoint = join(dir, 'small-disk');
+    mkdirSync(mountPoint);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint], { encoding: 'utf8' });
+    if (mounted.status !== 0) {
+      t.skip(`cannot mount a tmpfs here (${(mounted.stderr || mounted.error?.message || '').trim()}): needs root; the ENOTDIR case above still covers a failing disk`);
+      return;
+    }
+    try {
+      const intervals: RecordMessage[] = Array.from({ length: 3_000 }, (_, i) => ({
+        seq: i + 1,
+        kind: 'counter_interval',
+        counter_interval: {
+          run_id: 'run-full',
+          time_s: i / 10 + 0.000123,
+          counters: ['cycles', 'instructions', 'task-clock'].map((event, e) => sampleCounter(event, Math.round(1e9 * Math.sin(i + e) ** 2))),
+        },
+      }));
+      for (let i = 0; i < intervals.length; i += 500) await store.append('n1', packRecords(intervals.slice(i, i + 500), i + 500));
+      const writer = sink({ dir: mountPoint, batchRecords: 3_000 });
+      await assert.rejects(writer.pass(), /ENOSPC/);
+      assert.equal(await shared.client.xlen(keys.records('n1')), 3_000, 'nothing acknowledged, nothing trimmed');
+      const files = readdirSync(mountPoint, { recursive: true }).map(String);
+      assert.deepEqual(
+        files.filter((name) => name.endsWith('.parquet') || name.endsWith('.tmp')),
+        [],
+        'no file under its final name, and the temporary removed',
+      );
+      spawnSync('mount', ['-o', 'remount,size=8m', mountPoint]);
+      assert.equal((await writer.pass()).records, 3_000, 'with room again, the same batch');
+      const history = await readHistory(mountPoint);
+      assert.deepEqual(
+        history.get('n1')!.map(({ record }) => record.seq),
+        intervals.map((record) => record.seq),
+      );
+      assert.equal(await shared.client.xlen(keys.records('n1')), 0);
+    } finally {
+      spawnSync('umount', [mountPoint]);
+    }
+  });
+
   it('several sinks share the nodes, one at a time per node, and every record lands once', async () => {
     const { keys, dir, store, sink } = world({ batchRecords: 4 });
     const nodes = ['a1', 'a2', 'a3', 'a4'];
