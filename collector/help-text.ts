@@ -162,8 +162,8 @@ Options (config file key / environment variable in brackets):
   --redis URL            default redis://127.0.0.1:6379   [redis / POWERPROF_REDIS]
   --redis-cluster        URL lists Redis Cluster seed nodes   [redis_cluster]
   --key-prefix P         default powerprof   [key_prefix / POWERPROF_KEY_PREFIX]
-  --consumer NAME        this sink's name in the group; default the host name.
-                         Two sinks on one host need two names   [consumer]
+  --consumer NAME        this sink's name in the group (XINFO CONSUMERS shows
+                         it); default the host name   [consumer]
   --batch-records N      the most records a batch (one file per table and day)
                          takes; default 20000   [batch_records]
   --flush-interval-s S   write a node's records once the oldest has waited this

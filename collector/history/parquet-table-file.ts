@@ -10,14 +10,14 @@ import type { HistoryColumn, HistoryTableDefinition, Row, RowValue } from './his
  * hyparquet (pure JavaScript, so the collector runs wherever Node does,
  * ppc64le included). Strings are dictionary-encoded where that pays (the
  * writer's rule: when the dictionary at least halves a column), pages are
- * Snappy-compressed, and every column is typed (README: the history's schema).
+ * Snappy-compressed, every column is typed (README: the history's schema).
  */
 export function encodeTableFile(table: HistoryTableDefinition, rows: readonly Row[]): Uint8Array {
   const schema: SchemaElement[] = [{ name: 'root', num_children: table.columns.length }];
   const columnData: ColumnSource[] = [];
   for (const column of table.columns) {
     schema.push(...schemaOf(column));
-    columnData.push({ name: column.name, data: rows.map((row) => cellOf(column, row[column.name] ?? null)) });
+    columnData.push({ name: column.name, data: rows.map((row) => cellOf(column, row[column.name] ?? null)), statistics: withStatistics(column) });
   }
   const buffer = parquetWriteBuffer({ columnData, schema, codec: 'SNAPPY', rowGroupSize: 100_000, createdBy: `powerprof ${collectorVersion}` });
   return new Uint8Array(buffer);
@@ -31,6 +31,15 @@ export async function decodeTableFile(table: HistoryTableDefinition, bytes: Uint
     for (const column of table.columns) row[column.name] = valueOf(column, object[column.name]);
     return row;
   });
+}
+
+/**
+ * Min/max statistics where engines prune by them: the columns that say when
+ * (timestamps, time_s) and which entry (stream_id, seq). Elsewhere they
+ * would cost half the encoding time (measured) and prune nothing.
+ */
+function withStatistics(column: HistoryColumn): boolean {
+  return column.type === 'TIMESTAMP' || column.name === 'time_s' || column.name === 'stream_id' || column.name === 'seq';
 }
 
 function schemaOf(column: HistoryColumn): SchemaElement[] {

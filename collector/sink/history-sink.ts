@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { batchFiles, nextStreamId } from './node-batch.js';
 export interface SinkSettings {
   /** The history's root folder. */
   dir: string;
-  /** This sink's name in the consumer group; also in its temporary files' names. */
+  /** This sink's name in the consumer group. */
   consumer: string;
   group: string;
   /** The most records a batch (and so a file) takes. */
@@ -35,9 +36,9 @@ export interface SinkPass {
 type RawEntry = [string, string[]];
 type NextBatchReply = ['lost'] | ['wait'] | ['redo', string] | ['read', string];
 type Scripted = {
-  powerprofSinkLease(lease: string, consumer: string, leaseMs: number): Promise<number>;
-  powerprofSinkNextBatch(lease: string, stream: string, consumer: string, group: string, count: number, oldestBeforeMs: number): Promise<NextBatchReply>;
-  powerprofSinkAckBatch(lease: string, stream: string, consumer: string, group: string, last: string, above: string): Promise<[number, number]>;
+  powerprofSinkLease(lease: string, token: string, leaseMs: number): Promise<number>;
+  powerprofSinkNextBatch(lease: string, stream: string, token: string, group: string, count: number, oldestBeforeMs: number): Promise<NextBatchReply>;
+  powerprofSinkAckBatch(lease: string, stream: string, token: string, group: string, last: string, above: string): Promise<[number, number]>;
 };
 
 const script = (name: string): string => readFileSync(join(repositoryRoot, 'collector/sink', name), 'utf8');
@@ -61,6 +62,12 @@ export class HistorySink {
   private readonly held = new Set<string>();
   private readonly reportedLoss = new Map<string, string>();
   private stopped = false;
+  /**
+   * This process's lease token: the consumer name and a random part, so that
+   * two processes started with one name (the host's, by default) never both
+   * hold a node. A restarted sink waits out its predecessor's lease.
+   */
+  private readonly token: string;
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
 
@@ -70,6 +77,7 @@ export class HistorySink {
     private readonly settings: SinkSettings,
     private readonly logger: Logger,
   ) {
+    this.token = `${settings.consumer}/${randomBytes(6).toString('hex')}`;
     redis.defineCommand('powerprofSinkLease', { numberOfKeys: 1, lua: script('sink-lease.lua') });
     redis.defineCommand('powerprofSinkNextBatch', { numberOfKeys: 2, lua: script('sink-next-batch.lua') });
     redis.defineCommand('powerprofSinkAckBatch', { numberOfKeys: 2, lua: script('sink-ack-batch.lua') });
@@ -83,15 +91,22 @@ export class HistorySink {
   async pass(nowMs = Date.now()): Promise<SinkPass> {
     const total: SinkPass = { records: 0, files: 0 };
     const nodes = (await this.redis.smembers(this.keys.nodes)).sort();
+    const failures: unknown[] = [];
     // A few nodes at once, so that one node's batch is encoded and written while another's is read from Redis.
+    // A node that fails (its partition on a full disk) does not hold the others up; the pass then fails.
     const worker = async (): Promise<void> => {
       for (let node = nodes.shift(); node !== undefined && !this.stopped; node = nodes.shift()) {
-        const done = await this.sinkNode(node, nowMs);
-        total.records += done.records;
-        total.files += done.files;
+        try {
+          const done = await this.sinkNode(node, nowMs);
+          total.records += done.records;
+          total.files += done.files;
+        } catch (error) {
+          failures.push(error);
+        }
       }
     };
     await Promise.all(Array.from({ length: NODES_AT_ONCE }, worker));
+    if (failures.length > 0) throw failures[0];
     return total;
   }
 
@@ -104,7 +119,7 @@ export class HistorySink {
     this.stopped = true;
     this.wake?.();
     await this.running;
-    for (const node of this.held) await this.scripted.powerprofSinkLease(this.keys.sinkLease(node), this.settings.consumer, 0).catch(() => 0);
+    for (const node of this.held) await this.scripted.powerprofSinkLease(this.keys.sinkLease(node), this.token, 0).catch(() => 0);
     this.held.clear();
   }
 
@@ -136,7 +151,7 @@ export class HistorySink {
     const done: SinkPass = { records: 0, files: 0 };
     const lease = this.keys.sinkLease(node);
     const stream = this.keys.records(node);
-    if ((await this.scripted.powerprofSinkLease(lease, this.settings.consumer, this.settings.leaseMs)) !== 1) {
+    if ((await this.scripted.powerprofSinkLease(lease, this.token, this.settings.leaseMs)) !== 1) {
       this.held.delete(node);
       return done;
     }
@@ -144,7 +159,7 @@ export class HistorySink {
     await this.makeGroup(stream);
     for (let batch = 0; batch < BATCHES_PER_NODE_PASS && !this.stopped; batch++) {
       const { batchRecords, consumer, group, flushIntervalMs } = this.settings;
-      const next = await this.scripted.powerprofSinkNextBatch(lease, stream, consumer, group, batchRecords, nowMs - flushIntervalMs);
+      const next = await this.scripted.powerprofSinkNextBatch(lease, stream, this.token, group, batchRecords, nowMs - flushIntervalMs);
       if (next[0] === 'wait' || next[0] === 'lost') break;
       let range: StreamRange;
       let records: NodeRecord[];
@@ -172,7 +187,7 @@ export class HistorySink {
         records = entries.map(([id, fields]) => ({ node, record: decodeEntry(id, fields) }));
       }
       const files = await this.writeBatch(node, range, records, next[0] === 'redo');
-      const [acknowledged] = await this.scripted.powerprofSinkAckBatch(lease, stream, consumer, group, range.last, nextStreamId(range.last));
+      const [acknowledged] = await this.scripted.powerprofSinkAckBatch(lease, stream, this.token, group, range.last, nextStreamId(range.last));
       if (acknowledged === -1) {
         this.logger.warn(
           { node, first: range.first, last: range.last },
@@ -230,7 +245,7 @@ export class HistorySink {
         if (await exists(join(file.directory, file.name))) continue;
         await removeTemporaries(file.directory, file.name);
       }
-      await writeHistoryFile(file.directory, file.name, encodeTableFile(tableNamed(file.table), file.rows), this.settings.consumer);
+      await writeHistoryFile(file.directory, file.name, encodeTableFile(tableNamed(file.table), file.rows), this.token.replace('/', '-'));
       written++;
     }
     return written;

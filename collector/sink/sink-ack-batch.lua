@@ -3,7 +3,7 @@
 --
 -- KEYS[1]  the node's sink lease (powerprof:{node}:sink-lease)
 -- KEYS[2]  the node's record stream (powerprof:{node}:records)
--- ARGV[1]  this sink's consumer name
+-- ARGV[1]  this sink's lease token
 -- ARGV[2]  the consumer group
 -- ARGV[3]  the batch's last stream ID
 -- ARGV[4]  the ID just above it (trimming keeps entries from there on)

@@ -2,7 +2,7 @@
 -- reads a stream, so that its batches are contiguous ranges of it.
 --
 -- KEYS[1]  the node's sink lease (powerprof:{node}:sink-lease)
--- ARGV[1]  this sink's consumer name
+-- ARGV[1]  this sink's lease token (its consumer name and a random part)
 -- ARGV[2]  the lease's length, ms; 0 gives up a lease this sink holds
 --
 -- Returns 1 when this sink holds the lease (taken now, or renewed), 0 when

@@ -2,7 +2,7 @@
 --
 -- KEYS[1]  the node's sink lease (powerprof:{node}:sink-lease)
 -- KEYS[2]  the node's record stream (powerprof:{node}:records)
--- ARGV[1]  this sink's consumer name
+-- ARGV[1]  this sink's lease token
 -- ARGV[2]  the consumer group
 -- ARGV[3]  the most entries a batch takes
 -- ARGV[4]  take fewer only when the oldest is at least this old (unix ms:

@@ -5,7 +5,8 @@ import { streamFields } from './stream-fields.js';
 /**
  * The records of one append as the Lua script reads them: one MessagePack
  * array with an array of strings per record, that Redis's built-in cmsgpack
- * unpacks: the seq, the kind, then the entry's field names and values (for
+ * unpacks: "seq", the seq, "kind", the kind, then the entry's other field
+ * names and values (for
  * most kinds "data" and the message as JSON; power samples and counter
  * intervals one field per value, stream-fields.ts). One argument instead of
  * many spares the Redis client a length and a copy per argument.
@@ -56,7 +57,10 @@ export class RecordPack {
     this.pendingSeq = recordSeq > 0 ? recordSeq : batchSeq;
     this.out.byte(ARRAY16);
     this.out.pos += 2; // how many strings, written by end()
+    // The entry's first two fields, names included: the script passes the array to XADD as it is.
+    this.fixstr('seq');
     this.fixstr(String(this.pendingSeq));
+    this.fixstr('kind');
     this.fixstr(kind);
     this.fieldsStart = this.out.pos;
     this.fixstr('data');
@@ -76,16 +80,16 @@ export class RecordPack {
     const { out, jsonStart } = this;
     out.ensure(0);
     out.buf.writeUInt32BE(out.pos - jsonStart, jsonStart - 4);
-    this.finishRecord(4);
+    this.finishRecord(6);
     return { start: jsonStart, end: out.pos };
   }
 
   /** Ends the record begun last with these fields (names and values, alternating) in place of its JSON. */
   endAsFields(fields: readonly string[]): void {
-    if (fields.length + 2 > 0xffff) throw new Error(`a record of ${fields.length} fields is too many to store`);
+    if (fields.length + 4 > 0xffff) throw new Error(`a record of ${fields.length} fields is too many to store`);
     this.out.pos = this.fieldsStart;
     for (const field of fields) this.string(field);
-    this.finishRecord(fields.length + 2);
+    this.finishRecord(fields.length + 4);
   }
 
   /** Drops the record begun last, as if it had never been begun (a record refused half-way). */

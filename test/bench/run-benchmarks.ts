@@ -10,6 +10,7 @@ import { startTestCollector } from '../support/in-process-collector.js';
 import { agentMain } from '../support/node-processes.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { occHwmonTree } from '../support/file-tree.js';
+import { entryLayoutCpu } from './entry-layout-cpu.js';
 import { ingestBench } from './ingest-bench.js';
 import { redisEntrySize } from './redis-entry-size.js';
 import { sinkBench } from './sink-bench.js';
@@ -197,6 +198,7 @@ async function ipmitoolCost(): Promise<void> {
 agentOverhead()
   .then(ipmitoolCost)
   .then(() => redisEntrySize(quick))
+  .then(() => entryLayoutCpu(quick))
   .then(() => ingestBench(quick))
   .then((ingestRate) => sinkBench(quick, ingestRate))
   .then(() => soak(quick))

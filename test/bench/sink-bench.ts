@@ -8,74 +8,8 @@ import { RecordStore } from '../../collector/queue/record-store.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { HistorySink } from '../../collector/sink/history-sink.js';
 import { packRecords } from '../../collector/wire/record-pack.js';
-import type { CounterValue, Record as RecordMessage } from '../../proto/records.js';
 import { startRedisServer } from '../support/redis-server.js';
-
-/** The default preset's nine events, with what one 100 ms interval of a busy core counts, roughly. */
-const EVENTS: Array<[string, number, string]> = [
-  ['cycles', 2.6e8, ''],
-  ['instructions', 4.1e8, ''],
-  ['cache-references', 6.2e6, ''],
-  ['cache-misses', 1.1e6, ''],
-  ['branches', 7.7e7, ''],
-  ['branch-misses', 1.9e6, ''],
-  ['task-clock', 100.2, 'msec'],
-  ['context-switches', 12, ''],
-  ['page-faults', 40, ''],
-];
-
-/**
- * What a node sends most: a DCMI power sample every 100 ms (watts wandering
- * between idle and load, with the BMC's min, max and average) and a 9-event
- * counter interval every 100 ms, counts varying as real ones do, two events
- * multiplexed. Varying values matter: identical records would compress to
- * nothing and flatter the bytes on disk.
- */
-function nodeRecords(count: number, startMs: number, random: () => number): RecordMessage[] {
-  const records: RecordMessage[] = [];
-  let watts = 300;
-  for (let i = 0; i < count; i++) {
-    watts = Math.min(420, Math.max(250, watts + (random() - 0.5) * 12));
-    const time = startMs + i * 100;
-    records.push({
-      seq: 2 * i + 1,
-      kind: 'power_sample',
-      power_sample: {
-        source: 'ipmi-dcmi',
-        sensor: 'system',
-        time_unix_ms: time,
-        watts: Math.round(watts),
-        min_watts: 248,
-        max_watts: 431,
-        avg_watts: Math.round(watts - 5 + random() * 10),
-        sampling_period_ms: 1000,
-        state: 'activated',
-        stale: false,
-        read_started_unix_ms: time - 2,
-        read_ended_unix_ms: time + 3,
-      },
-    });
-    const counters: CounterValue[] = EVENTS.map(([event, typical, unit], e) => {
-      const value = unit === 'msec' ? Math.round((typical + random()) * 100) / 100 : Math.round(typical * (0.8 + random() * 0.4));
-      return {
-        event,
-        value,
-        unit,
-        running_percent: e === 2 || e === 3 ? 50 + Math.round(random() * 1000) / 100 : 100,
-        status: 'COUNTER_STATUS_COUNTED',
-        metric_value: 0,
-        metric_unit: '',
-        maps_to: '',
-      };
-    });
-    records.push({
-      seq: 2 * i + 2,
-      kind: 'counter_interval',
-      counter_interval: { run_id: 'b3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d', time_s: 0.1 * (i + 1) + random() * 1e-4, counters },
-    });
-  }
-  return records;
-}
+import { liveNodeRecords, seededRandom } from './live-node-records.js';
 
 function bytesUnder(dir: string): number {
   let total = 0;
@@ -105,14 +39,13 @@ export async function sinkBench(quick: boolean, ingestRecordsPerS: number): Prom
   const redis = await startRedisServer();
   const client = new Redis(redis.url);
   const dir = mkdtempSync(join(tmpdir(), 'powerprof-bench-history-'));
-  let seed = 42;
-  const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const random = seededRandom(42);
   try {
     const keys = redisKeys('bench');
     const store = new RecordStore(client, keys, 0);
     const startMs = Date.now() - 3_600_000;
     for (let node = 0; node < nodes; node++) {
-      const records = nodeRecords(perNode, startMs, random);
+      const records = liveNodeRecords(perNode, startMs, random);
       for (let i = 0; i < records.length; i += 1_000) {
         const batch = records.slice(i, i + 1_000);
         await store.append(`bench-${node}`, packRecords(batch, batch.at(-1)!.seq));

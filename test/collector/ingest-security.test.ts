@@ -417,7 +417,8 @@ describe('backpressure: Redis slower than the agents', () => {
   });
 
   it('a node adding bytes to Redis faster than --node-byte-rate-limit is told to wait; another node is not', async () => {
-    const collector = await startTestCollector(shared.server.url, { node_byte_rate_limit: 100_000, node_byte_burst: 300_000 });
+    // Two batches of about 101 KB fit the burst; the third would need some 5 s of refill at this rate, however slow the machine.
+    const collector = await startTestCollector(shared.server.url, { node_byte_rate_limit: 10_000, node_byte_burst: 250_000 });
     const ingest = client(collector.grpcPort);
     try {
       const counters = Array.from({ length: 100 }, () => sampleCounter('e'.repeat(1_000), 1));

@@ -131,7 +131,8 @@ describe('Redis Cluster: two collectors, twenty agents, a 3-master cluster', () 
             ),
         );
         let sunk = 0;
-        for (let round = 0; round < 10 && sunk < 20 * 94; round++) sunk += (await Promise.all(sinks.map((sink) => sink.pass()))).reduce((sum, pass) => sum + pass.records, 0);
+        for (let round = 0; round < 10 && sunk < 20 * 94; round++)
+          sunk += (await Promise.all(sinks.map((sink) => sink.pass()))).reduce((sum, pass) => sum + pass.records, 0);
         assert.equal(sunk, 20 * 94, 'every record written once');
         const history = await readHistory(historyDir);
         for (const { node } of agents) {

@@ -83,11 +83,7 @@ it('a minute of three 10 Hz agents with the sink running: Redis holds a few seco
     assert.ok(maxOf(late, 'backlog') <= 2 * maxOf(early, 'backlog') + 100, 'the backlog does not grow over the minute');
     assert.ok(maxOf(late, 'usedBytes') <= maxOf(early, 'usedBytes') + 1024 * 1024, 'nor does Redis memory, beyond a MiB');
 
-    const rows = await queryHistory(
-      historyDir,
-      'power',
-      "SELECT count(*) AS n, count(DISTINCT node || '/' || stream_id) AS distinct_entries FROM HISTORY",
-    );
+    const rows = await queryHistory(historyDir, 'power', "SELECT count(*) AS n, count(DISTINCT node || '/' || stream_id) AS distinct_entries FROM HISTORY");
     const intervals = await queryHistory(historyDir, 'counters', "SELECT count(DISTINCT node || '/' || stream_id) AS n FROM HISTORY");
     const runs = await queryHistory(historyDir, 'runs', 'SELECT count(*) AS n FROM HISTORY');
     const inHistory = Number(rows[0]!.n) + Number(intervals[0]!.n) + Number(runs[0]!.n);

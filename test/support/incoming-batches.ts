@@ -46,7 +46,8 @@ export function unpackRecords(pack: Buffer): Array<{ seq: string; kind: string; 
     if (pack[pos] !== 0xdc) throw new Error(`not a record's array16 at ${pos}`);
     const strings = pack.readUInt16BE(pos + 1);
     pos += 3;
-    const [seq, kind, ...fields] = Array.from({ length: strings }, string) as [string, string, ...string[]];
+    const [seqName, seq, kindName, kind, ...fields] = Array.from({ length: strings }, string) as [string, string, string, string, ...string[]];
+    if (seqName !== 'seq' || kindName !== 'kind') throw new Error(`a record's entry must start with seq and kind, not ${seqName} and ${kindName}`);
     records.push({ seq, kind, fields, data: decodeEntry('', ['seq', seq, 'kind', kind, ...fields]).data });
   }
   return records;

@@ -132,14 +132,15 @@ describe('history sink against a real redis-server', () => {
 
   it('waits until a batch is full or its oldest record has waited the flush interval', async () => {
     const { keys, store, sink } = world({ batchRecords: 6, flushIntervalMs: 3_600_000 });
+    const writer = sink();
     await store.append('n1', packRecords(mixedRecords('run-1', 1).slice(0, 5), 5));
-    assert.deepEqual(await sink().pass(), { records: 0, files: 0 }, 'five records, not yet an hour old: they wait');
+    assert.deepEqual(await writer.pass(), { records: 0, files: 0 }, 'five records, not yet an hour old: they wait');
     assert.equal(await shared.client.xlen(keys.records('n1')), 5);
     await store.append('n1', packRecords(mixedRecords('run-1', 6), 14));
-    const pass = await sink().pass();
+    const pass = await writer.pass();
     assert.equal(pass.records, 12, 'two full batches of six; the last two wait');
     assert.equal(await shared.client.xlen(keys.records('n1')), 2);
-    assert.equal((await sink().pass(Date.now() + 3_600_000)).records, 2, 'an hour later they are written');
+    assert.equal((await writer.pass(Date.now() + 3_600_000)).records, 2, 'an hour later they are written');
   });
 
   it('a batch a sink did not finish (some files renamed, none acknowledged) is finished by another, each record once', async () => {
@@ -194,6 +195,17 @@ describe('history sink against a real redis-server', () => {
     assert.equal(await shared.client.xlen(keys.records('n1')), 0);
   });
 
+  it('two sink processes started with one name (the host name, by default) never both take a node', async () => {
+    const { keys, store, sink } = world({ batchRecords: 3 });
+    await store.append('n1', packRecords(mixedRecords('run-1', 1), 9));
+    const first = sink({ consumer: 'same-host' });
+    const second = sink({ consumer: 'same-host' });
+    const [a, b] = await Promise.all([first.pass(), second.pass()]);
+    assert.deepEqual([a.records + b.records, Math.min(a.records, b.records)], [9, 0], 'one of them wrote the node, the other left it alone');
+    const holder = await shared.client.get(keys.sinkLease('n1'));
+    assert.match(holder ?? '', /^same-host\/[0-9a-f]{12}$/, 'the lease names the process, not only the consumer');
+  });
+
   it('a disk that fills up (a real tmpfs of 64 KiB): ENOSPC, nothing acknowledged, no torn file; once there is room, each record once', async (t) => {
     const { spawnSync } = await import('node:child_process');
     const { mkdirSync } = await import('node:fs');
@@ -202,7 +214,9 @@ describe('history sink against a real redis-server', () => {
     mkdirSync(mountPoint);
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint], { encoding: 'utf8' });
     if (mounted.status !== 0) {
-      t.skip(`cannot mount a tmpfs here (${(mounted.stderr || mounted.error?.message || '').trim()}): needs root; the ENOTDIR case above still covers a failing disk`);
+      t.skip(
+        `cannot mount a tmpfs here (${(mounted.stderr || mounted.error?.message || '').trim()}): needs root; the ENOTDIR case above still covers a failing disk`,
+      );
       return;
     }
     try {
