@@ -1,12 +1,16 @@
 import type { NodeInfo } from '../../proto/records.js';
 import { compareNodes, figureNames } from './node-comparison.js';
 import { perRunChart, powerChart, type PowerPoint, type RunPoint, type RunWindow } from './chart-specs.js';
+import { measuresOf, number, type Measure, type MeasureNames, type RunRow } from './run-measures.js';
+import { isConstant, summarize, type Summary } from './run-statistics.js';
 import { renderSvg } from './render-svg.js';
 
-/** What a report is made of: the rows of runs.csv and power.csv, and what Redis knows about the nodes. */
+/** What a report is made of: the rows of runs.csv and power.csv, what was counted, and what Redis knows about the nodes. */
 export interface ReportInput {
-  runs: ReadonlyArray<Record<string, string>>;
-  power: ReadonlyArray<Record<string, string>>;
+  runs: readonly RunRow[];
+  power: readonly RunRow[];
+  /** The events perf was asked for and what the workloads printed: only these are charted. */
+  names: MeasureNames;
   nodes: readonly NodeInfo[];
   /** Warnings worth a reader's attention (architectures mixed, ...). */
   notes: readonly string[];
@@ -15,53 +19,97 @@ export interface ReportInput {
   generatedAt: Date;
 }
 
-/** The original experiment's seven graphs: six counters and the time per test. */
-const ORIGINAL_COUNTERS = ['cycles', 'instructions', 'cache-references', 'cache-misses', 'branches', 'branch-misses'];
-
 interface Chart {
   title: string;
-  caption?: string;
+  caption: string;
   svg: string;
 }
 
+/** Measures charted per run (each counter, wall time, what the workload printed, energy, J/item, IPC); the rest are in the tables. */
+const CHARTED = new Set(['time', 'counter', 'metric']);
+const CHARTED_KEYS = new Set(['energy_joules', 'joules_per_item', 'ipc']);
+/** The runs table lists this many at most; runs.csv has them all. */
+const MAX_RUN_ROWS = 300;
+
 /**
- * One self-contained HTML page: SVG charts rendered now (vega-lite), the
- * notes, a fingerprint table per node and the runs. Nothing is loaded from
- * anywhere when it is opened.
+ * One self-contained HTML page: per workload and node a summary table first
+ * (n, mean, spread, 95 % interval, outliers, derived figures), then the
+ * original experiment's figures (each counter per run, time per run, power
+ * over time with the runs shaded and the idle baseline drawn, energy per
+ * run), the nodes side by side, and the runs. SVG rendered now; nothing is
+ * loaded when it is opened; each chart can be saved as an SVG file.
  */
 export async function buildReport(input: ReportInput): Promise<string> {
-  const runs = input.runs.filter((run) => run.warmup !== 'true');
-  const charts: Chart[] = [];
-  const missing: string[] = [];
-  const perRun = async (title: string, unit: string, value: (run: Record<string, string>) => number | undefined): Promise<void> => {
-    const points: RunPoint[] = runs.flatMap((run) => {
-      const v = value(run);
-      return v === undefined || !Number.isFinite(v) ? [] : [{ node: run.node ?? '', run: run.repetition ?? '', value: v }];
-    });
-    if (points.length === 0) missing.push(title);
-    else charts.push({ title, svg: await renderSvg(perRunChart(title, unit, points)) });
-  };
-
-  for (const event of ORIGINAL_COUNTERS) await perRun(capitalize(event), 'count', (run) => number(run[event]));
-  await perRun('Time Elapsed', 'seconds', (run) => number(run.duration_s));
-  // Every other counter and workload metric the runs carry: the columns after exit_code.
-  for (const column of otherColumns(runs)) {
-    if (runs.some((run) => number(run[column]) !== undefined)) await perRun(column, 'as recorded', (run) => number(run[column]));
+  const measured = input.runs.filter((run) => run.warmup !== 'true' && run.status === 'ok');
+  const workloads = [...new Set(measured.map((run) => run.workload ?? ''))].sort();
+  const sections: string[] = [];
+  for (const workload of workloads) {
+    const runs = measured.filter((run) => (run.workload ?? '') === workload);
+    const measures = measuresOf(runs, input.names);
+    const nodes = [...new Set(runs.map((run) => run.node ?? ''))].sort();
+    const summaries = nodes
+      .map((node) =>
+        summaryTable(
+          workload,
+          node,
+          runs.filter((run) => run.node === node),
+          measures,
+        ),
+      )
+      .join('\n');
+    const charts: Chart[] = [];
+    const constants: string[] = [];
+    for (const measure of measures) {
+      if (!CHARTED.has(measure.kind) && !CHARTED_KEYS.has(measure.key)) continue;
+      const points: RunPoint[] = runs.flatMap((run) => {
+        const value = measure.value(run);
+        return value === undefined ? [] : [{ node: run.node ?? '', run: number(run.repetition) ?? 0, value }];
+      });
+      if (isConstant(points.map((point) => point.value))) {
+        constants.push(
+          `${measure.title} = ${formatNumber(points[0]!.value)} ${measure.unit === 'as printed' || measure.unit === 'count' ? '' : measure.unit}`.trim(),
+        );
+        continue;
+      }
+      charts.push({
+        title: `${measure.title} per run`,
+        caption: measure.source,
+        svg: await renderSvg(perRunChart(`${measure.title} per run`, `${measure.title}, ${measure.unit}`, points)),
+      });
+    }
+    sections.push(`<section class="workload">
+<h2>${escapeHtml(workload)}</h2>
+${summaries}
+${constants.length > 0 ? `<p class="muted">The same in every run (in the tables, not charted): ${constants.map(escapeHtml).join('; ')}.</p>` : ''}
+<div class="charts">
+${charts.map(figure).join('\n')}
+</div>
+</section>`);
   }
-  await perRun('IPC (instructions per cycle)', 'ratio', (run) => ratio(run.instructions, run.cycles));
-  await perRun('Cache-miss ratio', 'misses / references', (run) => ratio(run['cache-misses'], run['cache-references']));
-  await perRun('Branch-miss ratio', 'misses / branches', (run) => ratio(run['branch-misses'], run.branches));
-  await perRun('Energy per run', 'joules', (run) => number(run.energy_joules));
-  await perRun('Energy per item', 'joules per item', (run) => number(run.joules_per_item));
-  if (input.power.length > 0) {
-    charts.push({
-      title: 'Power over time',
-      caption: 'shaded: runs; dashed: idle baseline',
-      svg: await renderSvg(powerChart(powerPoints(input.power), runWindows(input.runs), idleBaselines(input.runs))),
-    });
-  } else missing.push('Power over time');
+  const power =
+    input.power.length > 0
+      ? figure({
+          title: 'Power over time',
+          caption: 'shaded: runs; dashed: each node’s idle baseline',
+          svg: await renderSvg(powerChart(powerPoints(input.power), runWindows(input.runs), idleBaselines(input.runs))),
+        })
+      : '<p class="muted">No power samples: no power meter worked on these nodes ("powerprof-agent probe" says why).</p>';
+  return page({ ...input, notes: [...input.notes, ...emulatedPmuNotes(input), ...leftOut(input.runs)] }, sections, power);
+}
 
-  return page({ ...input, notes: [...input.notes, ...emulatedPmuNotes(input)] }, charts, missing);
+/** Runs that are not in the figures, said so. */
+function leftOut(runs: readonly RunRow[]): string[] {
+  const warmups = runs.filter((run) => run.warmup === 'true').length;
+  const notOk = runs.filter((run) => run.warmup !== 'true' && run.status !== 'ok');
+  const notes: string[] = [];
+  if (warmups > 0) notes.push(`${warmups} warm-up run${warmups === 1 ? ' is' : 's are'} left out of the figures (listed below).`);
+  if (notOk.length > 0) {
+    const statuses = [...new Set(notOk.map((run) => run.status ?? ''))].join(', ');
+    notes.push(
+      `${notOk.length} run${notOk.length === 1 ? '' : 's'} that did not end ok (${statuses}) ${notOk.length === 1 ? 'is' : 'are'} left out of the figures (listed below).`,
+    );
+  }
+  return notes;
 }
 
 /** Runs counted on an emulated PMU are said to be, per node: their cycles are time, their IPC means nothing. */
@@ -74,27 +122,59 @@ function emulatedPmuNotes(input: ReportInput): string[] {
   });
 }
 
-/** Columns of runs.csv past the fixed ones, less the seven above and the energy columns. */
-function otherColumns(runs: ReadonlyArray<Record<string, string>>): string[] {
-  const columns = Object.keys(runs[0] ?? {});
-  const after = columns.slice(columns.indexOf('exit_code') + 1);
-  return after.filter(
-    (column) =>
-      !ORIGINAL_COUNTERS.includes(column) &&
-      column !== 'warmup' &&
-      column !== 'pmu_emulated' &&
-      !/(^|_)(energy_joules|avg_watts|idle_watts|joules_per_item|uncertainty_joules)$/.test(column),
-  );
+/** Per workload and node: every measure's n, mean, spread, 95 % interval and outliers, and whether the runs agree. */
+function summaryTable(workload: string, node: string, runs: readonly RunRow[], measures: readonly Measure[]): string {
+  const rows: Array<Record<string, string>> = [];
+  let wallTime: Summary | undefined;
+  for (const measure of measures) {
+    const values: number[] = [];
+    const repetitions: string[] = [];
+    for (const run of runs) {
+      const value = measure.value(run);
+      if (value === undefined) continue;
+      values.push(value);
+      repetitions.push(run.repetition ?? '?');
+    }
+    const summary = summarize(values);
+    if (summary === undefined) continue;
+    if (measure.key === 'duration_s') wallTime = summary;
+    rows.push({
+      measure: measure.title,
+      unit: measure.unit,
+      from: measure.source,
+      n: String(summary.n),
+      mean: formatNumber(summary.mean),
+      sd: formatNumber(summary.sd),
+      CV: summary.cv === undefined ? '' : `${(summary.cv * 100).toFixed(1)} %`,
+      '95 % CI of the mean': summary.ci95 === undefined ? '' : `± ${formatNumber(summary.ci95)}`,
+      min: formatNumber(summary.min),
+      max: formatNumber(summary.max),
+      outliers: summary.outliers.map((index) => `run ${repetitions[index]}`).join(', '),
+    });
+  }
+  return `<h3>${escapeHtml(workload)} on ${escapeHtml(node)}: ${runs.length} run${runs.length === 1 ? '' : 's'}</h3>
+${agreement(runs.length, wallTime)}
+<div class="scroll">${table(rows)}</div>`;
 }
 
-function powerPoints(power: ReadonlyArray<Record<string, string>>): PowerPoint[] {
+/** One sentence on whether the runs agree: the spread of their wall time, and how well its mean is known. */
+function agreement(runs: number, wallTime: Summary | undefined): string {
+  if (wallTime === undefined || runs < 2 || wallTime.cv === undefined) return '<p class="muted">One run: no spread to judge.</p>';
+  const cv = wallTime.cv * 100;
+  const ci = ((wallTime.ci95 ?? 0) / wallTime.mean) * 100;
+  const outliers = wallTime.outliers.length;
+  const verdict = cv <= 5 && outliers === 0 ? 'The runs agree' : 'The runs do not agree';
+  return `<p class="verdict ${cv <= 5 && outliers === 0 ? 'agree' : 'disagree'}">${verdict}: wall time varies by ${cv.toFixed(1)} % (coefficient of variation), its mean is known to ± ${ci.toFixed(1)} % (95 %)${outliers > 0 ? `, and ${outliers} run${outliers === 1 ? ' stands' : 's stand'} apart` : ''}.</p>`;
+}
+
+function powerPoints(power: readonly RunRow[]): PowerPoint[] {
   return power.flatMap((row) => {
     const watts = number(row.watts);
     return watts === undefined ? [] : [{ series: `${row.node} / ${row.source} / ${row.sensor}`, time: row.time ?? '', watts }];
   });
 }
 
-function runWindows(runs: ReadonlyArray<Record<string, string>>): RunWindow[] {
+function runWindows(runs: readonly RunRow[]): RunWindow[] {
   return runs.flatMap((run) => {
     const seconds = number(run.duration_s);
     if (run.started_at === undefined || seconds === undefined) return [];
@@ -103,7 +183,7 @@ function runWindows(runs: ReadonlyArray<Record<string, string>>): RunWindow[] {
   });
 }
 
-function idleBaselines(runs: ReadonlyArray<Record<string, string>>): Array<{ node: string; watts: number }> {
+function idleBaselines(runs: readonly RunRow[]): Array<{ node: string; watts: number }> {
   const byNode = new Map<string, number>();
   for (const run of runs) {
     const idle = number(run.idle_watts);
@@ -112,44 +192,80 @@ function idleBaselines(runs: ReadonlyArray<Record<string, string>>): Array<{ nod
   return [...byNode].map(([node, watts]) => ({ node, watts }));
 }
 
-function page(input: ReportInput, charts: readonly Chart[], missing: readonly string[]): string {
+function figure(chart: Chart): string {
+  const file = `${chart.title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')}.svg`;
+  return `<figure class="chart" data-title="${escapeHtml(chart.title)}"><figcaption>${escapeHtml(chart.title)} <span class="muted">(${escapeHtml(chart.caption)})</span> <button type="button" class="save" data-file="${escapeHtml(file)}" title="save this chart as an SVG file">SVG</button></figcaption>${chart.svg}</figure>`;
+}
+
+/** Power from a simulated BMC is said to be, in the title. */
+function titleOf(input: ReportInput): string {
+  const simulated =
+    input.power.some((row) => (row.source ?? '').includes('simulated')) || input.runs.some((run) => (run.energy_source ?? '').includes('simulated'));
+  return simulated ? 'powerprof report — power from a SIMULATED BMC (not a measurement)' : 'powerprof report';
+}
+
+function page(input: ReportInput, sections: readonly string[], power: string): string {
   const nodes = [...new Set(input.runs.map((run) => run.node ?? ''))];
+  const title = titleOf(input);
+  const runRows = input.runs.slice(0, MAX_RUN_ROWS);
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>powerprof report</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
 <style>
-  body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1280px; color: #222; }
-  h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
-  .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(620px, 1fr)); gap: 1.5rem; }
-  figure { margin: 0; } figcaption { font-weight: 600; margin-bottom: .25rem; }
+  body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5rem auto; max-width: 1280px; padding: 0 1rem; color: #222; }
+  h1 { font-size: 1.5rem; } h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 1px solid #ddd; } h3 { font-size: 1.05rem; margin: 1.25rem 0 .25rem; }
+  .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 560px), 1fr)); gap: 1.5rem; margin-top: 1rem; }
+  figure { margin: 0; min-width: 0; } figcaption { font-weight: 600; margin-bottom: .25rem; }
+  figure svg { max-width: 100%; height: auto; display: block; }
+  button.save { font-size: 11px; padding: 0 .4rem; margin-left: .25rem; cursor: pointer; }
+  .scroll { max-width: 100%; overflow-x: auto; }
   table { border-collapse: collapse; font-size: 12px; } td, th { border: 1px solid #ddd; padding: 2px 6px; text-align: right; }
   th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
   .note { background: #fff6d6; border-left: 4px solid #e0b000; padding: .5rem .75rem; margin: .5rem 0; }
-  .muted { color: #777; }
+  .verdict { margin: .25rem 0; } .agree { color: #1a6b2a; } .disagree { color: #a33; }
+  .muted { color: #666; font-weight: normal; }
 </style>
 </head>
 <body>
-<h1>powerprof report</h1>
+<h1>${escapeHtml(title)}</h1>
 <p class="muted">${input.runs.length} runs on ${nodes.length} node${nodes.length === 1 ? '' : 's'} (${nodes.map(escapeHtml).join(', ')}); ${input.power.length} power samples; generated ${escapeHtml(input.generatedAt.toISOString())}.</p>
 ${input.notes.map((note) => `<p class="note">${escapeHtml(note)}</p>`).join('\n')}
-<div class="charts">
-${charts.map((chart) => `<figure class="chart" data-title="${escapeHtml(chart.title)}"><figcaption>${escapeHtml(chart.title)}${chart.caption === undefined ? '' : ` <span class="muted">(${escapeHtml(chart.caption)})</span>`}</figcaption>${chart.svg}</figure>`).join('\n')}
-</div>
-${missing.length > 0 ? `<p class="muted">No data for: ${missing.map(escapeHtml).join(', ')} (not counted or not measured on these nodes).</p>` : ''}
+${sections.join('\n')}
+<h2>Power over time</h2>
+<div class="charts">${power}</div>
 ${comparisonTable(input.runs)}
 ${meaningsTable(input.eventMeanings)}
 ${fingerprintTable(input.nodes)}
 <h2>Runs</h2>
-${table(input.runs)}
+${input.runs.length > MAX_RUN_ROWS ? `<p class="muted">The first ${MAX_RUN_ROWS} of ${input.runs.length}; runs.csv (powerprof-collector export) has them all.</p>` : ''}
+<div class="scroll">${table(runRows)}</div>
+<script>
+  // "SVG" beside a chart saves it as a file: the chart as drawn, for a paper or a slide.
+  for (const button of document.querySelectorAll('button.save')) {
+    button.addEventListener('click', () => {
+      const svg = button.closest('figure').querySelector('svg').cloneNode(true);
+      svg.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(new Blob([svg.outerHTML], { type: 'image/svg+xml' }));
+      link.download = button.dataset.file;
+      link.click();
+      URL.revokeObjectURL(link.href);
+    });
+  }
+</script>
 </body>
 </html>
 `;
 }
 
 /** The nodes side by side, outliers marked (more than 20 % off the nodes' median). */
-function comparisonTable(runs: ReadonlyArray<Record<string, string>>): string {
+function comparisonTable(runs: readonly RunRow[]): string {
   const rows = compareNodes(runs);
   if (rows.length < 2) return '';
   const names = figureNames().filter((name) => rows.some((row) => row.figures.get(name) !== undefined));
@@ -159,7 +275,7 @@ function comparisonTable(runs: ReadonlyArray<Record<string, string>>): string {
     ...Object.fromEntries(
       names.map((name) => {
         const value = row.figures.get(name);
-        return [name, value === undefined ? '' : `${formatFigure(value)}${row.outliers.has(name) ? ' ⚠ outlier' : ''}`];
+        return [name, value === undefined ? '' : `${formatNumber(value)}${row.outliers.has(name) ? ' ⚠ outlier' : ''}`];
       }),
     ),
   }));
@@ -168,16 +284,20 @@ function comparisonTable(runs: ReadonlyArray<Record<string, string>>): string {
     flagged.length === 0
       ? 'No node is more than 20 % off the median.'
       : `Outliers (more than 20 % off the nodes' median): ${flagged.map((row) => `${row.node} (${[...row.outliers].join(', ')})`).join('; ')}.`;
-  return `<h2>Nodes side by side</h2>\n<p class="muted">Medians over each node's measured runs. ${escapeHtml(summary)}</p>\n${table(cells)}`;
+  return `<h2>Nodes side by side</h2>\n<p class="muted">Medians over each node's measured runs. ${escapeHtml(summary)}</p>\n<div class="scroll">${table(cells)}</div>`;
 }
 
-function formatFigure(value: number): string {
-  return Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 1 ? value.toFixed(2) : value.toPrecision(3);
+/** Four significant figures, without exponent for everyday magnitudes. */
+function formatNumber(value: number): string {
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e6 || magnitude < 1e-3) return Number(value.toPrecision(4)).toExponential();
+  return Number(value.toPrecision(4)).toString();
 }
 
 function meaningsTable(meanings: ReportInput['eventMeanings']): string {
   if (meanings.length === 0) return '';
-  return `<h2>What the generic events counted</h2>\n${table(meanings.map((m) => ({ architecture: m.arch, event: m.event, 'counted as': m.countedAs })))}`;
+  return `<h2>What the generic events counted</h2>\n<div class="scroll">${table(meanings.map((m) => ({ architecture: m.arch, event: m.event, 'counted as': m.countedAs })))}</div>`;
 }
 
 function fingerprintTable(nodes: readonly NodeInfo[]): string {
@@ -196,7 +316,7 @@ function fingerprintTable(nodes: readonly NodeInfo[]): string {
     agent: n.agent_version,
     PMU: n.pmu_emulation ? 'emulated' : '',
   }));
-  return `<h2>Nodes</h2>\n${table(rows)}`;
+  return `<h2>Nodes</h2>\n<div class="scroll">${table(rows)}</div>`;
 }
 
 function table(rows: ReadonlyArray<Record<string, string>>): string {
@@ -205,22 +325,6 @@ function table(rows: ReadonlyArray<Record<string, string>>): string {
   const head = `<tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
   const body = rows.map((row) => `<tr>${columns.map((c) => `<td>${escapeHtml(row[c] ?? '')}</td>`).join('')}</tr>`).join('\n');
   return `<table>\n${head}\n${body}\n</table>`;
-}
-
-function number(text: string | undefined): number | undefined {
-  if (text === undefined || text.trim() === '') return undefined;
-  const value = Number(text);
-  return Number.isFinite(value) ? value : undefined;
-}
-
-function ratio(top: string | undefined, bottom: string | undefined): number | undefined {
-  const t = number(top);
-  const b = number(bottom);
-  return t === undefined || b === undefined || b === 0 ? undefined : t / b;
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function escapeHtml(text: string): string {
