@@ -89,6 +89,8 @@ Runs:
   --timeout S           stop a run after S seconds: SIGTERM to its process group,
                         SIGKILL after --kill-grace; status timed_out (0: never)
   --kill-grace S        seconds between SIGTERM and SIGKILL; default 5      [kill_grace]
+  --pause-s S           rest S seconds between runs (power still sampled), so that
+                        each run's rise and the return to idle show; default 0 [pause_s]
   --items-key KEY       the workload metric that counts inferences; default items
 
 Counters:

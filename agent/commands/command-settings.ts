@@ -79,6 +79,7 @@ export type ExperimentConfig = Pick<
   | 'items_key'
   | 'sysfs_root'
   | 'idle_s'
+  | 'pause_s'
 >;
 
 export function experimentSettings(config: ExperimentConfig): ExperimentSettings {
@@ -98,5 +99,6 @@ export function experimentSettings(config: ExperimentConfig): ExperimentSettings
     itemsKey: config.items_key,
     sysfsRoot: config.sysfs_root,
     idleS: config.idle_s,
+    pauseMs: config.pause_s * 1000,
   };
 }

@@ -50,6 +50,8 @@ export interface ExperimentSettings {
   itemsKey: string;
   sysfsRoot: string;
   idleS: number;
+  /** Rest between runs, power still sampled. */
+  pauseMs: number;
 }
 
 export interface SessionDependencies {
@@ -174,6 +176,7 @@ export class NodeSession {
         perfPath: this.perf === undefined ? undefined : this.settings.perfPath,
         perfAttach: this.perf?.attach ?? false,
         intervalMs: experiment.intervalMs,
+        pauseMs: experiment.pauseMs,
         timeoutMs: experiment.timeoutMs,
         killGraceMs: experiment.killGraceMs,
         workloadUser: this.workloadUser,

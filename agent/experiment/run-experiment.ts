@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -27,6 +28,8 @@ export interface ExperimentPlan {
   intervalMs: number;
   timeoutMs: number;
   killGraceMs: number;
+  /** Rest between runs (power is sampled all along): each run's rise and the return to idle show apart. */
+  pauseMs?: number;
   /** Run the workload as this user (an agent running as root). */
   workloadUser?: WorkloadUser | undefined;
   itemsKey: string;
@@ -77,6 +80,10 @@ export async function runExperiment(plan: ExperimentPlan, node: NodeInfo, sinks:
       break;
     }
     if (interrupt.aborted) break;
+    if (runs.length > 0 && (plan.pauseMs ?? 0) > 0) {
+      await sleep(plan.pauseMs, undefined, { signal: interrupt }).catch(() => undefined);
+      if (interrupt.aborted) break;
+    }
     const warmup = next.kind === 'warmup';
     const repetition = warmup ? warmups + 1 : measured.length + 1;
     // Measured runs rotate through the groups; warm-ups use the first.

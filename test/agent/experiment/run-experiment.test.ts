@@ -69,6 +69,18 @@ describe('runExperiment', () => {
     assert.match(terminal, /mean ± sd\s+2 ok/);
   });
 
+  it('--pause-s rests between runs, not before the first or after the last', async () => {
+    const started = Date.now();
+    const { emitted } = await experiment(plan(['true'], { warmup: 0, repeat: 3, maxRepeat: 100 }, { pauseMs: 400 }));
+    const runs = emitted.flatMap((r) => (r.run ? [r.run] : []));
+    assert.equal(runs.length, 3);
+    for (let i = 1; i < runs.length; i++) {
+      const rest = Number(runs[i]!.started_time_unix_ms) - Number(runs[i - 1]!.ended_time_unix_ms);
+      assert.ok(rest >= 390, `a rest of at least 400 ms between runs ${i} and ${i + 1}: ${rest} ms`);
+    }
+    assert.ok(Number(runs[0]!.started_time_unix_ms) - started < 400, 'no rest before the first run');
+  });
+
   it('--no-multiplex groups rotate across measured runs', async () => {
     const { emitted } = await experiment(
       plan(
