@@ -110,7 +110,8 @@ Counters:
   --sysfs-root DIR      where sysfs is, for the per-run node fingerprint; default /sys
 
 Power (sampled all through the experiment; energy per run over its perf window):
-  --power LIST          auto (default: every source that works here), none, or some of
+  --power LIST          auto (default: every source that works here; simulated-dcmi
+                        only when named), none, or some of
                         ${powerSourceNames.join(', ')}
   --power-period-ms N   each source's sampling period; default 1000
   --power-timeout S     a read still running after S seconds is killed; default 5

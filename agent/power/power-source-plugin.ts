@@ -22,6 +22,8 @@ export interface PowerSourcePlugin<Shape extends z.ZodRawShape = z.ZodRawShape> 
   readonly name: string;
   /** Whether it can stand for the node's power in a run's energy columns; the list's order is the preference. */
   readonly canBePrimary: boolean;
+  /** Only when named: "--power auto" leaves it out (a simulated source must never stand in for a meter unasked). */
+  readonly onlyWhenNamed?: boolean;
   readonly options: Shape;
   readonly flags: Readonly<Record<string, FlagSpec>>;
   /** Help lines for its options, each block once however many sources share it (IPMI's). */
@@ -37,6 +39,7 @@ export interface PowerSourcePlugin<Shape extends z.ZodRawShape = z.ZodRawShape> 
 export function definePowerSource<Shape extends z.ZodRawShape>(plugin: {
   name: string;
   canBePrimary: boolean;
+  onlyWhenNamed?: boolean;
   options: Shape;
   flags: Readonly<Record<string, FlagSpec>>;
   help: readonly string[];

@@ -5,6 +5,7 @@ import { ipmiDcmiPlugin } from './sources/ipmi-dcmi/ipmi-dcmi-plugin.js';
 import { ipmiSdrPlugin } from './sources/ipmi-sdr/ipmi-sdr-plugin.js';
 import { nvidiaPlugin } from './sources/nvidia/nvidia-plugin.js';
 import { raplPlugin } from './sources/rapl/rapl-plugin.js';
+import { simulatedDcmiPlugin } from './sources/simulated-dcmi/simulated-dcmi-plugin.js';
 
 /**
  * Every power source, one line each, closest to the wall first: that order
@@ -12,7 +13,14 @@ import { raplPlugin } from './sources/rapl/rapl-plugin.js';
  * its folder under sources/ and a line here; the config's names, flags and
  * help come from this list.
  */
-export const powerSourcePlugins = [ipmiDcmiPlugin, ipmiSdrPlugin, hwmonPlugin, raplPlugin, nvidiaPlugin] as const satisfies readonly PowerSourcePlugin[];
+export const powerSourcePlugins = [
+  ipmiDcmiPlugin,
+  simulatedDcmiPlugin,
+  ipmiSdrPlugin,
+  hwmonPlugin,
+  raplPlugin,
+  nvidiaPlugin,
+] as const satisfies readonly PowerSourcePlugin[];
 
 /** Each source's option shape, all together: the config's types stay exact. */
 type Intersection<U> = (U extends unknown ? (part: U) => void : never) extends (whole: infer I) => void ? I : never;
@@ -34,10 +42,12 @@ export const powerSourceFlags: Readonly<Record<string, FlagSpec>> = Object.assig
 /** The sources' own help lines, each block once, in the list's order. */
 export const powerSourcesHelp = [...new Set(powerSourcePlugins.flatMap((plugin) => plugin.help))].join('');
 
-/** "auto": every source (those that do not work here say why and stay out); "none": no power. */
+/** "auto": every real source (those that do not work here say why and stay out); "none": no power. */
 export function selectedSourceNames(selection: readonly string[]): string[] {
   if (selection.includes('none')) return [];
-  return selection.includes('auto') ? [...powerSourceNames] : [...selection];
+  if (!selection.includes('auto')) return [...selection];
+  const automatic = powerSourcePlugins.filter((plugin: PowerSourcePlugin) => plugin.onlyWhenNamed !== true).map((plugin) => plugin.name);
+  return [...new Set([...automatic, ...selection.filter((name) => name !== 'auto')])];
 }
 
 export function createPowerSources(selection: readonly string[], options: Readonly<Record<string, unknown>>, common: CommonSourceSettings): PowerSource[] {

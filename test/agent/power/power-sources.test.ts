@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { loadProbeConfig, loadRunConfig } from '../../../agent/config.js';
 import { probeHelp, runHelp } from '../../../agent/help-text.js';
-import { powerSourceFlags, powerSourceNames, powerSourcePlugins, primaryOrder } from '../../../agent/power/power-sources.js';
+import { powerSourceFlags, powerSourceNames, powerSourcePlugins, primaryOrder, selectedSourceNames } from '../../../agent/power/power-sources.js';
 import { repositoryRoot } from '../../../proto/repository-root.js';
 
 it('every folder under agent/power/sources/ is a source on the list, named as its folder', () => {
@@ -13,7 +13,11 @@ it('every folder under agent/power/sources/ is a source on the list, named as it
 });
 
 it('--power, --power-primary, the flags and the help come from the list of sources', () => {
-  assert.deepEqual(primaryOrder, ['ipmi-dcmi', 'ipmi-sdr', 'hwmon', 'rapl'], 'closest to the wall first; nvidia is a part of the node, never its whole');
+  assert.deepEqual(
+    primaryOrder,
+    ['ipmi-dcmi', 'simulated-dcmi', 'ipmi-sdr', 'hwmon', 'rapl'],
+    'closest to the wall first; nvidia is a part of the node, never its whole',
+  );
   for (const name of powerSourceNames) {
     const loaded = loadRunConfig(['--power', name, '--', 'true'], {});
     assert.ok(!loaded.help && loaded.config.power.includes(name), name);
@@ -28,4 +32,12 @@ it('--power, --power-primary, the flags and the help come from the list of sourc
   assert.ok(!probe.help);
   assert.deepEqual([probe.config.sdr_sensors, probe.config.nvidia_smi_path], [['PSU1 Input', 'PSU2 Input'], '/opt/nvidia-smi']);
   assert.equal(powerSourcePlugins.length, powerSourceNames.length);
+});
+
+it('"--power auto" never picks the simulated BMC; naming it does', () => {
+  assert.ok(!selectedSourceNames(['auto']).includes('simulated-dcmi'));
+  assert.ok(selectedSourceNames(['auto']).includes('ipmi-dcmi'));
+  assert.deepEqual(selectedSourceNames(['simulated-dcmi']), ['simulated-dcmi']);
+  assert.ok(selectedSourceNames(['auto', 'simulated-dcmi']).includes('simulated-dcmi'));
+  assert.deepEqual(selectedSourceNames(['none', 'auto']), []);
 });

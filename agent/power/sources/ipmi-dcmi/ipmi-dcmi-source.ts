@@ -7,7 +7,7 @@ import { SourceError, type PowerSource, type Probe, type SensorReading } from '.
  * node at the wall, what the original experiment sampled. One sensor,
  * "system". The BMC's own timestamp tells when a reading is stale.
  */
-export function ipmiDcmiSource(ipmitool: IpmitoolRunner): PowerSource {
+export function ipmiDcmiSource(ipmitool: IpmitoolRunner, name = 'ipmi-dcmi'): PowerSource {
   let lastBmcTimestamp: string | undefined;
   let firstSeenAtMs = 0;
 
@@ -38,7 +38,7 @@ export function ipmiDcmiSource(ipmitool: IpmitoolRunner): PowerSource {
   };
 
   return {
-    name: 'ipmi-dcmi',
+    name,
     async probe(signal): Promise<Probe> {
       try {
         const reading = await read(signal);

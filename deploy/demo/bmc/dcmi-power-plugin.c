@@ -3,12 +3,17 @@
  * can be tested with "dcmi power reading" (stock ipmi_sim answers it with
  * "Invalid command (c1)"). Loaded by lan.conf: loadlib "plugin.so" "FILE".
  *
- * FILE is read on every request, so a test changes the reading at once:
- *   "262"              an active reading of 262 W (min 250, max 270, avg 260)
- *   "262 deactivated"  the same numbers, measurement state off
- *   "cc=0xcb"          answer with that completion code and no data
+ * FILE is read on every request, so a test (or the demo's power model)
+ * changes the reading at once:
+ *   "262"                      an active reading of 262 W (min 250, max 270,
+ *                              avg 260, over 1 s)
+ *   "262 240 300 265 5000"     watts, then the statistics window's minimum,
+ *                              maximum and average, and its length in ms
+ *   "262 deactivated"          the same numbers, measurement state off
+ *   "cc=0xcb"                  answer with that completion code and no data
  *
- * Built by the test suite: gcc -shared -fPIC (headers from libopenipmi-dev).
+ * Built by the test suite and by the demo's simulated BMC (npm run demo --
+ * --simulated-bmc): gcc -shared -fPIC (headers from libopenipmi-dev).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +44,8 @@ static void dcmi_handler(lmc_data_t *mc, msg_t *msg, unsigned char *rdata,
 {
     char text[128] = "";
     FILE *file;
-    unsigned int watts = 0, completion = 0;
-    int active = 1;
+    unsigned int watts = 0, completion = 0, min = 0, max = 0, avg = 0, period_ms = 1000;
+    int active = 1, fields;
 
     if (msg->cmd != DCMI_GET_POWER_READING) {
         rdata[0] = 0xc1; /* invalid command */
@@ -58,18 +63,25 @@ static void dcmi_handler(lmc_data_t *mc, msg_t *msg, unsigned char *rdata,
         *rdata_len = 1;
         return;
     }
-    watts = (unsigned int) strtoul(text, NULL, 10);
+    fields = sscanf(text, "%u %u %u %u %u", &watts, &min, &max, &avg, &period_ms);
+    if (fields < 4) {
+        min = watts > 12 ? watts - 12 : 0;
+        max = watts + 8;
+        avg = watts > 2 ? watts - 2 : 0;
+    }
+    if (fields < 5)
+        period_ms = 1000;
     if (strstr(text, "deactivated") != NULL)
         active = 0;
 
     rdata[0] = 0x00;
     rdata[1] = DCMI_GROUP;
     put16(rdata + 2, watts);
-    put16(rdata + 4, watts > 12 ? watts - 12 : 0);
-    put16(rdata + 6, watts + 8);
-    put16(rdata + 8, watts > 2 ? watts - 2 : 0);
+    put16(rdata + 4, min);
+    put16(rdata + 6, max);
+    put16(rdata + 8, avg);
     put32(rdata + 10, (unsigned long) time(NULL));
-    put32(rdata + 14, 1000); /* statistics period: 1 s */
+    put32(rdata + 14, period_ms); /* the statistics window */
     rdata[18] = active ? 0x40 : 0x00;
     *rdata_len = 19;
 }
