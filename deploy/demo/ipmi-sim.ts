@@ -35,9 +35,11 @@ export interface IpmiSimOptions {
 /** Why the simulator cannot run here (with the packages to install), or undefined when it can. */
 export function ipmiSimUnavailable(): string | undefined {
   for (const tool of ['ipmi_sim', 'ipmitool', 'gcc']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (apt-get install openipmi libopenipmi-dev ipmitool gcc libc6-dev)`;
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
+      return `${tool} is not installed (apt-get install openipmi libopenipmi-dev ipmitool gcc libc6-dev)`;
   }
-  if (!existsSync('/usr/include/OpenIPMI/mcserv.h')) return 'libopenipmi-dev is not installed (the DCMI plugin needs its headers: apt-get install libopenipmi-dev)';
+  if (!existsSync('/usr/include/OpenIPMI/mcserv.h'))
+    return 'libopenipmi-dev is not installed (the DCMI plugin needs its headers: apt-get install libopenipmi-dev)';
   return undefined;
 }
 

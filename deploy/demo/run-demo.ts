@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -6,6 +6,8 @@ import { tmpdir, userInfo } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repositoryRoot } from '../../proto/repository-root.js';
+import { ipmiSimUnavailable } from './ipmi-sim.js';
+import { startSimulatedBmc } from './simulated-bmc.js';
 
 /**
  * `npm run demo`: the whole pipeline on this machine. A private redis-server
@@ -15,7 +17,12 @@ import { repositoryRoot } from '../../proto/repository-root.js';
  * powerprof-out/. Everything it started is stopped at the end, also on
  * Ctrl-C, unless --serve keeps the collector up for Prometheus.
  *
- *   npm run demo [-- --quick] [-- --serve]
+ * With --simulated-bmc, power comes from a simulated BMC (OpenIPMI's
+ * ipmi_sim) whose watts follow this machine's CPU load, read through the
+ * real ipmitool over lanplus and labelled simulated everywhere: the seed
+ * experiment's power trace on a laptop or a VM.
+ *
+ *   npm run demo [-- --quick] [-- --serve] [-- --simulated-bmc]
  */
 
 const REPEAT = 11;
@@ -23,15 +30,26 @@ const outDir = join(process.cwd(), 'powerprof-out');
 const agentMain = join(repositoryRoot, 'dist/agent/main.js');
 const collectorMain = join(repositoryRoot, 'dist/collector/main.js');
 const started: ChildProcess[] = [];
+/** What else the demo started (the simulated BMC), stopped at the end. */
+const stoppers: Array<() => Promise<void>> = [];
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, serve: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean' }, serve: { type: 'boolean' }, 'simulated-bmc': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help === true) {
     process.stdout.write(
-      'Usage: npm run demo [-- --quick] [-- --serve]\n  --quick  fewer items per run and a short idle baseline (for CI)\n  --serve  keep the collector running afterwards, for Prometheus\nREDIS_URL=redis://... uses that Redis instead of a private one.\n',
+      'Usage: npm run demo [-- --quick] [-- --serve] [-- --simulated-bmc]\n' +
+        '  --quick          fewer items per run and a short idle baseline (for CI)\n' +
+        '  --serve          keep the collector running afterwards, for Prometheus\n' +
+        "  --simulated-bmc  power from a SIMULATED BMC (OpenIPMI's ipmi_sim, read through ipmitool over\n" +
+        "                   lanplus) whose watts follow this machine's CPU load; labelled simulated everywhere\n" +
+        'REDIS_URL=redis://... uses that Redis instead of a private one.\n',
     );
     return 0;
   }
+  const simulated = values['simulated-bmc'] === true;
+  if (simulated) ensureSimulatorPackages();
   const workload = chooseWorkload(values.quick === true);
   const idleSeconds = values.quick === true ? '1' : '5';
   const [grpcPort, metricsPort] = [await freePort(), await freePort()];
@@ -63,33 +81,62 @@ async function main(): Promise<number> {
     ]);
     await waitForLine(collector, /collector serving/);
 
+    let power: string[] = [];
+    let agentEnv: NodeJS.ProcessEnv = process.env;
+    if (simulated) {
+      const bmc = await startSimulatedBmc();
+      stoppers.push(() => bmc.stop());
+      step(
+        `starting a SIMULATED BMC (not a measurement): OpenIPMI's ipmi_sim on UDP 127.0.0.1:${bmc.sim.port}, its DCMI power reading ` +
+          `${bmc.idleWatts} W idle + up to ${bmc.loadWatts} W with this machine's CPU load; the agent reads it through ipmitool over lanplus as "simulated-dcmi"`,
+      );
+      power = [
+        '--power',
+        'simulated-dcmi',
+        '--ipmi-host',
+        '127.0.0.1',
+        '--ipmi-port',
+        String(bmc.sim.port),
+        '--ipmi-user',
+        bmc.sim.user,
+        '--ipmi-cipher-suite',
+        '3',
+      ];
+      power.push('--pause-s', values.quick === true ? '1' : '3');
+      agentEnv = { ...process.env, POWERPROF_IPMI_PASSWORD: bmc.sim.password };
+    }
     if (workload.note !== undefined) step(workload.note);
     step(
       `running the agent: ${idleSeconds} s of idle power, then ${REPEAT} runs of "${workload.command.map((a) => relative(process.cwd(), a) || a).join(' ')}" under perf stat`,
     );
-    const agentCode = await foreground(process.execPath, [
-      // The bundled workload is trusted: it runs as whoever runs the demo, said explicitly.
-      agentMain,
-      'run',
-      '--collector',
-      `127.0.0.1:${grpcPort}`,
-      '--spool',
-      join(redisDir, 'spool'),
-      '--workload-user',
-      userInfo().username,
-      '--repeat',
-      String(REPEAT),
-      '--workload',
-      workload.name,
-      '--interval-ms',
-      '250',
-      '--idle-s',
-      idleSeconds,
-      '--log-level',
-      'warn',
-      '--',
-      ...workload.command,
-    ]);
+    const agentCode = await foreground(
+      process.execPath,
+      [
+        // The bundled workload is trusted: it runs as whoever runs the demo, said explicitly.
+        agentMain,
+        'run',
+        '--collector',
+        `127.0.0.1:${grpcPort}`,
+        '--spool',
+        join(redisDir, 'spool'),
+        '--workload-user',
+        userInfo().username,
+        '--repeat',
+        String(REPEAT),
+        '--workload',
+        workload.name,
+        '--interval-ms',
+        '250',
+        '--idle-s',
+        idleSeconds,
+        ...power,
+        '--log-level',
+        'warn',
+        '--',
+        ...workload.command,
+      ],
+      agentEnv,
+    );
     if (agentCode !== 0) {
       process.stderr.write(`\ndemo: the agent exited with ${agentCode}; see its message above.\n`);
       return agentCode;
@@ -133,7 +180,7 @@ async function main(): Promise<number> {
       'warn',
     ]);
     if (reportCode !== 0) return reportCode;
-    summarize(readFileSync(join(outDir, 'runs.csv'), 'utf8'));
+    summarize(readFileSync(join(outDir, 'runs.csv'), 'utf8'), simulated);
 
     if (values.serve === true) {
       step(`serving: metrics at http://127.0.0.1:${metricsPort}/metrics, gRPC at 127.0.0.1:${grpcPort}; Ctrl-C stops everything`);
@@ -142,6 +189,7 @@ async function main(): Promise<number> {
     }
     return 0;
   } finally {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
     for (const child of started.reverse()) child.kill('SIGTERM');
     await Promise.all(started.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve())));
     rmSync(redisDir, { recursive: true, force: true });
@@ -167,14 +215,38 @@ function chooseWorkload(quick: boolean): { name: string; command: string[]; note
 }
 
 /** Where the results are, and plainly whether power was measured; the agent has printed its table of the runs. */
-function summarize(runsCsv: string): void {
+function summarize(runsCsv: string, simulated: boolean): void {
   const lines = runsCsv.trimEnd().split('\n');
   step(`${lines.length - 1} runs exported:`);
   for (const file of ['runs.csv', 'power.csv', 'counters.csv', 'report.html']) process.stdout.write(`    ${join(relative(process.cwd(), outDir), file)}\n`);
-  if (!lines[0]!.split(',').includes('energy_joules')) {
+  if (simulated) {
     process.stdout.write(
-      '\n    No power meter works on this machine, so the runs have no energy (nothing is invented).\n    "npm run agent -- probe" says why for each source (IPMI, hwmon, RAPL, NVIDIA).\n',
+      "\n    Power and energy here are SIMULATED: a model of this machine's CPU load behind a real IPMI session\n" +
+        '    (source "simulated-dcmi" in power.csv and runs.csv, and in the report\'s title). Not a measurement.\n',
     );
+  } else if (!lines[0]!.split(',').includes('energy_joules')) {
+    process.stdout.write(
+      '\n    No power meter works on this machine, so the runs have no energy (nothing is invented).\n' +
+        '    "npm run agent -- probe" says why for each source (IPMI, hwmon, RAPL, NVIDIA).\n' +
+        '    To see the whole seed experiment anyway (power over time, a rise at each run, energy per run), with\n' +
+        "    watts from a SIMULATED BMC that follows this machine's CPU load: npm run demo -- --simulated-bmc\n",
+    );
+  }
+}
+
+/** ipmi_sim, ipmitool, gcc and OpenIPMI's headers: installed as install-deps.sh installs packages (root), or asked for. */
+function ensureSimulatorPackages(): void {
+  const missing = ipmiSimUnavailable();
+  if (missing === undefined) return;
+  const packages = 'openipmi libopenipmi-dev ipmitool gcc libc6-dev';
+  if (process.getuid?.() !== 0) throw new Error(`the simulated BMC needs ${missing}; as root: apt-get install ${packages}`);
+  step(`installing what the simulated BMC needs: ${packages}`);
+  for (const command of [
+    ['apt-get', 'update', '-qq'],
+    ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...packages.split(' ')],
+  ]) {
+    const installed = spawnSync(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (installed.status !== 0) throw new Error(`${command.join(' ')} failed; install ${packages} and run the demo again`);
   }
 }
 
@@ -188,9 +260,9 @@ function background(file: string, args: string[]): ChildProcess {
   return child;
 }
 
-function foreground(file: string, args: string[]): Promise<number> {
+function foreground(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: 'inherit' });
+    const child = spawn(file, args, { stdio: 'inherit', env });
     child.once('error', () => resolve(127));
     child.once('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
   });

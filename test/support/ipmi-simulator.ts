@@ -36,7 +36,7 @@ function sdrLines(): string[] {
   if (compiled.status !== 0) throw new Error(`sdrcomp failed: ${compiled.stderr.toString()}`);
   const raw = compiled.stdout;
   const lines: string[] = [];
-  for (let at = 0; at + 5 <= raw.length; ) {
+  for (let at = 0; at + 5 <= raw.length;) {
     const record = raw.subarray(at, at + 5 + raw[at + 4]!);
     lines.push(`main_sdr_add 0x20 ${[...record].map((byte) => `0x${byte.toString(16).padStart(2, '0')}`).join(' ')}`);
     at += record.length;
