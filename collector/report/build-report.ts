@@ -23,6 +23,8 @@ interface Chart {
   title: string;
   caption: string;
   svg: string;
+  /** Across the whole page (power over time, the seed's key figure). */
+  wide?: boolean;
 }
 
 /** Measures charted per run (each counter, wall time, what the workload printed, energy, J/item, IPC); the rest are in the tables. */
@@ -92,6 +94,7 @@ ${charts.map(figure).join('\n')}
           title: 'Power over time',
           caption: 'shaded: runs; dashed: each node’s idle baseline',
           svg: await renderSvg(powerChart(powerPoints(input.power), runWindows(input.runs), idleBaselines(input.runs))),
+          wide: true,
         })
       : '<p class="muted">No power samples: no power meter worked on these nodes ("powerprof-agent probe" says why).</p>';
   return page({ ...input, notes: [...input.notes, ...emulatedPmuNotes(input), ...leftOut(input.runs)] }, sections, power);
@@ -197,7 +200,7 @@ function figure(chart: Chart): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '')}.svg`;
-  return `<figure class="chart" data-title="${escapeHtml(chart.title)}"><figcaption>${escapeHtml(chart.title)} <span class="muted">(${escapeHtml(chart.caption)})</span> <button type="button" class="save" data-file="${escapeHtml(file)}" title="save this chart as an SVG file">SVG</button></figcaption>${chart.svg}</figure>`;
+  return `<figure class="chart${chart.wide === true ? ' wide' : ''}" data-title="${escapeHtml(chart.title)}"><figcaption>${escapeHtml(chart.title)} <span class="muted">(${escapeHtml(chart.caption)})</span> <button type="button" class="save" data-file="${escapeHtml(file)}" title="save this chart as an SVG file">SVG</button></figcaption>${chart.svg}</figure>`;
 }
 
 /** Power from a simulated BMC is said to be, in the title. */
@@ -221,7 +224,7 @@ function page(input: ReportInput, sections: readonly string[], power: string): s
   body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5rem auto; max-width: 1280px; padding: 0 1rem; color: #222; }
   h1 { font-size: 1.5rem; } h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 1px solid #ddd; } h3 { font-size: 1.05rem; margin: 1.25rem 0 .25rem; }
   .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 560px), 1fr)); gap: 1.5rem; margin-top: 1rem; }
-  figure { margin: 0; min-width: 0; } figcaption { font-weight: 600; margin-bottom: .25rem; }
+  figure { margin: 0; min-width: 0; } figure.wide { grid-column: 1 / -1; } figcaption { font-weight: 600; margin-bottom: .25rem; }
   figure svg { max-width: 100%; height: auto; display: block; }
   button.save { font-size: 11px; padding: 0 .4rem; margin-left: .25rem; cursor: pointer; }
   .scroll { max-width: 100%; overflow-x: auto; }

@@ -25,6 +25,8 @@ export interface RunWindow {
 }
 
 const WIDTH = 520;
+/** Power over time spans the page: the seed experiment's key figure. */
+const WIDE = 1120;
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const LEGEND = { orient: 'bottom', direction: 'horizontal', columns: 3, labelLimit: 260, titleLimit: 260 } as const;
 /** Past this many runs a node, bars would be slivers (and the file large): one line per node instead. */
@@ -83,7 +85,7 @@ export function powerChart(
   return {
     $schema: SCHEMA,
     description: 'Power over time (shaded: runs; dashed: idle baseline)',
-    width: WIDTH,
+    width: WIDE,
     height: 220,
     layer: [
       shading,

@@ -115,7 +115,7 @@ describe('report', () => {
         assert.ok(html.includes(`<td>${derived}</td>`), `derived: ${derived}`);
       assert.match(html, /The same in every run \(in the tables, not charted\): [^<]*branch-misses = 2e\+7[^<]*images = 20/);
 
-      const titles = [...html.matchAll(/<figure class="chart" data-title="([^"]+)"><figcaption>[^<]*<span class="muted">\(([^)]*)\)/g)].map(
+      const titles = [...html.matchAll(/<figure class="chart(?: wide)?" data-title="([^"]+)"><figcaption>[^<]*<span class="muted">\(([^)]*)\)/g)].map(
         (m) => `${m[1]} (${m[2]})`,
       );
       for (const expected of [
