@@ -6,6 +6,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repositoryRoot } from '../../proto/repository-root.js';
+import { runFleetDemo } from './fleet-demo.js';
 import { ipmiSimUnavailable } from './ipmi-sim.js';
 import { startSimulatedBmc } from './simulated-bmc.js';
 
@@ -35,7 +36,13 @@ const stoppers: Array<() => Promise<void>> = [];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, serve: { type: 'boolean' }, 'simulated-bmc': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      quick: { type: 'boolean' },
+      serve: { type: 'boolean' },
+      'simulated-bmc': { type: 'boolean' },
+      fleet: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help === true) {
     process.stdout.write(
@@ -44,12 +51,17 @@ async function main(): Promise<number> {
         '  --serve          keep the collector running afterwards, for Prometheus\n' +
         "  --simulated-bmc  power from a SIMULATED BMC (OpenIPMI's ipmi_sim, read through ipmitool over\n" +
         "                   lanplus) whose watts follow this machine's CPU load; labelled simulated everywhere\n" +
+        '  --fleet N        N agent daemons (2-8), one beside a noisy neighbour, one fleet experiment\n' +
+        "                   dispatched to all by the collector, and the report's fleet view\n" +
         'REDIS_URL=redis://... uses that Redis instead of a private one.\n',
     );
     return 0;
   }
   const simulated = values['simulated-bmc'] === true;
   if (simulated) ensureSimulatorPackages();
+  const fleet = values.fleet === undefined ? undefined : Number(values.fleet);
+  if (fleet !== undefined && !(Number.isInteger(fleet) && fleet >= 2 && fleet <= 8))
+    throw new UsageError(`--fleet takes a number of nodes from 2 to 8, not "${values.fleet}"`);
   const workload = chooseWorkload(values.quick === true);
   const idleSeconds = values.quick === true ? '1' : '5';
   const [grpcPort, metricsPort] = [await freePort(), await freePort()];
@@ -79,7 +91,27 @@ async function main(): Promise<number> {
       '--metrics-listen',
       `127.0.0.1:${metricsPort}`,
     ]);
+    const collectorLog = collect(collector);
     await waitForLine(collector, /collector serving/);
+    if (fleet !== undefined) {
+      const fleetCode = await runFleetDemo({
+        nodes: fleet,
+        quick: values.quick === true,
+        grpcPort,
+        redisUrl,
+        keyPrefix,
+        workdir: redisDir,
+        outDir,
+        agentMain,
+        collectorMain,
+        collectorLog,
+        step,
+        background,
+        capture,
+      });
+      if (fleetCode !== 0) return fleetCode;
+      return await exportAndReport(redisUrl, keyPrefix, false);
+    }
 
     let power: string[] = [];
     let agentEnv: NodeJS.ProcessEnv = process.env;
@@ -153,34 +185,8 @@ async function main(): Promise<number> {
       '    Grafana reads that Prometheus as a data source. The demo stops the collector at the end; "npm run demo -- --serve" keeps it up.\n',
     );
 
-    step(`exporting to ${outDir}`);
-    const exportCode = await foreground(process.execPath, [
-      collectorMain,
-      'export',
-      '--redis',
-      redisUrl,
-      '--key-prefix',
-      keyPrefix,
-      '--out',
-      outDir,
-      '--log-level',
-      'warn',
-    ]);
-    if (exportCode !== 0) return exportCode;
-    const reportCode = await foreground(process.execPath, [
-      collectorMain,
-      'report',
-      '--redis',
-      redisUrl,
-      '--key-prefix',
-      keyPrefix,
-      '--out',
-      join(outDir, 'report.html'),
-      '--log-level',
-      'warn',
-    ]);
-    if (reportCode !== 0) return reportCode;
-    summarize(readFileSync(join(outDir, 'runs.csv'), 'utf8'), simulated);
+    const exported = await exportAndReport(redisUrl, keyPrefix, simulated);
+    if (exported !== 0) return exported;
 
     if (values.serve === true) {
       step(`serving: metrics at http://127.0.0.1:${metricsPort}/metrics, gRPC at 127.0.0.1:${grpcPort}; Ctrl-C stops everything`);
@@ -194,6 +200,39 @@ async function main(): Promise<number> {
     await Promise.all(started.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve())));
     rmSync(redisDir, { recursive: true, force: true });
   }
+}
+
+/** The records into powerprof-out/: the CSVs and the report, then where they are. */
+async function exportAndReport(redisUrl: string, keyPrefix: string, simulated: boolean): Promise<number> {
+  step(`exporting to ${outDir}`);
+  const exportCode = await foreground(process.execPath, [
+    collectorMain,
+    'export',
+    '--redis',
+    redisUrl,
+    '--key-prefix',
+    keyPrefix,
+    '--out',
+    outDir,
+    '--log-level',
+    'warn',
+  ]);
+  if (exportCode !== 0) return exportCode;
+  const reportCode = await foreground(process.execPath, [
+    collectorMain,
+    'report',
+    '--redis',
+    redisUrl,
+    '--key-prefix',
+    keyPrefix,
+    '--out',
+    join(outDir, 'report.html'),
+    '--log-level',
+    'warn',
+  ]);
+  if (reportCode !== 0) return reportCode;
+  summarize(readFileSync(join(outDir, 'runs.csv'), 'utf8'), simulated);
+  return 0;
 }
 
 /**
@@ -268,6 +307,28 @@ function foreground(file: string, args: string[], env: NodeJS.ProcessEnv = proce
   });
 }
 
+/** Everything a background process prints, kept as it comes. */
+function collect(child: ChildProcess): () => string {
+  let output = '';
+  const onData = (chunk: Buffer): void => {
+    output += chunk.toString();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  return () => output;
+}
+
+/** Runs a command to its end: its stdout returned, its stderr passed through. */
+function capture(file: string, args: string[]): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.once('error', () => resolve({ code: 127, stdout }));
+    child.once('exit', (code) => resolve({ code: code ?? 1, stdout }));
+  });
+}
+
 function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
@@ -293,6 +354,9 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Bad flags: the demo says which and exits 2, as the commands do. */
+class UsageError extends Error {}
+
 process.once('SIGINT', () => process.stderr.write('\ndemo: interrupted; stopping what it started\n'));
 main().then(
   (code) => {
@@ -300,6 +364,6 @@ main().then(
   },
   (error: unknown) => {
     process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.exitCode = error instanceof UsageError ? 2 : 1;
   },
 );
