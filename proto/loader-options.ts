@@ -15,5 +15,8 @@ export const loaderOptions = {
 /** The same options as proto-loader-gen-types flags. */
 export const generatorFlags = ['--keepCase', '--longs=Number', '--enums=String', '--defaults', '--oneofs', '--grpcLib=@grpc/grpc-js'];
 
+/** The contract as a protobufjs JSON descriptor, made from the .proto by npm run gen:proto (under proto/generated/). */
+export const INGEST_DESCRIPTOR = 'ingest-descriptor.json';
+
 /** Path of the contract, relative to the repository root. */
 export const ingestProtoPath = 'proto/powerprof/v1/ingest.proto';
