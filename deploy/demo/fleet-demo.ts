@@ -1,4 +1,4 @@
-import { type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -109,5 +109,13 @@ export async function runFleetDemo(context: FleetDemoContext): Promise<number> {
   const made = await context.capture(process.execPath, [context.collectorMain, 'report', ...redis, '--experiment', id, '--out', report, '--log-level', 'warn']);
   if (made.code !== 0) return made.code;
   step(`the fleet view: ${report} ("Nodes side by side": ${loaded}, beside its noisy neighbour, should stand out)`);
+  openInBrowser(report);
   return 0;
+}
+
+/** On a desktop (a display and xdg-open), the report opens in the browser; elsewhere its path above is the way in. */
+function openInBrowser(file: string): void {
+  if (process.env.DISPLAY === undefined && process.env.WAYLAND_DISPLAY === undefined) return;
+  if (spawnSync('sh', ['-c', 'command -v xdg-open']).status !== 0) return;
+  spawn('xdg-open', [file], { detached: true, stdio: 'ignore' }).unref();
 }
