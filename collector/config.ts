@@ -113,6 +113,7 @@ const sinkSchema = z
     flush_interval_s: z.coerce.number().min(0).default(300),
     lease_s: z.coerce.number().min(1).default(60),
     poll_s: z.coerce.number().min(0.01).default(1),
+    metrics_listen: z.string().regex(HOST_PORT, 'must be HOST:PORT').default('127.0.0.1:9465'),
     log_level: z.enum(LOG_LEVELS).default('info'),
   })
   .strict();
@@ -187,6 +188,7 @@ const sinkFlags = {
   'flush-interval-s': { type: 'string' },
   'lease-s': { type: 'string' },
   'poll-s': { type: 'string' },
+  'metrics-listen': { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;

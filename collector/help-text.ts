@@ -171,6 +171,8 @@ Options (config file key / environment variable in brackets):
   --lease-s S            how long a node stays with a sink that stopped
                          answering before another takes it over; default 60
   --poll-s S             how often to look for records; default 1
+  --metrics-listen HOST:PORT  /metrics (records written, backlog, failures),
+                         /healthz, /readyz; default 127.0.0.1:9465   [metrics_listen]
   --config FILE          YAML file with any option above (top level or under "collector:")
   --log-level LEVEL      fatal, error, warn, info, debug, trace, silent; default info
 `;

@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
       const logger = await createLogger(loaded.config.log_level);
       const { startSink } = await import('./commands/sink-command.js');
       const stopSignal = untilStopSignal(logger);
-      const running = startSink(loaded.config, logger);
+      const running = await startSink(loaded.config, logger);
       await stopSignal;
       await running.shutdown();
       return 0;

@@ -3,7 +3,12 @@ import type { Logger } from 'pino';
 import type { SinkConfig } from '../config.js';
 import { createRedisClient, type RedisClient } from '../queue/redis-connection.js';
 import { redisKeys } from '../queue/redis-keys.js';
+import { hostOfAddress } from '../../proto/loopback.js';
+import { portOf } from '../config.js';
+import { startMetricsServer } from '../metrics/metrics-server.js';
+import { loadWebConfig } from '../metrics/web-config.js';
 import { HistorySink } from '../sink/history-sink.js';
+import { SinkMetrics } from '../sink/sink-metrics.js';
 
 /** The consumer group every sink reads through. */
 export const SINK_GROUP = 'powerprof-sink';
@@ -18,10 +23,11 @@ export interface RunningSink {
  * history under --dir until SIGTERM. Redis may come and go: ioredis
  * reconnects, and the sink's passes fail and are tried again meanwhile.
  */
-export function startSink(config: SinkConfig, logger: Logger): RunningSink {
+export async function startSink(config: SinkConfig, logger: Logger): Promise<RunningSink> {
   const redis: RedisClient = createRedisClient(config.redis, config.redis_cluster, { maxRetriesPerRequest: 1, enableAutoPipelining: false });
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
   const consumer = config.consumer ?? defaultConsumer();
+  const metrics = new SinkMetrics();
   const sink = new HistorySink(
     redis,
     redisKeys(config.key_prefix),
@@ -35,16 +41,28 @@ export function startSink(config: SinkConfig, logger: Logger): RunningSink {
       pollMs: config.poll_s * 1000,
     },
     logger,
+    metrics,
   );
+  const server = await startMetricsServer(
+    hostOfAddress(config.metrics_listen),
+    portOf(config.metrics_listen),
+    metrics.registry,
+    () => redis.status === 'ready',
+    loadWebConfig(undefined),
+  ).catch((error: Error) => {
+    redis.disconnect();
+    throw new Error(`cannot listen for metrics on ${config.metrics_listen}: ${error.message} (give --metrics-listen another HOST:PORT)`, { cause: error });
+  });
   sink.start();
   logger.info(
-    { dir: config.dir, consumer, group: SINK_GROUP, batch_records: config.batch_records, flush_interval_s: config.flush_interval_s },
+    { dir: config.dir, consumer, group: SINK_GROUP, batch_records: config.batch_records, flush_interval_s: config.flush_interval_s, metrics_port: server.port },
     'history sink started',
   );
   return {
     sink,
     async shutdown() {
       await sink.shutdown();
+      await server.close();
       redis.disconnect();
     },
   };

@@ -5,14 +5,15 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { repositoryRoot } from '../../proto/repository-root.js';
 import { writeHistoryFile, removeTemporaries } from '../history/durable-history-file.js';
-import { tableNamed } from '../history/history-tables.js';
+import { tableNamed, tableOfKind } from '../history/history-tables.js';
 import type { NodeRecord } from '../history/history-table.js';
-import type { StreamRange } from '../history/history-layout.js';
+import type { HistoryTable, StreamRange } from '../history/history-layout.js';
 import { encodeTableFile } from '../history/parquet-table-file.js';
 import type { RedisClient } from '../queue/redis-connection.js';
 import type { RedisKeys } from '../queue/redis-keys.js';
 import { decodeEntry } from '../queue/stream-entry.js';
 import { batchFiles, nextStreamId } from './node-batch.js';
+import type { SinkMetrics } from './sink-metrics.js';
 
 export interface SinkSettings {
   /** The history's root folder. */
@@ -76,6 +77,7 @@ export class HistorySink {
     private readonly keys: RedisKeys,
     private readonly settings: SinkSettings,
     private readonly logger: Logger,
+    private readonly metrics?: SinkMetrics,
   ) {
     this.token = `${settings.consumer}/${randomBytes(6).toString('hex')}`;
     redis.defineCommand('powerprofSinkLease', { numberOfKeys: 1, lua: script('sink-lease.lua') });
@@ -90,7 +92,8 @@ export class HistorySink {
   /** One pass over every node: what is ready is written and acknowledged. */
   async pass(nowMs = Date.now()): Promise<SinkPass> {
     const total: SinkPass = { records: 0, files: 0 };
-    const nodes = (await this.redis.smembers(this.keys.nodes)).sort();
+    const all = (await this.redis.smembers(this.keys.nodes)).sort();
+    const nodes = [...all];
     const failures: unknown[] = [];
     // A few nodes at once, so that one node's batch is encoded and written while another's is read from Redis.
     // A node that fails (its partition on a full disk) does not hold the others up; the pass then fails.
@@ -107,6 +110,7 @@ export class HistorySink {
     };
     await Promise.all(Array.from({ length: NODES_AT_ONCE }, worker));
     if (failures.length > 0) throw failures[0];
+    if (this.metrics !== undefined) await this.measureBacklog(all);
     return total;
   }
 
@@ -133,6 +137,7 @@ export class HistorySink {
         failures = 0;
       } catch (error) {
         failures++;
+        this.metrics?.passFailures.inc();
         waitMs = Math.min(60_000, this.settings.pollMs * 2 ** Math.min(failures, 16));
         this.logger.error({ err: error, retry_in_ms: waitMs }, 'history sink pass failed; what was not written stays in Redis');
       }
@@ -172,6 +177,7 @@ export class HistorySink {
       } else {
         if (next[1] !== '' && this.reportedLoss.get(node) !== next[1]) {
           this.reportedLoss.set(node, next[1]);
+          this.metrics?.trimmedBeforeRead.inc();
           this.logger.error(
             { node, trimmed_up_to: next[1] },
             "records were trimmed from the node's stream before the sink read them (the collector's --retention-maxlen): they are not in the history",
@@ -186,7 +192,7 @@ export class HistorySink {
         range = { first: entries[0]![0], last: entries.at(-1)![0] };
         records = entries.map(([id, fields]) => ({ node, record: decodeEntry(id, fields) }));
       }
-      const files = await this.writeBatch(node, range, records, next[0] === 'redo');
+      const { files, bytes, rowsByTable } = await this.writeBatch(node, range, records, next[0] === 'redo');
       const [acknowledged] = await this.scripted.powerprofSinkAckBatch(lease, stream, this.token, group, range.last, nextStreamId(range.last));
       if (acknowledged === -1) {
         this.logger.warn(
@@ -198,6 +204,7 @@ export class HistorySink {
       }
       done.records += records.length;
       done.files += files;
+      this.metrics?.batchWritten(rowsByTable, files, bytes, next[0] === 'redo');
       this.logger.info({ node, records: records.length, files, first: range.first, last: range.last }, 'batch written to history');
     }
     return done;
@@ -238,17 +245,34 @@ export class HistorySink {
   }
 
   /** Writes the batch's files; a redo keeps each file that is already whole (a rename is all or nothing). */
-  private async writeBatch(node: string, range: StreamRange, records: readonly NodeRecord[], redo: boolean): Promise<number> {
-    let written = 0;
+  private async writeBatch(
+    node: string,
+    range: StreamRange,
+    records: readonly NodeRecord[],
+    redo: boolean,
+  ): Promise<{ files: number; bytes: number; rowsByTable: Map<HistoryTable, number> }> {
+    const done = { files: 0, bytes: 0, rowsByTable: new Map<HistoryTable, number>() };
+    for (const record of records) {
+      const table = tableOfKind(record.record.kind).name;
+      done.rowsByTable.set(table, (done.rowsByTable.get(table) ?? 0) + 1);
+    }
     for (const file of batchFiles(this.settings.dir, node, range, records)) {
       if (redo) {
         if (await exists(join(file.directory, file.name))) continue;
         await removeTemporaries(file.directory, file.name);
       }
-      await writeHistoryFile(file.directory, file.name, encodeTableFile(tableNamed(file.table), file.rows), this.token.replace('/', '-'));
-      written++;
+      const bytes = encodeTableFile(tableNamed(file.table), file.rows);
+      await writeHistoryFile(file.directory, file.name, bytes, this.token.replace('/', '-'));
+      done.files++;
+      done.bytes += bytes.length;
     }
-    return written;
+    return done;
+  }
+
+  /** What waits in Redis for a sink: every node's stream length (written batches are trimmed). */
+  private async measureBacklog(nodes: readonly string[]): Promise<void> {
+    const lengths = await Promise.all(nodes.map((node) => this.redis.xlen(this.keys.records(node))));
+    this.metrics?.backlogRecords.set(lengths.reduce((sum, length) => sum + length, 0));
   }
 }
 

@@ -7,10 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import type { Ack, Batch } from '../../proto/records.js';
+import { SinkMetrics } from '../../collector/sink/sink-metrics.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
 import { SAMPLE_TIME_MS, sampleBatch, sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
 import { freePort } from '../support/free-port.js';
 import { scrape, startTestCollector } from '../support/in-process-collector.js';
+import { promtoolCheckMetrics } from '../support/promtool.js';
 import { useRedisServer } from '../support/redis-server.js';
 
 const prometheusDir = join(repositoryRoot, 'deploy/prometheus');
@@ -106,6 +108,8 @@ describe('deploy/prometheus and deploy/grafana, checked by the real tools', () =
     );
     const exposed = exposedTypes(metrics);
     const ours = [...exposed.keys()].filter((name) => name.startsWith('powerprof_')).sort();
+    // The history sink's metrics have their own table, checked against the sink's registry below.
+    for (const name of documented.keys()) if (name.startsWith('powerprof_sink_')) documented.delete(name);
     assert.deepEqual([...documented.keys()].sort(), ours, 'documented rows = exposed metrics');
     for (const [name, { type, labels }] of documented) {
       assert.equal(type, exposed.get(name), `${name}: type`);
@@ -114,6 +118,26 @@ describe('deploy/prometheus and deploy/grafana, checked by the real tools', () =
       const seriesLabels = [...(series.match(/\{(.*)\}/)?.[1] ?? '').matchAll(/(\w+)="/g)].map((m) => m[1]!).join(', ');
       assert.equal(labels, seriesLabels, `${name}: labels`);
     }
+  });
+
+  it('the metrics reference lists exactly what the history sink exposes, and promtool finds its exposition clean', async () => {
+    const reference = readFileSync(join(repositoryRoot, 'docs/metrics.md'), 'utf8');
+    const documented = new Map(
+      [...reference.matchAll(/^\| `(powerprof_sink_[a-z_]+)` \| (\w+) \|([^|]*)\|/gm)].map((m) => [m[1]!, { type: m[2]!, labels: m[3]!.trim() }]),
+    );
+    const sinkMetrics = new SinkMetrics();
+    sinkMetrics.batchWritten(new Map([['power', 3]]), 1, 1000, false);
+    const text = await sinkMetrics.registry.metrics();
+    const exposed = exposedTypes(text);
+    assert.deepEqual([...documented.keys()].sort(), [...exposed.keys()].sort());
+    for (const [name, { type, labels }] of documented) {
+      assert.equal(type, exposed.get(name), `${name}: type`);
+      const series = text.split('\n').find((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `));
+      const seriesLabels = [...(series?.match(/\{(.*)\}/)?.[1] ?? '').matchAll(/(\w+)="/g)].map((m) => m[1]!).join(', ');
+      assert.equal(labels, seriesLabels, `${name}: labels`);
+    }
+    const checked = promtoolCheckMetrics(text);
+    assert.equal(checked.status, 0, checked.output);
   });
 
   it('the real Prometheus scrapes a real collector with the shipped config and rules, and answers queries', async () => {

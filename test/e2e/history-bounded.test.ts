@@ -28,7 +28,19 @@ it('a minute of three 10 Hz agents with the sink running: Redis holds a few seco
   const [grpcPort, metricsPort] = [await freePort(), await freePort()];
   const collector = startNode(collectorMain, serveArgs(grpcPort, metricsPort, redisServer.url));
   const historyDir = join(workdir, 'history');
-  const sink = startNode(collectorMain, ['sink', '--redis', redisServer.url, '--dir', historyDir, '--flush-interval-s', '2', '--poll-s', '0.2']);
+  const sink = startNode(collectorMain, [
+    'sink',
+    '--redis',
+    redisServer.url,
+    '--dir',
+    historyDir,
+    '--flush-interval-s',
+    '2',
+    '--poll-s',
+    '0.2',
+    '--metrics-listen',
+    '127.0.0.1:0',
+  ]);
   try {
     await collector.waitFor(/collector serving/);
     await sink.waitFor(/history sink started/);

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { csvObjects } from '../../proto/csv-tables.js';
+import { readHistory } from '../../collector/history/read-history.js';
 import { queryHistory } from '../support/duckdb-history.js';
+import { promtoolCheckMetrics } from '../support/promtool.js';
 import { occHwmonTree } from '../support/file-tree.js';
 import { freePort } from '../support/free-port.js';
 import { agentMain, collectorMain, runNode, serveArgs, startNode, type Background } from '../support/node-processes.js';
@@ -29,6 +31,8 @@ describe('history: agents -> collector -> Redis -> sink -> Parquet', () => {
   let historyDir: string;
   let sysfs: string;
   let sinkLog = '';
+  let sinkMetrics = '';
+  let sink: Background | undefined;
 
   before(async () => {
     redisServer = await startRedisServer();
@@ -68,18 +72,24 @@ describe('history: agents -> collector -> Redis -> sink -> Parquet', () => {
       ]),
     );
     for (const finished of await Promise.all(agents)) assert.equal(finished.code, 0, finished.stderr);
-    const sink = startNode(collectorMain, ['sink', '--redis', redisServer.url, '--dir', historyDir, '--flush-interval-s', '0', '--poll-s', '0.1']);
-    await sink.waitFor(/history sink started/);
+    sink = startNode(collectorMain, [
+      'sink',
+      ...['--redis', redisServer.url, '--dir', historyDir, '--flush-interval-s', '0', '--poll-s', '0.1', '--metrics-listen', '127.0.0.1:0'],
+    ]);
+    const started = await sink.waitFor(/history sink started/);
+    const sinkMetricsPort = (JSON.parse(started) as { metrics_port: number }).metrics_port;
     for (let waited = 0; ; waited += 100) {
       const left = await Promise.all(NODES.map((node) => redis.xlen(`powerprof:{${node}}:records`)));
       if (left.every((length) => length === 0)) break;
       assert.ok(waited < 20_000, `the sink drains both streams (left: ${left.join(', ')}):\n${sink.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    sinkMetrics = await (await fetch(`http://127.0.0.1:${sinkMetricsPort}/metrics`)).text();
     assert.equal(await sink.stop('SIGTERM'), 0, sink.output());
     sinkLog = sink.output();
   });
   after(async () => {
+    await sink?.stop('SIGKILL');
     await collector.stop('SIGKILL');
     redis.disconnect();
     await redisServer.stop();
@@ -201,7 +211,16 @@ describe('history: agents -> collector -> Redis -> sink -> Parquet', () => {
     assert.match(missing.stderr, /no history folder at .*no-such-dir \(the sink's --dir\)/);
   });
 
-  it('the sink said what it wrote', () => {
+  it('the sink said what it wrote, and its /metrics (promtool clean) count every record once, with nothing waiting', async () => {
     assert.match(sinkLog, /batch written to history/);
+    const checked = promtoolCheckMetrics(sinkMetrics);
+    assert.equal(checked.status, 0, checked.output);
+    const written = [...sinkMetrics.matchAll(/^powerprof_sink_records_written_total\{table="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])] as const);
+    const total = written.reduce((sum, [, n]) => sum + n, 0);
+    const inHistory = [...(await readHistory(historyDir)).values()].reduce((sum, records) => sum + records.length, 0);
+    assert.equal(total, inHistory, `records written by table: ${JSON.stringify(written)}`);
+    assert.match(sinkMetrics, /^powerprof_sink_backlog_records 0$/m);
+    assert.match(sinkMetrics, /^powerprof_sink_pass_failures_total 0$/m);
+    assert.match(sinkMetrics, /^powerprof_sink_files_written_total [1-9]\d*$/m);
   });
 });

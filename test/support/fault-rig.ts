@@ -133,6 +133,8 @@ export class FaultRig {
       '0.05',
       '--lease-s',
       '1',
+      '--metrics-listen',
+      '127.0.0.1:0',
       ...extra,
     ]);
   }
