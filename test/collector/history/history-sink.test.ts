@@ -130,6 +130,35 @@ describe('history sink against a real redis-server', () => {
     assert.deepEqual([...history.get('n1')!, ...history.get('n2')!], before, 'the same records, ids and seqs as the stream held');
   });
 
+  it('entries stored before compact entries (every kind as JSON in "data") go into the history like the others', async () => {
+    const { keys, dir, store, sink } = world();
+    const sample = {
+      source: 'ipmi-dcmi',
+      sensor: 'system',
+      time_unix_ms: SAMPLE_TIME_MS,
+      watts: 412,
+      min_watts: 380,
+      state: 'activated',
+      stale: false,
+      read_started_unix_ms: 0,
+      read_ended_unix_ms: 0,
+    };
+    const interval = { run_id: 'old-run', time_s: 1.5, counters: [sampleCounter('cycles', 123, { maps_to: 'cpu-cycles: PM_CYC' })] };
+    await shared.client.sadd(keys.nodes, 'old');
+    await shared.client.xadd(keys.records('old'), '*', 'seq', '1', 'kind', 'power_sample', 'data', JSON.stringify(sample));
+    await shared.client.xadd(keys.records('old'), '*', 'seq', '2', 'kind', 'counter_interval', 'data', JSON.stringify(interval));
+    await store.append('old', packRecords(mixedRecords('new-run', 3).slice(1, 3), 4)); // and then compact ones
+    const before = await inRedis(keys, 'old');
+    assert.equal((await sink().pass()).records, 4);
+    const history = (await readHistory(dir)).get('old')!;
+    assert.deepEqual(
+      history.map(({ record }) => [record.id, record.seq, record.kind]),
+      before.map(({ record }) => [record.id, record.seq, record.kind]),
+    );
+    assert.equal((history[0]!.record.data as { watts: number }).watts, 412);
+    assert.equal((history[1]!.record.data as { counters: Array<{ value: number }> }).counters[0]!.value, 123);
+  });
+
   it('waits until a batch is full or its oldest record has waited the flush interval', async () => {
     const { keys, store, sink } = world({ batchRecords: 6, flushIntervalMs: 3_600_000 });
     const writer = sink();
