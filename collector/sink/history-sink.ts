@@ -104,6 +104,8 @@ export class HistorySink {
           total.records += done.records;
           total.files += done.files;
         } catch (error) {
+          // A Redis that restarted empty (no append-only file) has lost the groups: make them again next pass.
+          if (String(error).includes('NOGROUP')) this.groupsMade.clear();
           failures.push(error);
         }
       }

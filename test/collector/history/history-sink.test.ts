@@ -159,6 +159,18 @@ describe('history sink against a real redis-server', () => {
     assert.equal((history[1]!.record.data as { counters: Array<{ value: number }> }).counters[0]!.value, 123);
   });
 
+  it('a Redis that lost the consumer group (restarted without its append-only file): one pass fails, the next makes the group again', async () => {
+    const { keys, dir, store, sink } = world();
+    const writer = sink();
+    await store.append('n1', packRecords(mixedRecords('run-1', 1), 9));
+    assert.equal((await writer.pass()).records, 9);
+    await shared.client.del(keys.records('n1')); // the stream and its group gone, as after a restart from nothing
+    await store.append('n1', packRecords(mixedRecords('run-2', 10), 18));
+    await assert.rejects(writer.pass(), /NOGROUP/);
+    assert.equal((await writer.pass()).records, 9, 'the group made again, the new records written');
+    assert.equal((await readHistory(dir)).get('n1')!.length, 18);
+  });
+
   it('waits until a batch is full or its oldest record has waited the flush interval', async () => {
     const { keys, store, sink } = world({ batchRecords: 6, flushIntervalMs: 3_600_000 });
     const writer = sink();
