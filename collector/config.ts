@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
@@ -109,6 +110,12 @@ const sinkSchema = z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"')
       .optional(),
+    threads: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(() => Math.min(4, availableParallelism())),
     batch_records: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
     flush_interval_s: z.coerce.number().min(0).default(300),
     lease_s: z.coerce.number().min(1).default(60),
@@ -184,6 +191,7 @@ const sinkFlags = {
   'key-prefix': { type: 'string' },
   dir: { type: 'string' },
   consumer: { type: 'string' },
+  threads: { type: 'string' },
   'batch-records': { type: 'string' },
   'flush-interval-s': { type: 'string' },
   'lease-s': { type: 'string' },

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { isatty } from 'node:tty';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './collector-logger.js';
 import { collectorVersion } from './collector-version.js';
 import {
   loadExperimentStartConfig,
@@ -105,21 +105,6 @@ function untilStopSignal(logger: Logger): Promise<void> {
 function printed(text: string): number {
   process.stdout.write(text);
   return 0;
-}
-
-/** JSON lines on stderr; readable text when stderr is a terminal (pino-pretty is loaded only then). */
-async function createLogger(level: string): Promise<Logger> {
-  // Secrets never reach a log line, whatever object carries them.
-  const redact = {
-    paths: ['password', 'ipmi_password', 'token', 'authorization', '*.password', '*.ipmi_password', '*.token', '*.authorization', '*.headers.authorization'],
-    censor: '[redacted]',
-  };
-  const options = { level, redact, base: { process: 'powerprof-collector' } };
-  if (isatty(2)) {
-    const { default: pinoPretty } = await import('pino-pretty');
-    return pino(options, pinoPretty({ destination: 2, sync: true, ignore: 'pid,hostname,process' }));
-  }
-  return pino(options, pino.destination({ dest: 2, sync: true }));
 }
 
 main(process.argv.slice(2)).then(

@@ -22,9 +22,14 @@ export interface StreamRange {
   last: string;
 }
 
-/** The UTC day (YYYY-MM-DD) of a stream ID ("1764546000000-3"). */
-export function streamIdDate(id: string): string {
-  return new Date(Number(id.slice(0, id.indexOf('-')))).toISOString().slice(0, 10);
+/** When a stream entry was stored: its ID's milliseconds ("1764546000000-3"). */
+export function streamIdMs(id: string): number {
+  return Number(id.slice(0, id.indexOf('-')));
+}
+
+/** The UTC day, YYYY-MM-DD. */
+export function utcDate(unixMs: number): string {
+  return new Date(unixMs).toISOString().slice(0, 10);
 }
 
 export function partitionDir(root: string, table: HistoryTable, node: string, date: string): string {

@@ -31,10 +31,28 @@ export interface HistoryTableDefinition {
   readonly name: HistoryTable;
   readonly kinds: readonly RecordKind[];
   readonly columns: readonly HistoryColumn[];
-  /** The record's rows (a counter interval has one per event). */
-  rowsOf(entry: NodeRecord): Row[];
+  /** Appends the record's rows (a counter interval has one per event) to the table's columns. */
+  appendRows(entry: NodeRecord, columns: TableColumns): void;
   /** Rows back into records, in file order; the rows of one entry are adjacent. */
   recordsOf(rows: readonly Row[]): NodeRecord[];
+}
+
+/**
+ * A table's rows as columns, each column's cells in row order: what a file
+ * is written from. Rows are built straight into columns, with no object per
+ * row (the sink writes hundreds of thousands of rows a second).
+ */
+export type TableColumns = Record<string, RowValue[]>;
+
+export function emptyColumns(table: HistoryTableDefinition): TableColumns {
+  const columns: TableColumns = {};
+  for (const { name } of table.columns) columns[name] = [];
+  return columns;
+}
+
+/** Appends one row given as an object (the tables that see few records a day build them so). */
+export function appendRow(columns: TableColumns, row: Row): void {
+  for (const name in columns) columns[name]!.push(row[name] ?? null);
 }
 
 export const column = (name: string, type: ColumnType, nullable = false): HistoryColumn => ({ name, type, nullable });

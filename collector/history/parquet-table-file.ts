@@ -1,26 +1,91 @@
 import { parquetReadObjects } from 'hyparquet';
-import { parquetWriteBuffer } from 'hyparquet-writer';
-import type { SchemaElement } from 'hyparquet';
-import type { ColumnSource } from 'hyparquet-writer/src/types.js';
+import type { FileMetaData, SchemaElement } from 'hyparquet';
+import { ByteWriter } from 'hyparquet-writer';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import { writeColumnChunk, type Leaf, type LeafValue } from './parquet-column-chunk.js';
 import { collectorVersion } from '../collector-version.js';
-import type { HistoryColumn, HistoryTableDefinition, Row, RowValue } from './history-table.js';
+import type { HistoryColumn, HistoryTableDefinition, Row, RowValue, TableColumns } from './history-table.js';
 
 /**
- * A table's rows as one Parquet file and back, with hyparquet-writer and
- * hyparquet (pure JavaScript, so the collector runs wherever Node does,
- * ppc64le included). Strings are dictionary-encoded where that pays (the
- * writer's rule: when the dictionary at least halves a column), pages are
- * Snappy-compressed, every column is typed (README: the history's schema).
+ * A table's rows as one Parquet file (one row group) and back. Written by
+ * our own column writer (parquet-column-chunk.ts) on hyparquet-writer's
+ * Thrift, Snappy and RLE code, read with hyparquet: pure JavaScript, so the
+ * collector runs wherever Node does, ppc64le included. Strings are
+ * dictionary-encoded where that pays, pages are Snappy-compressed, every
+ * column is typed (README: the history's schema).
  */
-export function encodeTableFile(table: HistoryTableDefinition, rows: readonly Row[]): Uint8Array {
+export function encodeTableFile(table: HistoryTableDefinition, cells: TableColumns): Uint8Array {
   const schema: SchemaElement[] = [{ name: 'root', num_children: table.columns.length }];
-  const columnData: ColumnSource[] = [];
-  for (const column of table.columns) {
-    schema.push(...schemaOf(column));
-    columnData.push({ name: column.name, data: rows.map((row) => cellOf(column, row[column.name] ?? null)), statistics: withStatistics(column) });
+  for (const column of table.columns) schema.push(...schemaOf(column));
+  const writer = new ByteWriter(64 * 1024);
+  writer.appendUint32(PARQUET_MAGIC);
+  const columns = table.columns.flatMap((column) => leavesOf(column, cells[column.name]!).map((leaf) => writeColumnChunk(writer, leaf)));
+  let total_byte_size = 0n;
+  for (const chunk of columns) total_byte_size += chunk.meta_data!.total_uncompressed_size;
+  const num_rows = BigInt(cells[table.columns[0]!.name]!.length);
+  const metadata: Omit<FileMetaData, 'metadata_length'> = {
+    version: 2,
+    created_by: `powerprof ${collectorVersion}`,
+    schema,
+    num_rows,
+    row_groups: [{ columns, total_byte_size, num_rows, total_compressed_size: BigInt(writer.offset - 4) }],
+  };
+  writeMetadata(writer, metadata as FileMetaData);
+  writer.appendUint32(PARQUET_MAGIC);
+  return writer.getBytes();
+}
+
+/** "PAR1", at both ends of a Parquet file. */
+const PARQUET_MAGIC = 0x31524150;
+
+/** A column's leaves, shredded (one for a flat column; a map's keys and values). */
+function leavesOf(column: HistoryColumn, cells: readonly RowValue[]): Leaf[] {
+  const { name, nullable } = column;
+  const statistics = withStatistics(column);
+  if (column.type === 'MAP_DOUBLE') {
+    // OPTIONAL (or REQUIRED) map, REPEATED key_value: a null map, an empty one, or one slot per entry.
+    const maxDefinitionLevel = nullable ? 2 : 1;
+    const keys: string[] = [];
+    const values: number[] = [];
+    const definitionLevels: number[] = [];
+    const repetitionLevels: number[] = [];
+    for (const cell of cells) {
+      const map = cell as Record<string, number> | null;
+      const entries = map === null ? undefined : Object.entries(map);
+      if (entries === undefined || entries.length === 0) {
+        definitionLevels.push(entries === undefined ? 0 : maxDefinitionLevel - 1);
+        repetitionLevels.push(0);
+        continue;
+      }
+      entries.forEach(([key, value], i) => {
+        keys.push(key);
+        values.push(value);
+        definitionLevels.push(maxDefinitionLevel);
+        repetitionLevels.push(i === 0 ? 0 : 1);
+      });
+    }
+    const [, , key, value] = schemaOf(column) as [SchemaElement, SchemaElement, SchemaElement, SchemaElement];
+    const shape = { definitionLevels, maxDefinitionLevel, repetitionLevels, maxRepetitionLevel: 1, statistics };
+    return [
+      { path: [name, 'key_value', 'key'], element: key, values: keys, ...shape },
+      { path: [name, 'key_value', 'value'], element: value, values, ...shape },
+    ];
   }
-  const buffer = parquetWriteBuffer({ columnData, schema, codec: 'SNAPPY', rowGroupSize: 100_000, createdBy: `powerprof ${collectorVersion}` });
-  return new Uint8Array(buffer);
+  const element = schemaOf(column)[0]!;
+  const json = column.type === 'JSON';
+  if (!nullable) {
+    if (cells.includes(null)) throw new Error(`history column ${name} is required, and a row has none`);
+    const values = json ? cells.map((cell) => JSON.stringify(cell)) : (cells as LeafValue[]);
+    return [{ path: [name], element, values, maxDefinitionLevel: 0, maxRepetitionLevel: 0, statistics }];
+  }
+  const values: LeafValue[] = [];
+  const definitionLevels = new Array<number>(cells.length);
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!;
+    definitionLevels[i] = cell === null ? 0 : 1;
+    if (cell !== null) values.push(json ? JSON.stringify(cell) : (cell as LeafValue));
+  }
+  return [{ path: [name], element, values, definitionLevels, maxDefinitionLevel: 1, maxRepetitionLevel: 0, statistics }];
 }
 
 export async function decodeTableFile(table: HistoryTableDefinition, bytes: Uint8Array): Promise<Row[]> {
@@ -65,12 +130,6 @@ function schemaOf(column: HistoryColumn): SchemaElement[] {
         { name: 'value', type: 'DOUBLE', repetition_type: 'REQUIRED' },
       ];
   }
-}
-
-function cellOf(column: HistoryColumn, value: RowValue): unknown {
-  if (value === null) return null;
-  if (column.type === 'TIMESTAMP' || column.type === 'INT64') return BigInt(value as number);
-  return value;
 }
 
 /** hyparquet gives timestamps as Dates and 64-bit integers as bigints (and JSON parsed): back to row values. */

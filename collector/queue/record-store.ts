@@ -4,7 +4,7 @@ import type { RedisClient } from './redis-connection.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
 import type { Completeness } from '../../proto/records.js';
 import type { RecordPack } from '../wire/record-pack.js';
-import { decodeEntry, type StoredRecord } from './stream-entry.js';
+import { decodeRawEntry, type StoredRecord } from './stream-entry.js';
 import type { RedisKeys } from './redis-keys.js';
 
 export interface AppendResult {
@@ -127,10 +127,10 @@ export class RecordStore {
   async *read(node: string): AsyncGenerator<StoredRecord> {
     let start = '-';
     for (;;) {
-      const entries = await this.redis.xrange(this.keys.records(node), start, '+', 'COUNT', READ_PAGE);
-      for (const [id, fields] of entries) yield decodeEntry(id, fields);
+      const entries = await this.redis.xrangeBuffer(this.keys.records(node), start, '+', 'COUNT', READ_PAGE);
+      for (const entry of entries) yield decodeRawEntry(entry);
       if (entries.length < READ_PAGE) return;
-      start = `(${entries.at(-1)![0]}`;
+      start = `(${entries.at(-1)![0].toString()}`;
     }
   }
 }

@@ -11,9 +11,8 @@ import type { HistoryTable, StreamRange } from '../history/history-layout.js';
 import { encodeTableFile } from '../history/parquet-table-file.js';
 import type { RedisClient } from '../queue/redis-connection.js';
 import type { RedisKeys } from '../queue/redis-keys.js';
-import { decodeEntry } from '../queue/stream-entry.js';
+import { decodeRawEntry, type RawEntry } from '../queue/stream-entry.js';
 import { batchFiles, nextStreamId } from './node-batch.js';
-import type { SinkMetrics } from './sink-metrics.js';
 
 export interface SinkSettings {
   /** The history's root folder. */
@@ -27,6 +26,21 @@ export interface SinkSettings {
   flushIntervalMs: number;
   leaseMs: number;
   pollMs: number;
+  /**
+   * This sink's place among the sinks of one process (its worker threads):
+   * each starts its passes at its own share of the nodes, so that the leases
+   * split them from the first pass on.
+   */
+  place?: { index: number; of: number };
+}
+
+/** What a sink reports as it goes: to SinkMetrics, or from a worker thread to it. */
+export interface SinkObserver {
+  batchWritten(rowsByTable: ReadonlyMap<HistoryTable, number>, files: number, bytes: number, redone: boolean): void;
+  passFailed(): void;
+  trimmedBeforeRead(): void;
+  /** Every node's backlog: one sink of a process measures it (XLEN of each stream, each pass). */
+  backlogMeasured?(records: number): void;
 }
 
 export interface SinkPass {
@@ -34,7 +48,6 @@ export interface SinkPass {
   files: number;
 }
 
-type RawEntry = [string, string[]];
 type NextBatchReply = ['lost'] | ['wait'] | ['redo', string] | ['read', string];
 type Scripted = {
   powerprofSinkLease(lease: string, token: string, leaseMs: number): Promise<number>;
@@ -77,7 +90,7 @@ export class HistorySink {
     private readonly keys: RedisKeys,
     private readonly settings: SinkSettings,
     private readonly logger: Logger,
-    private readonly metrics?: SinkMetrics,
+    private readonly observer?: SinkObserver,
   ) {
     this.token = `${settings.consumer}/${randomBytes(6).toString('hex')}`;
     redis.defineCommand('powerprofSinkLease', { numberOfKeys: 1, lua: script('sink-lease.lua') });
@@ -93,7 +106,9 @@ export class HistorySink {
   async pass(nowMs = Date.now()): Promise<SinkPass> {
     const total: SinkPass = { records: 0, files: 0 };
     const all = (await this.redis.smembers(this.keys.nodes)).sort();
-    const nodes = [...all];
+    const { index, of } = this.settings.place ?? { index: 0, of: 1 };
+    const first = Math.floor((all.length * index) / of);
+    const nodes = [...all.slice(first), ...all.slice(0, first)];
     const failures: unknown[] = [];
     // A few nodes at once, so that one node's batch is encoded and written while another's is read from Redis.
     // A node that fails (its partition on a full disk) does not hold the others up; the pass then fails.
@@ -112,7 +127,7 @@ export class HistorySink {
     };
     await Promise.all(Array.from({ length: NODES_AT_ONCE }, worker));
     if (failures.length > 0) throw failures[0];
-    if (this.metrics !== undefined) await this.measureBacklog(all);
+    if (this.observer?.backlogMeasured !== undefined) await this.measureBacklog(all);
     return total;
   }
 
@@ -139,7 +154,7 @@ export class HistorySink {
         failures = 0;
       } catch (error) {
         failures++;
-        this.metrics?.passFailures.inc();
+        this.observer?.passFailed();
         waitMs = Math.min(60_000, this.settings.pollMs * 2 ** Math.min(failures, 16));
         this.logger.error({ err: error, retry_in_ms: waitMs }, 'history sink pass failed; what was not written stays in Redis');
       }
@@ -179,20 +194,20 @@ export class HistorySink {
       } else {
         if (next[1] !== '' && this.reportedLoss.get(node) !== next[1]) {
           this.reportedLoss.set(node, next[1]);
-          this.metrics?.trimmedBeforeRead.inc();
+          this.observer?.trimmedBeforeRead();
           this.logger.error(
             { node, trimmed_up_to: next[1] },
             "records were trimmed from the node's stream before the sink read them (the collector's --retention-maxlen): they are not in the history",
           );
         }
         // Read natively, not in the script: Lua would copy every field of every entry, on Redis's one thread.
-        const read = (await this.redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchRecords, 'STREAMS', stream, '>')) as Array<
-          [string, RawEntry[]]
+        const read = (await this.redis.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', batchRecords, 'STREAMS', stream, '>')) as Array<
+          [Buffer, RawEntry[]]
         > | null;
         const entries = read?.[0]?.[1] ?? [];
         if (entries.length === 0) break;
-        range = { first: entries[0]![0], last: entries.at(-1)![0] };
-        records = entries.map(([id, fields]) => ({ node, record: decodeEntry(id, fields) }));
+        records = entries.map((entry) => ({ node, record: decodeRawEntry(entry) }));
+        range = { first: records[0]!.record.id, last: records.at(-1)!.record.id };
       }
       const { files, bytes, rowsByTable } = await this.writeBatch(node, range, records, next[0] === 'redo');
       const [acknowledged] = await this.scripted.powerprofSinkAckBatch(lease, stream, this.token, group, range.last, nextStreamId(range.last));
@@ -206,7 +221,7 @@ export class HistorySink {
       }
       done.records += records.length;
       done.files += files;
-      this.metrics?.batchWritten(rowsByTable, files, bytes, next[0] === 'redo');
+      this.observer?.batchWritten(rowsByTable, files, bytes, next[0] === 'redo');
       this.logger.info({ node, records: records.length, files, first: range.first, last: range.last }, 'batch written to history');
     }
     return done;
@@ -239,10 +254,10 @@ export class HistorySink {
     const records: NodeRecord[] = [];
     let start = range.first;
     for (;;) {
-      const entries = await this.redis.xrange(this.keys.records(node), start, range.last, 'COUNT', REDO_PAGE);
-      for (const [id, fields] of entries) records.push({ node, record: decodeEntry(id, fields) });
+      const entries = await this.redis.xrangeBuffer(this.keys.records(node), start, range.last, 'COUNT', REDO_PAGE);
+      for (const entry of entries) records.push({ node, record: decodeRawEntry(entry) });
       if (entries.length < REDO_PAGE) return records;
-      start = `(${entries.at(-1)![0]}`;
+      start = `(${records.at(-1)!.record.id}`;
     }
   }
 
@@ -263,7 +278,7 @@ export class HistorySink {
         if (await exists(join(file.directory, file.name))) continue;
         await removeTemporaries(file.directory, file.name);
       }
-      const bytes = encodeTableFile(tableNamed(file.table), file.rows);
+      const bytes = encodeTableFile(tableNamed(file.table), file.columns);
       await writeHistoryFile(file.directory, file.name, bytes, this.token.replace('/', '-'));
       done.files++;
       done.bytes += bytes.length;
@@ -274,7 +289,7 @@ export class HistorySink {
   /** What waits in Redis for a sink: every node's stream length (written batches are trimmed). */
   private async measureBacklog(nodes: readonly string[]): Promise<void> {
     const lengths = await Promise.all(nodes.map((node) => this.redis.xlen(this.keys.records(node))));
-    this.metrics?.backlogRecords.set(lengths.reduce((sum, length) => sum + length, 0));
+    this.observer?.backlogMeasured?.(lengths.reduce((sum, length) => sum + length, 0));
   }
 }
 

@@ -1,5 +1,7 @@
-import type { NodeRecord, Row } from '../history/history-table.js';
-import { historyFileName, partitionDir, streamIdDate, type HistoryTable, type StreamRange } from '../history/history-layout.js';
+import { emptyColumns, type NodeRecord, type TableColumns } from '../history/history-table.js';
+import { historyFileName, partitionDir, streamIdMs, utcDate, type HistoryTable, type StreamRange } from '../history/history-layout.js';
+
+const DAY_MS = 86_400_000;
 import { tableOfKind } from '../history/history-tables.js';
 
 /** One history file a batch becomes: a table's rows of one node and one day. */
@@ -7,7 +9,8 @@ export interface BatchFile {
   table: HistoryTable;
   directory: string;
   name: string;
-  rows: Row[];
+  columns: TableColumns;
+  rows: number;
 }
 
 /**
@@ -18,17 +21,25 @@ export interface BatchFile {
 export function batchFiles(root: string, node: string, range: StreamRange, records: readonly NodeRecord[]): BatchFile[] {
   const files = new Map<string, BatchFile>();
   const name = historyFileName(range);
+  let day = Number.NaN;
+  let date = '';
   for (const entry of records) {
     const table = tableOfKind(entry.record.kind);
-    const date = streamIdDate(entry.record.id);
+    const ms = streamIdMs(entry.record.id);
+    // A batch spans a day boundary at most once: the date string is worked out per day, not per record.
+    if (!(ms >= day && ms < day + DAY_MS)) {
+      day = ms - (ms % DAY_MS);
+      date = utcDate(ms);
+    }
     const key = `${table.name}/${date}`;
     let file = files.get(key);
     if (file === undefined) {
-      file = { table: table.name, directory: partitionDir(root, table.name, node, date), name, rows: [] };
+      file = { table: table.name, directory: partitionDir(root, table.name, node, date), name, columns: emptyColumns(table), rows: 0 };
       files.set(key, file);
     }
-    file.rows.push(...table.rowsOf(entry));
+    table.appendRows(entry, file.columns);
   }
+  for (const file of files.values()) file.rows = file.columns.stream_id!.length;
   return [...files.values()];
 }
 

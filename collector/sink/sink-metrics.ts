@@ -1,12 +1,14 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { HistoryTable } from '../history/history-layout.js';
+import type { SinkObserver } from './history-sink.js';
 
 /**
  * What the history sink exposes at /metrics: what it wrote, how far behind
  * it is, what it had to do again and what failed. Its own registry: a sink
- * runs as its own process (powerprof-sink.service), beside the collector.
+ * runs as its own process (powerprof-sink.service), beside the collector;
+ * its worker threads report here (sink-threads.ts).
  */
-export class SinkMetrics {
+export class SinkMetrics implements SinkObserver {
   readonly registry = new Registry();
 
   readonly recordsWritten = new Counter({
@@ -40,7 +42,7 @@ export class SinkMetrics {
     registers: [this.registry],
   });
 
-  readonly trimmedBeforeRead = new Counter({
+  readonly trimmedBeforeReadTotal = new Counter({
     name: 'powerprof_sink_trimmed_before_read_total',
     help: "Times a node's stream was found trimmed (--retention-maxlen) past entries no sink had read: records not in the history.",
     registers: [this.registry],
@@ -64,5 +66,17 @@ export class SinkMetrics {
     this.bytesWritten.inc(bytes);
     if (redone) this.batchesRedone.inc();
     this.lastWriteTimestamp.set(Date.now() / 1000);
+  }
+
+  passFailed(): void {
+    this.passFailures.inc();
+  }
+
+  trimmedBeforeRead(): void {
+    this.trimmedBeforeReadTotal.inc();
+  }
+
+  backlogMeasured(records: number): void {
+    this.backlogRecords.set(records);
   }
 }

@@ -67,53 +67,106 @@ export function streamFields(record: RecordMessage): string[] | undefined {
   return undefined;
 }
 
-/** A power sample from its stream fields (by name). */
-export function powerSampleOf(fields: ReadonlyMap<string, string>): PowerSample {
-  const number = (name: string): number | undefined => (fields.has(name) ? Number(fields.get(name)) : undefined);
-  const time = number('time_unix_ms') ?? 0;
-  const before = number('read_started_before_ms');
-  const after = number('read_ended_after_ms');
-  return {
-    source: fields.get('source') ?? '',
-    sensor: fields.get('sensor') ?? '',
-    time_unix_ms: time,
-    watts: number('watts') ?? 0,
-    ...(fields.has('min_watts') ? { min_watts: number('min_watts') } : {}),
-    ...(fields.has('max_watts') ? { max_watts: number('max_watts') } : {}),
-    ...(fields.has('avg_watts') ? { avg_watts: number('avg_watts') } : {}),
-    ...(fields.has('sampling_period_ms') ? { sampling_period_ms: number('sampling_period_ms') } : {}),
-    ...(fields.has('energy_joules') ? { energy_joules: number('energy_joules') } : {}),
-    state: fields.get('state') ?? '',
-    stale: fields.get('stale') === '1',
-    read_started_unix_ms: before === undefined ? 0 : time - before,
-    read_ended_unix_ms: after === undefined ? 0 : time + after,
-  };
+/** A power sample from its stream entry's fields (name, value, name, value, ...; other names ignored). */
+export function powerSampleOf(fields: readonly string[]): PowerSample {
+  const sample: PowerSample = { source: '', sensor: '', time_unix_ms: 0, watts: 0, state: '', stale: false, read_started_unix_ms: 0, read_ended_unix_ms: 0 };
+  let before: number | undefined;
+  let after: number | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const text = fields[i + 1]!;
+    switch (fields[i]) {
+      case 'source':
+        sample.source = text;
+        break;
+      case 'sensor':
+        sample.sensor = text;
+        break;
+      case 'time_unix_ms':
+        sample.time_unix_ms = Number(text);
+        break;
+      case 'watts':
+        sample.watts = Number(text);
+        break;
+      case 'min_watts':
+        sample.min_watts = Number(text);
+        break;
+      case 'max_watts':
+        sample.max_watts = Number(text);
+        break;
+      case 'avg_watts':
+        sample.avg_watts = Number(text);
+        break;
+      case 'sampling_period_ms':
+        sample.sampling_period_ms = Number(text);
+        break;
+      case 'energy_joules':
+        sample.energy_joules = Number(text);
+        break;
+      case 'state':
+        sample.state = text;
+        break;
+      case 'stale':
+        sample.stale = text === '1';
+        break;
+      case 'read_started_before_ms':
+        before = Number(text);
+        break;
+      case 'read_ended_after_ms':
+        after = Number(text);
+        break;
+    }
+  }
+  if (before !== undefined) sample.read_started_unix_ms = sample.time_unix_ms - before;
+  if (after !== undefined) sample.read_ended_unix_ms = sample.time_unix_ms + after;
+  return sample;
 }
 
 const STATUS_ENUMS = new Map(Object.entries(STATUS_CODES).map(([name, word]) => [word, name]));
 
-/** A counter interval from its stream fields, in the order they were stored. */
-export function counterIntervalOf(fields: ReadonlyArray<readonly [string, string]>): CounterInterval {
-  const byName = new Map(fields);
-  const counters = new Map<string, CounterValue>();
-  const counter = (event: string): CounterValue => {
-    let value = counters.get(event);
-    if (value === undefined) {
-      value = { event, value: 0, unit: '', running_percent: 100, status: 'COUNTER_STATUS_COUNTED', metric_value: 0, metric_unit: '', maps_to: '' };
-      counters.set(event, value);
+/**
+ * A counter interval from its stream entry's fields (name, value, ...), its
+ * events in the order they were stored. An event's fields are adjacent as
+ * counterIntervalFields writes them, so each is matched against the event
+ * before it first (no lookup, no string made); any order still reads right.
+ */
+export function counterIntervalOf(fields: readonly string[]): CounterInterval {
+  const interval: CounterInterval = { run_id: '', time_s: 0, counters: [] };
+  const byEvent = new Map<string, CounterValue>();
+  let current: CounterValue | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i]!;
+    const text = fields[i + 1]!;
+    if (name.length < 2 || name.charCodeAt(1) !== COLON) {
+      if (name === 'run_id') interval.run_id = text;
+      else if (name === 'time_s') interval.time_s = Number(text);
+      continue;
     }
-    return value;
-  };
-  for (const [name, text] of fields) {
-    const event = name.slice(2);
-    if (name.startsWith('e:')) counter(event).value = Number(text);
-    else if (name.startsWith('s:')) Object.assign(counter(event), { status: STATUS_ENUMS.get(text) ?? text, value: 0, running_percent: 0 });
-    else if (name.startsWith('r:')) counter(event).running_percent = Number(text);
-    else if (name.startsWith('u:')) counter(event).unit = text;
+    const prefix = name.charCodeAt(0);
+    if (prefix !== E && prefix !== S && prefix !== R && prefix !== U) continue;
+    if (current === undefined || name.length !== current.event.length + 2 || !name.endsWith(current.event)) {
+      const event = name.slice(2);
+      current = byEvent.get(event);
+      if (current === undefined) {
+        current = { event, value: 0, unit: '', running_percent: 100, status: 'COUNTER_STATUS_COUNTED', metric_value: 0, metric_unit: '', maps_to: '' };
+        byEvent.set(event, current);
+        interval.counters.push(current);
+      }
+    }
+    if (prefix === E) current.value = Number(text);
+    else if (prefix === R) current.running_percent = Number(text);
+    else if (prefix === U) current.unit = text;
+    else {
+      current.status = (STATUS_ENUMS.get(text) ?? text) as CounterValue['status'];
+      current.value = 0;
+      current.running_percent = 0;
+    }
   }
-  for (const value of counters.values()) {
+  for (const value of interval.counters) {
     if (value.status === 'COUNTER_STATUS_COUNTED' && value.running_percent > 0 && value.running_percent < 100)
       value.scaled_value = (value.value * 100) / value.running_percent;
   }
-  return { run_id: byName.get('run_id') ?? '', time_s: Number(byName.get('time_s') ?? 0), counters: [...counters.values()] };
+  return interval;
 }
+
+const COLON = 0x3a;
+const [E, S, R, U] = ['e', 's', 'r', 'u'].map((letter) => letter.charCodeAt(0)) as [number, number, number, number];

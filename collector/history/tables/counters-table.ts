@@ -1,6 +1,8 @@
 import { COUNTER_COLUMNS, statusWord } from '../../../proto/csv-tables.js';
 import type { CounterInterval, CounterValue } from '../../../proto/records.js';
-import { column, ENTRY_COLUMNS, entryOf, type HistoryTableDefinition, type Row } from '../history-table.js';
+import { column, ENTRY_COLUMNS, entryOf, type HistoryTableDefinition, type Row, type RowValue } from '../history-table.js';
+
+type CounterCells = Record<(typeof COUNTER_COLUMNS)[number] | 'stream_id' | 'seq', RowValue[]>;
 
 /**
  * One row per event per counter interval: counters.csv's columns, typed.
@@ -18,25 +20,29 @@ export const countersTable: HistoryTableDefinition = {
     }),
     ...ENTRY_COLUMNS,
   ],
-  rowsOf(entry) {
+  appendRows(entry, columns) {
     const interval = entry.record.data as CounterInterval;
+    const cells = columns as CounterCells;
     const { node } = entry;
-    const { id: stream_id, seq } = entry.record;
+    const { id, seq } = entry.record;
     const { run_id, time_s } = interval;
-    // Literal rows of one shape (no spreads): tens of thousands of them a batch.
-    if (interval.counters.length === 0) return [{ node, run_id, time_s, event: '', value: null, unit: '', status: '', running_percent: 0, stream_id, seq }];
-    return interval.counters.map((counter) => ({
-      node,
-      run_id,
-      time_s,
-      event: counter.event,
-      value: counter.status === 'COUNTER_STATUS_COUNTED' ? counter.value : null,
-      unit: counter.unit,
-      status: wordOf(counter.status),
-      running_percent: counter.running_percent,
-      stream_id,
-      seq,
-    }));
+    const row = (event: string, value: number | null, unit: string, status: string, runningPercent: number): void => {
+      cells.node.push(node);
+      cells.run_id.push(run_id);
+      cells.time_s.push(time_s);
+      cells.event.push(event);
+      cells.value.push(value);
+      cells.unit.push(unit);
+      cells.status.push(status);
+      cells.running_percent.push(runningPercent);
+      cells.stream_id.push(id);
+      cells.seq.push(seq);
+    };
+    if (interval.counters.length === 0) row('', null, '', '', 0);
+    for (const counter of interval.counters) {
+      const counted = counter.status === 'COUNTER_STATUS_COUNTED';
+      row(counter.event, counted ? counter.value : null, counter.unit, wordOf(counter.status), counter.running_percent);
+    }
   },
   recordsOf(rows) {
     const records = [];

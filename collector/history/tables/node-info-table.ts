@@ -1,5 +1,5 @@
 import type { NodeInfo } from '../../../proto/records.js';
-import { column, ENTRY_COLUMNS, entryOf, knownTime, type HistoryTableDefinition } from '../history-table.js';
+import { appendRow, column, ENTRY_COLUMNS, entryOf, knownTime, type HistoryTableDefinition } from '../history-table.js';
 
 /** One row per node description an agent sent (at each start): what the report's Nodes table shows. */
 export const nodeInfoTable: HistoryTableDefinition = {
@@ -19,25 +19,23 @@ export const nodeInfoTable: HistoryTableDefinition = {
     column('record', 'JSON'),
     ...ENTRY_COLUMNS,
   ],
-  rowsOf(entry) {
+  appendRows(entry, columns) {
     const info = entry.record.data as NodeInfo;
-    return [
-      {
-        node: entry.node,
-        time: knownTime(info.time_unix_ms),
-        hostname: info.hostname,
-        arch: info.arch,
-        cpu_model: info.cpu_model,
-        online_cpus: info.online_cpus,
-        kernel: info.kernel,
-        perf_version: info.perf_version,
-        agent_version: info.agent_version,
-        pmu_emulation: info.pmu_emulation,
-        record: info,
-        stream_id: entry.record.id,
-        seq: entry.record.seq,
-      },
-    ];
+    appendRow(columns, {
+      node: entry.node,
+      time: knownTime(info.time_unix_ms),
+      hostname: info.hostname,
+      arch: info.arch,
+      cpu_model: info.cpu_model,
+      online_cpus: info.online_cpus,
+      kernel: info.kernel,
+      perf_version: info.perf_version,
+      agent_version: info.agent_version,
+      pmu_emulation: info.pmu_emulation,
+      record: info,
+      stream_id: entry.record.id,
+      seq: entry.record.seq,
+    });
   },
   recordsOf(rows) {
     return rows.map((row) => ({ node: row.node as string, record: entryOf(row, 'node_info', row.record) }));

@@ -1,6 +1,9 @@
 import { POWER_COLUMNS } from '../../../proto/csv-tables.js';
 import type { PowerSample } from '../../../proto/records.js';
-import { column, ENTRY_COLUMNS, entryOf, knownTime, type HistoryTableDefinition } from '../history-table.js';
+import { column, ENTRY_COLUMNS, entryOf, knownTime, type HistoryTableDefinition, type RowValue } from '../history-table.js';
+
+type PowerColumn = (typeof POWER_COLUMNS)[number] | 'energy_joules' | 'stale' | 'read_started_at' | 'read_ended_at' | 'stream_id' | 'seq';
+type PowerCells = Record<PowerColumn, RowValue[]>;
 
 /** One row per power sample: power.csv's columns, typed, and the rest of the sample (nothing is lost). */
 export const powerTable: HistoryTableDefinition = {
@@ -19,28 +22,25 @@ export const powerTable: HistoryTableDefinition = {
     column('read_ended_at', 'TIMESTAMP', true),
     ...ENTRY_COLUMNS,
   ],
-  rowsOf(entry) {
+  appendRows(entry, columns) {
     const sample = entry.record.data as PowerSample;
-    return [
-      {
-        node: entry.node,
-        source: sample.source,
-        sensor: sample.sensor,
-        time: sample.time_unix_ms,
-        watts: sample.watts,
-        min_watts: sample.min_watts ?? null,
-        max_watts: sample.max_watts ?? null,
-        avg_watts: sample.avg_watts ?? null,
-        sampling_period_ms: sample.sampling_period_ms ?? null,
-        state: sample.state,
-        energy_joules: sample.energy_joules ?? null,
-        stale: sample.stale,
-        read_started_at: knownTime(sample.read_started_unix_ms),
-        read_ended_at: knownTime(sample.read_ended_unix_ms),
-        stream_id: entry.record.id,
-        seq: entry.record.seq,
-      },
-    ];
+    const cells = columns as PowerCells;
+    cells.node.push(entry.node);
+    cells.source.push(sample.source);
+    cells.sensor.push(sample.sensor);
+    cells.time.push(sample.time_unix_ms);
+    cells.watts.push(sample.watts);
+    cells.min_watts.push(sample.min_watts ?? null);
+    cells.max_watts.push(sample.max_watts ?? null);
+    cells.avg_watts.push(sample.avg_watts ?? null);
+    cells.sampling_period_ms.push(sample.sampling_period_ms ?? null);
+    cells.state.push(sample.state);
+    cells.energy_joules.push(sample.energy_joules ?? null);
+    cells.stale.push(sample.stale);
+    cells.read_started_at.push(knownTime(sample.read_started_unix_ms));
+    cells.read_ended_at.push(knownTime(sample.read_ended_unix_ms));
+    cells.stream_id.push(entry.record.id);
+    cells.seq.push(entry.record.seq);
   },
   recordsOf(rows) {
     return rows.map((row) => {

@@ -1,6 +1,6 @@
 import { countedValues, RUN_COLUMNS, RUN_POWER_COLUMNS, statusWord } from '../../../proto/csv-tables.js';
 import type { RunRecord } from '../../../proto/records.js';
-import { column, ENTRY_COLUMNS, entryOf, type HistoryTableDefinition, type Row } from '../history-table.js';
+import { appendRow, column, ENTRY_COLUMNS, entryOf, type HistoryTableDefinition, type Row } from '../history-table.js';
 
 /**
  * One row per run: runs.csv's columns, typed (started_at a timestamp), with
@@ -28,7 +28,7 @@ export const runsTable: HistoryTableDefinition = {
     column('record', 'JSON'),
     ...ENTRY_COLUMNS,
   ],
-  rowsOf(entry) {
+  appendRows(entry, columns) {
     const run = entry.record.data as RunRecord;
     const row: Row = {
       node: entry.node,
@@ -51,7 +51,7 @@ export const runsTable: HistoryTableDefinition = {
       seq: entry.record.seq,
     };
     for (const name of RUN_POWER_COLUMNS) row[name] = run[name] ?? null;
-    return [row];
+    appendRow(columns, row);
   },
   recordsOf(rows) {
     return rows.map((row) => ({ node: row.node as string, record: entryOf(row, 'run', row.record) }));

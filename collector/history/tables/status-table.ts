@@ -1,5 +1,5 @@
 import type { RecordKind } from '../../../proto/records.js';
-import { column, ENTRY_COLUMNS, entryOf, knownTime, type HistoryTableDefinition } from '../history-table.js';
+import { appendRow, column, ENTRY_COLUMNS, entryOf, knownTime, type HistoryTableDefinition } from '../history-table.js';
 
 /**
  * What a node said of its power sources and its fleet jobs, as it said it:
@@ -10,18 +10,16 @@ export const statusTable: HistoryTableDefinition = {
   name: 'status',
   kinds: ['power_source_status', 'job_status'],
   columns: [column('node', 'STRING'), column('kind', 'STRING'), column('time', 'TIMESTAMP', true), column('record', 'JSON'), ...ENTRY_COLUMNS],
-  rowsOf(entry) {
+  appendRows(entry, columns) {
     const data = entry.record.data as { time_unix_ms?: number } | null;
-    return [
-      {
-        node: entry.node,
-        kind: entry.record.kind,
-        time: knownTime(Number(data?.time_unix_ms ?? 0)),
-        record: data,
-        stream_id: entry.record.id,
-        seq: entry.record.seq,
-      },
-    ];
+    appendRow(columns, {
+      node: entry.node,
+      kind: entry.record.kind,
+      time: knownTime(Number(data?.time_unix_ms ?? 0)),
+      record: data,
+      stream_id: entry.record.id,
+      seq: entry.record.seq,
+    });
   },
   recordsOf(rows) {
     return rows.map((row) => ({ node: row.node as string, record: entryOf(row, row.kind as RecordKind, row.record) }));

@@ -198,7 +198,7 @@ describe('history sink against a real redis-server', () => {
     const range = { first: entries[0]![0], last: entries.at(-1)![0] };
     const files = batchFiles(dir, 'n1', range, before);
     const runs = files.find((file) => file.table === 'runs')!;
-    await writeHistoryFile(runs.directory, runs.name, encodeTableFile(tableNamed('runs'), runs.rows), 'sink-dead');
+    await writeHistoryFile(runs.directory, runs.name, encodeTableFile(tableNamed('runs'), runs.columns), 'sink-dead');
     const power = files.find((file) => file.table === 'power')!;
     await writeHistoryFile(power.directory, `.${power.name}.sink-dead.tmp`, new Uint8Array([1, 2, 3]), 'x'); // a torn temporary
 
