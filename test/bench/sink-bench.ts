@@ -52,7 +52,22 @@ export async function sinkBench(quick: boolean, ingestRecordsPerS: number): Prom
         let redisBytes = 0;
         for (let node = 0; node < nodes; node++) redisBytes += Number(await client.call('MEMORY', 'USAGE', keys.records(`bench-${node}`), 'SAMPLES', '0'));
         const { config } = loadSinkConfig(
-          ['--dir', dir, '--redis', redis.url, '--key-prefix', prefix, '--threads', String(threads), '--flush-interval-s', '0', '--poll-s', '0.05'],
+          [
+            '--dir',
+            dir,
+            '--redis',
+            redis.url,
+            '--key-prefix',
+            prefix,
+            '--threads',
+            String(threads),
+            '--flush-interval-s',
+            '0',
+            '--poll-s',
+            '0.05',
+            '--log-level',
+            'silent',
+          ],
           { POWERPROF_METRICS_LISTEN: '127.0.0.1:0' },
         ) as { config: SinkConfig };
         const redisBefore = await redisCpuS(client);
