@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { deferHeapShrinking } from './heap-tuning.js';
+import { tuneV8ForTheAgent } from './heap-tuning.js';
 
-// First, before the agent's modules load: loading them is what has V8 schedule its heap shrinking.
-deferHeapShrinking();
+// First, before the agent's modules load: V8 sizes its heap and plans its work while they do.
+tuneV8ForTheAgent();
 const { runAgentCli } = await import('./agent-cli.js');
 await runAgentCli(process.argv.slice(2));

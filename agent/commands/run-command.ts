@@ -36,7 +36,7 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
       delivered: stats.ackedRecords,
       refused: stats.rejectedRecords,
       spoolDropped: session.spool.dropped,
-      ...ownCost(cpuBeforeRuns, session.agentCpuWhileWorkloadsRanS, runs),
+      ...ownCost(cpuBeforeRuns, session, runs),
     },
     'experiment finished',
   );
@@ -51,21 +51,30 @@ export async function runCommand({ config, logger, proto, interrupt, terminal }:
 }
 
 /**
- * What the agent itself cost, next to what the workload used: its CPU while
- * the workload ran (beside it), over the experiment (runs, records and
- * delivery; start-up excluded) and in all, and its peak memory.
+ * What the agent itself cost, next to what the workload used: its CPU from
+ * its start to the first run's, while the workload ran (beside it), over the
+ * experiment (runs, records and delivery; start-up excluded) and in all, and
+ * its peak memory.
  */
 function ownCost(
   cpuBeforeRuns: NodeJS.CpuUsage,
-  whileWorkloadRanS: number,
+  session: Pick<NodeSession, 'agentCpuWhileWorkloadsRanS' | 'agentCpuBeforeFirstRunS'>,
   runs: readonly RunRecord[],
-): { agentCpuS: number; agentCpuDuringRunsS: number; agentCpuWhileWorkloadRanS: number; workloadCpuS: number; agentMaxRssMiB: number } {
+): {
+  agentCpuS: number;
+  agentCpuBeforeFirstRunS: number | undefined;
+  agentCpuDuringRunsS: number;
+  agentCpuWhileWorkloadRanS: number;
+  workloadCpuS: number;
+  agentMaxRssMiB: number;
+} {
   const seconds = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1e6;
   const round = (value: number): number => Math.round(value * 1000) / 1000;
   return {
     agentCpuS: round(seconds(process.cpuUsage())),
+    agentCpuBeforeFirstRunS: session.agentCpuBeforeFirstRunS === undefined ? undefined : round(session.agentCpuBeforeFirstRunS),
     agentCpuDuringRunsS: round(seconds(process.cpuUsage(cpuBeforeRuns))),
-    agentCpuWhileWorkloadRanS: round(whileWorkloadRanS),
+    agentCpuWhileWorkloadRanS: round(session.agentCpuWhileWorkloadsRanS),
     workloadCpuS: round(runs.reduce((sum, run) => sum + run.user_cpu_s + run.system_cpu_s, 0)),
     agentMaxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   };

@@ -135,6 +135,9 @@ export class NodeSession {
   /** The agent's own CPU while workloads ran, over every run so far. */
   agentCpuWhileWorkloadsRanS = 0;
 
+  /** The agent's own CPU from its start to the first run's start (what starting up cost), once a run started. */
+  agentCpuBeforeFirstRunS: number | undefined;
+
   get shipperStats(): { ackedRecords: number; rejectedRecords: number } {
     return this.delivery.shipper.stats;
   }
@@ -187,7 +190,13 @@ export class NodeSession {
       this.nodeInfo,
       {
         emit: (records) => this.spool.append(records),
-        onRunStarted: (run) => this.journal.started(run),
+        onRunStarted: (run) => {
+          if (this.agentCpuBeforeFirstRunS === undefined) {
+            const { user, system } = process.cpuUsage();
+            this.agentCpuBeforeFirstRunS = (user + system) / 1e6;
+          }
+          this.journal.started(run);
+        },
         onRun: (run, agentCpuS) => {
           this.agentCpuWhileWorkloadsRanS += agentCpuS;
           this.journal.ended();

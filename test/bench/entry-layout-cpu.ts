@@ -4,6 +4,7 @@ import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { packRecords, RecordPack } from '../../collector/wire/record-pack.js';
 import type { Record as RecordMessage } from '../../proto/records.js';
 import { startRedisServer } from '../support/redis-server.js';
+import { median, spread } from './bench-statistics.js';
 import { liveNodeRecords, seededRandom } from './live-node-records.js';
 
 type Layout = 'json' | 'fields';
@@ -19,9 +20,6 @@ async function redisCpuS(client: Redis): Promise<number> {
   const info = await client.info('cpu');
   return Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0);
 }
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const spread = (values: number[]): string => `${Math.min(...values).toFixed(1)} / ${median(values).toFixed(1)} / ${Math.max(...values).toFixed(1)}`;
 
 /**
  * Issue 19's CPU check of compact entries: the same live-node records
