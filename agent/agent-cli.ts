@@ -1,14 +1,20 @@
-import { isatty } from 'node:tty';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { agentVersion } from './agent-version.js';
-import { parseCommand } from './commands/parse-command.js';
-import { loadDaemonConfig, loadFlushConfig, loadProbeConfig, loadRunConfig } from './config.js';
 import { UsageError } from './usage-error.js';
-import { agentHelp, daemonHelp, flushHelp, probeHelp, runHelp } from './help-text.js';
 
-/** Wires the agent's commands (main.ts starts it); all the work is in commands/. */
+/**
+ * Wires the agent's commands (main.ts starts it); all the work is in
+ * commands/. Each command loads only what it uses: --version nothing else,
+ * run and daemon the gRPC client (issue 21: start-up CPU).
+ */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version') {
+    process.stdout.write(`${agentVersion}\n`);
+    return 0;
+  }
+  const { agentHelp, daemonHelp, flushHelp, probeHelp, runHelp } = await import('./help-text.js');
+  const { loadDaemonConfig, loadFlushConfig, loadProbeConfig, loadRunConfig } = await import('./config.js');
   switch (command) {
     case undefined:
     case '-h':
@@ -16,11 +22,10 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
       process.stdout.write(agentHelp);
       return command === undefined ? 2 : 0;
-    case '--version':
-      process.stdout.write(`${agentVersion}\n`);
-      return 0;
-    case 'parse':
+    case 'parse': {
+      const { parseCommand } = await import('./commands/parse-command.js');
       return parseCommand(rest, process.stdout, process.stderr);
+    }
     case 'probe': {
       const args = loadProbeConfig(rest, process.env);
       if (args.help) {
@@ -91,19 +96,8 @@ function stopOnSignals(logger: Logger, message: string): AbortSignal {
   return interrupt.signal;
 }
 
-/** JSON lines on stderr; readable text when stderr is a terminal (pino-pretty is loaded only then). */
-async function createLogger(level: string): Promise<Logger> {
-  // Secrets never reach a log line, whatever object carries them.
-  const redact = {
-    paths: ['password', 'ipmi_password', 'token', 'authorization', '*.password', '*.ipmi_password', '*.token', '*.authorization', '*.headers.authorization'],
-    censor: '[redacted]',
-  };
-  const options = { level, redact, base: { process: 'powerprof-agent' } };
-  if (isatty(2)) {
-    const { default: pinoPretty } = await import('pino-pretty');
-    return pino(options, pinoPretty({ destination: 2, sync: true, ignore: 'pid,hostname,process' }));
-  }
-  return pino(options, pino.destination({ dest: 2, sync: true }));
+function createLogger(level: string): Promise<Logger> {
+  return import('../proto/process-logger.js').then(({ createLogger }) => createLogger(level, 'powerprof-agent'));
 }
 
 /** Runs one agent command line; sets the process's exit code. */

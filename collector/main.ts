@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import type { Logger } from 'pino';
-import { createLogger } from './collector-logger.js';
+import { createLogger } from '../proto/process-logger.js';
 import { collectorVersion } from './collector-version.js';
 import {
   loadExperimentStartConfig,
@@ -29,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const loaded = loadServeConfig(rest, process.env);
       if (loaded.help) return printed(serveHelp);
-      const logger = await createLogger(loaded.config.log_level);
+      const logger = await createLogger(loaded.config.log_level, 'powerprof-collector');
       const { startCollector } = await import('./commands/serve-command.js');
       // Listening before the start is logged: a supervisor that stops us on seeing that line must not kill us outright.
       const stopSignal = untilStopSignal(logger);
@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
     case 'sink': {
       const loaded = loadSinkConfig(rest, process.env);
       if (loaded.help) return printed(sinkHelp);
-      const logger = await createLogger(loaded.config.log_level);
+      const logger = await createLogger(loaded.config.log_level, 'powerprof-collector');
       const { startSink } = await import('./commands/sink-command.js');
       const stopSignal = untilStopSignal(logger);
       const running = await startSink(loaded.config, logger);
@@ -53,14 +53,14 @@ async function main(argv: string[]): Promise<number> {
       const loaded = loadExportConfig(rest, process.env);
       if (loaded.help) return printed(exportHelp);
       const { exportCommand } = await import('./commands/export-command.js');
-      await exportCommand(loaded.config, await createLogger(loaded.config.log_level));
+      await exportCommand(loaded.config, await createLogger(loaded.config.log_level, 'powerprof-collector'));
       return 0;
     }
     case 'report': {
       const loaded = loadReportConfig(rest, process.env);
       if (loaded.help) return printed(reportHelp);
       const { reportCommand } = await import('./commands/report-command.js');
-      await reportCommand(loaded.config, await createLogger(loaded.config.log_level));
+      await reportCommand(loaded.config, await createLogger(loaded.config.log_level, 'powerprof-collector'));
       return 0;
     }
     case 'experiment': {
@@ -69,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
         const loaded = loadExperimentStartConfig(args, process.env);
         if (loaded.help) return printed(experimentHelp);
         const { experimentStartCommand } = await import('./commands/experiment-command.js');
-        return experimentStartCommand(loaded.config, process.stdout, await createLogger(loaded.config.log_level));
+        return experimentStartCommand(loaded.config, process.stdout, await createLogger(loaded.config.log_level, 'powerprof-collector'));
       }
       if (action === 'status') {
         const loaded = loadExperimentStatusConfig(args, process.env);

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLogger } from '../collector-logger.js';
+import { createLogger } from '../../proto/process-logger.js';
 import type { SinkConfig } from '../config.js';
 import type { HistoryTable } from '../history/history-layout.js';
 import { createRedisClient } from '../queue/redis-connection.js';
@@ -33,7 +33,7 @@ async function runSinkThread(data: SinkWorkerData): Promise<void> {
   const port = parentPort!;
   const post = (message: SinkWorkerMessage): void => port.postMessage(message);
   const { config, consumer, group, place } = data;
-  const logger = (await createLogger(config.log_level)).child({ thread: place.index });
+  const logger = (await createLogger(config.log_level, 'powerprof-collector')).child({ thread: place.index });
   const redis = createRedisClient(config.redis, config.redis_cluster, { maxRetriesPerRequest: 1, enableAutoPipelining: false });
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
   redis.on('ready', () => post({ type: 'redis', ready: true }));
