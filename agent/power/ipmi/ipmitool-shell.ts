@@ -18,6 +18,8 @@ export class IpmitoolShell {
   private buffer = '';
   private queue: Promise<unknown> = Promise.resolve();
   private counter = 0;
+  /** The command waiting for its reply (one at a time: run() queues them). */
+  private waiter: { onData(): void; onExit(code: number | null): void } | undefined;
 
   constructor(private readonly connection: IpmiConnection) {}
 
@@ -66,60 +68,64 @@ export class IpmitoolShell {
     if (this.child !== undefined && this.child.exitCode === null) return this.child;
     const env = this.connection.password === undefined ? process.env : { ...process.env, IPMI_PASSWORD: this.connection.password };
     const child = spawn(this.connection.ipmitoolPath, ipmitoolArgs(this.connection, ['shell']), { stdio: ['pipe', 'pipe', 'pipe'], env });
+    // Listeners for the session's life, not per command: ipmitool writes a reply in about seven pieces.
     const collect = (chunk: Buffer): void => {
+      if (this.child !== child) return; // a session killed and replaced: its last words are not this one's
       this.buffer += chunk.toString();
+      this.waiter?.onData();
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     child.stdin.on('error', () => undefined); // a dead session shows as a timeout or silence
     child.once('error', () => undefined);
+    child.once('close', (code: number | null) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      this.waiter?.onExit(code);
+    });
     this.child = child;
     return child;
   }
 
   private readUntil(marker: string, child: ChildProcess, signal: AbortSignal, command: readonly string[]): Promise<IpmitoolResult> {
     return new Promise((resolve, reject) => {
-      const check = (): void => {
+      let searchFrom = 0;
+      const finish = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.waiter = undefined;
+      };
+      const fail = (message: string): void => {
+        finish();
+        if (this.child === child) this.kill();
+        reject(new SourceError(message));
+      };
+      const replyLines = (): string[] => this.buffer.split('\n').filter((line) => !line.startsWith(PROMPT));
+      const onData = (): void => {
+        // Only new text is searched; the reply is split into lines once, when its marker has come.
+        const at = this.buffer.indexOf(marker, Math.max(0, searchFrom - marker.length));
+        searchFrom = this.buffer.length;
+        if (at === -1) return;
         // Lines after a prompt are the shell echoing what we typed; the reply follows them.
-        const lines = this.buffer.split('\n').filter((line) => !line.startsWith(PROMPT));
+        const lines = replyLines();
         const end = lines.findIndex((line) => line.trim() === marker);
         if (end === -1) return;
         finish();
         resolve({ output: lines.slice(0, end).join('\n'), code: null });
       };
-      const fail = (message: string): void => {
+      const onExit = (code: number | null): void => {
         finish();
-        this.kill();
-        reject(new SourceError(message));
+        resolve({ output: replyLines().join('\n'), code: code ?? 1 });
       };
+      const onAbort = (): void => fail(`"ipmitool ${command.join(' ')}" was abandoned`);
       const timer = setTimeout(
         () => fail(`"ipmitool ${command.join(' ')}" did not answer within ${this.connection.timeoutMs / 1000} s and the shell session was killed`),
         this.connection.timeoutMs,
       );
-      const onExit = (code: number | null): void => {
-        finish();
-        this.child = undefined;
-        resolve({
-          output: this.buffer
-            .split('\n')
-            .filter((line) => !line.startsWith(PROMPT))
-            .join('\n'),
-          code: code ?? 1,
-        });
-      };
-      const onAbort = (): void => fail(`"ipmitool ${command.join(' ')}" was abandoned`);
-      const finish = (): void => {
-        clearTimeout(timer);
-        child.stdout!.off('data', check);
-        child.stderr!.off('data', check);
-        child.off('close', onExit);
-        signal.removeEventListener('abort', onAbort);
-      };
-      child.stdout!.on('data', check);
-      child.stderr!.on('data', check);
-      child.once('close', onExit);
+      this.waiter = { onData, onExit };
       signal.addEventListener('abort', onAbort, { once: true });
-      check();
+      if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode);
+      else onData();
     });
   }
 
