@@ -83,3 +83,21 @@ export class ByteWriter {
     return this.buf.subarray(0, this.pos);
   }
 }
+
+/**
+ * A ByteWriter that keeps nothing: the agent checks a record by the
+ * collector's reader (record-check.ts) and needs only its verdict, not the
+ * JSON the collector would store.
+ */
+export class DiscardingWriter extends ByteWriter {
+  constructor() {
+    super(0);
+  }
+
+  override ensure(): void {}
+  override byte(): void {}
+  override ascii(): void {}
+  override number(): void {}
+  override utf8(): void {}
+  override bytes(): void {}
+}

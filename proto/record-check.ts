@@ -1,4 +1,4 @@
-import { ByteWriter } from './byte-writer.js';
+import { DiscardingWriter } from './byte-writer.js';
 import { FieldError } from './field-error.js';
 import { defaultBatchLimits, type BatchLimits } from './record-rules.js';
 import { loadRecordSchema, readRecordHeader, transcodeRecord } from './record-transcoder.js';
@@ -22,13 +22,12 @@ export type RecordCheck = (bytes: Uint8Array) => RecordProblem | undefined;
 export function loadRecordCheck(limits: BatchLimits = defaultBatchLimits): RecordCheck {
   const schema = loadRecordSchema();
   const context = { limits: { ...limits, maxFutureMs: Number.POSITIVE_INFINITY, maxAgeMs: Number.POSITIVE_INFINITY }, nowMs: 0 };
-  const scratch = new ByteWriter(16 * 1024);
+  const discard = new DiscardingWriter();
   return (bytes) => {
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     try {
-      scratch.pos = 0;
       const reader = new WireReader(buf, 0, buf.length);
-      transcodeRecord(readRecordHeader(schema, reader), reader, scratch, context);
+      transcodeRecord(readRecordHeader(schema, reader), reader, discard, context);
       return undefined;
     } catch (error) {
       if (error instanceof FieldError) return { reason: error.reason, message: error.message };

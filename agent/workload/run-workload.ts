@@ -114,7 +114,7 @@ async function runOnce(
   const intervals: IntervalRows[] = [];
   const tail =
     perf !== undefined && perf.intervalMs > 0
-      ? new IntervalTail(perfOutput, Math.max(10, Math.min(100, perf.intervalMs / 2)), (interval) => {
+      ? new IntervalTail(perfOutput, tailPollMs(perf.intervalMs), (interval) => {
           intervals.push(interval);
           perf.onInterval?.(interval);
         })
@@ -361,4 +361,14 @@ function classify(ended: Ended, spec: WorkloadSpec, underPerf: boolean): Pick<Wo
 
 function round(seconds: number): number {
   return Math.round(seconds * 1000) / 1000;
+}
+
+/**
+ * How often perf's interval file is read: each interval's rows as they come
+ * would be ten wake-ups a second at --interval-ms 100, for records that wait
+ * up to a second in the spool for company anyway (SHIP_LINGER_MS). A read
+ * takes every interval written since.
+ */
+function tailPollMs(intervalMs: number): number {
+  return Math.min(1_000, Math.max(250, intervalMs));
 }
