@@ -2,6 +2,7 @@ import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readdirSync,
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Record as RecordInput } from '../../proto/generated/powerprof/v1/Record.js';
+import type { EncodedRecord } from '../../proto/encoded-batch.js';
 import type { RecordCodec } from '../../proto/record-codec.js';
 import type { Record } from '../../proto/records.js';
 import { encodeEntry, type EntryClass } from './spool-entry.js';
@@ -234,12 +235,18 @@ export class Spool {
     for (const listener of this.appendListeners) listener(entries.length);
   }
 
+  /** read(), decoded: the records as objects, each with its wire seq. */
+  read(maxRecords: number, maxBytes: number): Record[] {
+    return this.readEncoded(maxRecords, maxBytes).map(({ seq, payload }) => ({ ...this.options.codec.decode(payload), seq }));
+  }
+
   /**
    * The next records after the last read, oldest first, up to maxRecords and
-   * (beyond the first) maxBytes of spool entries, each with its wire seq.
+   * (beyond the first) maxBytes of spool entries, each its protobuf bytes
+   * as spooled and its wire seq: what the shipper sends as they are.
    */
-  read(maxRecords: number, maxBytes: number): Record[] {
-    const records: Record[] = [];
+  readEncoded(maxRecords: number, maxBytes: number): EncodedRecord[] {
+    const records: EncodedRecord[] = [];
     let bytes = 0;
     const after = Math.max(this.cursorSeq, this.state.acked_through);
     const hint = this.cursorHint?.afterSeq === after ? this.cursorHint : undefined;
@@ -264,7 +271,7 @@ export class Spool {
           this.cursorHint = { name: segment.name, offset: entry.offset, afterSeq: this.cursorSeq };
           return records;
         }
-        records.push({ ...this.options.codec.decode(entry.payload), seq: entry.seq + this.state.seq_offset });
+        records.push({ seq: entry.seq + this.state.seq_offset, payload: entry.payload });
         bytes += entry.size;
         this.cursorSeq = entry.seq;
         this.inDoubtThrough = Math.max(this.inDoubtThrough, entry.seq);

@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { IngestPackage } from '../../proto/load-ingest-proto.js';
-import type { Batch as BatchInput } from '../../proto/generated/powerprof/v1/Batch.js';
+import { encodeBatch, type EncodedBatch } from '../../proto/encoded-batch.js';
 import type { Ack, HelloReply, Job, NodeInfo } from '../../proto/records.js';
 import type { ChannelSecurity } from './channel-security.js';
 
@@ -12,7 +12,8 @@ import type { ChannelSecurity } from './channel-security.js';
 export interface CollectorClient {
   readonly address: string;
   hello(nodeInfo: NodeInfo, timeoutMs: number): Promise<HelloReply>;
-  push(): grpc.ClientDuplexStream<BatchInput, Ack>;
+  /** The Push stream; its batches go out as the spool keeps their records (encoded-batch.ts). */
+  push(): grpc.ClientDuplexStream<EncodedBatch, Ack>;
   jobs(nodeId: string, workloads: string[]): grpc.ClientReadableStream<Job>;
   /** Idempotent. */
   close(): void;
@@ -20,6 +21,7 @@ export interface CollectorClient {
 
 export function collectorClient(address: string, security: ChannelSecurity, proto: IngestPackage): CollectorClient {
   const client = new proto.Ingest(address, security.credentials, security.channelOptions);
+  const pushMethod = proto.Ingest.service.Push;
   let closed = false;
   return {
     address,
@@ -30,7 +32,8 @@ export function collectorClient(address: string, security: ChannelSecurity, prot
           else resolve(reply);
         });
       }),
-    push: () => client.Push(security.metadata()),
+    push: () =>
+      client.makeBidiStreamRequest(pushMethod.path, encodeBatch, pushMethod.responseDeserialize as (bytes: Buffer) => Ack, security.metadata()),
     jobs: (nodeId, workloads) => client.Jobs({ node_id: nodeId, workloads }, security.metadata()),
     close: () => {
       if (closed) return;

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { Batch as BatchInput } from '../../proto/generated/powerprof/v1/Batch.js';
+import type { EncodedBatch } from '../../proto/encoded-batch.js';
 import type { Ack } from '../../proto/records.js';
 import { outcomeOfAck, type BatchOutcome } from './batch-outcome.js';
 
@@ -21,7 +21,7 @@ export class PushStream {
   private lost: Error | undefined;
   private readonly lostListeners: Array<(error: Error) => void> = [];
 
-  constructor(private readonly call: grpc.ClientDuplexStream<BatchInput, Ack>) {
+  constructor(private readonly call: grpc.ClientDuplexStream<EncodedBatch, Ack>) {
     call.on('data', (ack: Ack) => this.acked(ack));
     call.on('error', (error: Error) => this.lose(error));
     call.on('end', () => this.lose(new Error('collector closed the stream')));
@@ -36,7 +36,7 @@ export class PushStream {
     return this.lost !== undefined;
   }
 
-  send(batch: BatchInput & { seq: number }): Promise<BatchOutcome> {
+  send(batch: EncodedBatch): Promise<BatchOutcome> {
     if (this.lost !== undefined) return Promise.reject(this.lost);
     return new Promise((resolve, reject) => {
       this.pending.push({ seq: batch.seq, resolve, reject });

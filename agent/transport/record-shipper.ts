@@ -125,7 +125,7 @@ export class RecordShipper {
       return;
     }
     while (stream.inFlight < this.options.maxBatchesInFlight) {
-      const records = this.spool.read(this.maxRecords, this.maxBytes);
+      const records = this.spool.readEncoded(this.maxRecords, this.maxBytes);
       if (records.length === 0) return;
       const seq = records.at(-1)!.seq;
       const sent = stream.send({

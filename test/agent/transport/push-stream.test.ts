@@ -36,7 +36,7 @@ describe('PushStream: send a batch, get its outcome', () => {
     server.forceShutdown();
   });
 
-  const batch = (seq: number) => ({ node_id: 'n', seq, records: [] });
+  const batch = (seq: number) => ({ node_id: 'n', seq, records: [], produced_records: 0, dropped_records: 0, spool_epoch: 0, refused_records: 0 });
 
   it('resolves each batch with what its ack says: stored (with refusals), rejected for good, or refused for now with the wait asked', async () => {
     answer = (b, call) => {
