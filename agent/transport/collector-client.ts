@@ -32,8 +32,7 @@ export function collectorClient(address: string, security: ChannelSecurity, prot
           else resolve(reply);
         });
       }),
-    push: () =>
-      client.makeBidiStreamRequest(pushMethod.path, encodeBatch, pushMethod.responseDeserialize as (bytes: Buffer) => Ack, security.metadata()),
+    push: () => client.makeBidiStreamRequest(pushMethod.path, encodeBatch, pushMethod.responseDeserialize as (bytes: Buffer) => Ack, security.metadata()),
     jobs: (nodeId, workloads) => client.Jobs({ node_id: nodeId, workloads }, security.metadata()),
     close: () => {
       if (closed) return;
