@@ -81,7 +81,8 @@ function openSpool(settings: DeliverySettings, nodeId: string, logger: Logger): 
       nodeId,
       maxBytes: settings.spoolMaxBytes,
       fsync: settings.spoolFsync,
-      syncIntervalMs: 1_000,
+      // Longer than the shipper's linger: a sample the collector acknowledged meanwhile needs no fsync.
+      syncIntervalMs: 2 * SHIP_LINGER_MS,
       codec: loadRecordCodec(),
       check: loadRecordCheck(),
       logger: logger.child({ component: 'spool' }),
