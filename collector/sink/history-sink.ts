@@ -5,14 +5,13 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { repositoryRoot } from '../../proto/repository-root.js';
 import { writeHistoryFile, removeTemporaries } from '../history/durable-history-file.js';
-import { tableNamed, tableOfKind } from '../history/history-tables.js';
-import type { NodeRecord } from '../history/history-table.js';
+import { tableNamed } from '../history/history-tables.js';
 import type { HistoryTable, StreamRange } from '../history/history-layout.js';
 import { encodeTableFile } from '../history/parquet-table-file.js';
 import type { RedisClient } from '../queue/redis-connection.js';
 import type { RedisKeys } from '../queue/redis-keys.js';
 import { decodeRawEntry, type RawEntry } from '../queue/stream-entry.js';
-import { batchFiles, nextStreamId } from './node-batch.js';
+import { NodeBatch, nextStreamId } from './node-batch.js';
 
 export interface SinkSettings {
   /** The history's root folder. */
@@ -184,12 +183,12 @@ export class HistorySink {
       const next = await this.scripted.powerprofSinkNextBatch(lease, stream, this.token, group, batchRecords, nowMs - flushIntervalMs);
       if (next[0] === 'wait' || next[0] === 'lost') break;
       let range: StreamRange;
-      let records: NodeRecord[];
+      const batchOfNode = new NodeBatch(this.settings.dir, node);
       if (next[0] === 'redo') {
         const ids = await this.pendingOf(stream, next[1]);
         if (ids.length === 0) continue; // acknowledged meanwhile by the sink that read it
         range = { first: ids[0]!, last: ids.at(-1)! };
-        records = await this.readRange(node, range);
+        await this.readRange(node, range, batchOfNode);
         this.logger.warn({ node, first: range.first, last: range.last, consumer: next[1] }, 'writing again a batch a sink did not finish');
       } else {
         if (next[1] !== '' && this.reportedLoss.get(node) !== next[1]) {
@@ -204,12 +203,15 @@ export class HistorySink {
         const read = (await this.redis.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', batchRecords, 'STREAMS', stream, '>')) as Array<
           [Buffer, RawEntry[]]
         > | null;
-        const entries = read?.[0]?.[1] ?? [];
+        const entries: Array<RawEntry | undefined> = read?.[0]?.[1] ?? [];
         if (entries.length === 0) break;
-        records = entries.map((entry) => ({ node, record: decodeRawEntry(entry) }));
-        range = { first: records[0]!.record.id, last: records.at(-1)!.record.id };
+        for (let i = 0; i < entries.length; i++) {
+          batchOfNode.add(decodeRawEntry(entries[i]!));
+          entries[i] = undefined; // decoded: let the reply's buffers go now, not after the batch is written
+        }
+        range = batchOfNode.range;
       }
-      const { files, bytes, rowsByTable } = await this.writeBatch(node, range, records, next[0] === 'redo');
+      const { files, bytes } = await this.writeBatch(batchOfNode, range, next[0] === 'redo');
       const [acknowledged] = await this.scripted.powerprofSinkAckBatch(lease, stream, this.token, group, range.last, nextStreamId(range.last));
       if (acknowledged === -1) {
         this.logger.warn(
@@ -219,10 +221,10 @@ export class HistorySink {
         this.held.delete(node);
         break;
       }
-      done.records += records.length;
+      done.records += batchOfNode.records;
       done.files += files;
-      this.observer?.batchWritten(rowsByTable, files, bytes, next[0] === 'redo');
-      this.logger.info({ node, records: records.length, files, first: range.first, last: range.last }, 'batch written to history');
+      this.observer?.batchWritten(batchOfNode.recordsByTable, files, bytes, next[0] === 'redo');
+      this.logger.info({ node, records: batchOfNode.records, files, first: range.first, last: range.last }, 'batch written to history');
     }
     return done;
   }
@@ -249,31 +251,21 @@ export class HistorySink {
     }
   }
 
-  /** A pending batch's entries, as the stream still holds them. */
-  private async readRange(node: string, range: StreamRange): Promise<NodeRecord[]> {
-    const records: NodeRecord[] = [];
+  /** A pending batch's entries, as the stream still holds them, added to the batch page by page. */
+  private async readRange(node: string, range: StreamRange, batch: NodeBatch): Promise<void> {
     let start = range.first;
     for (;;) {
       const entries = await this.redis.xrangeBuffer(this.keys.records(node), start, range.last, 'COUNT', REDO_PAGE);
-      for (const entry of entries) records.push({ node, record: decodeRawEntry(entry) });
-      if (entries.length < REDO_PAGE) return records;
-      start = `(${records.at(-1)!.record.id}`;
+      for (const entry of entries) batch.add(decodeRawEntry(entry));
+      if (entries.length < REDO_PAGE) return;
+      start = `(${entries.at(-1)![0].toString()}`;
     }
   }
 
   /** Writes the batch's files; a redo keeps each file that is already whole (a rename is all or nothing). */
-  private async writeBatch(
-    node: string,
-    range: StreamRange,
-    records: readonly NodeRecord[],
-    redo: boolean,
-  ): Promise<{ files: number; bytes: number; rowsByTable: Map<HistoryTable, number> }> {
-    const done = { files: 0, bytes: 0, rowsByTable: new Map<HistoryTable, number>() };
-    for (const record of records) {
-      const table = tableOfKind(record.record.kind).name;
-      done.rowsByTable.set(table, (done.rowsByTable.get(table) ?? 0) + 1);
-    }
-    for (const file of batchFiles(this.settings.dir, node, range, records)) {
+  private async writeBatch(batch: NodeBatch, range: StreamRange, redo: boolean): Promise<{ files: number; bytes: number }> {
+    const done = { files: 0, bytes: 0 };
+    for (const file of batch.files(range)) {
       if (redo) {
         if (await exists(join(file.directory, file.name))) continue;
         await removeTemporaries(file.directory, file.name);
