@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ipmitoolRunner, type IpmitoolSession } from '../../agent/power/ipmi/ipmitool-runner.js';
 import { processTimes } from '../../agent/workload/children-cpu-time.js';
-import { ipmiSimulatorUnavailable, startIpmiSimulator } from '../support/ipmi-simulator.js';
+import { ipmiSimulatorUnavailable, simulatorConnection, startIpmiSimulator } from '../support/ipmi-simulator.js';
 import { median, spread } from './bench-statistics.js';
 
 /** This process's children now (their pids), from /proc. */
@@ -48,16 +48,7 @@ export async function ipmitoolCost(quick: boolean): Promise<void> {
   const rounds = quick ? 3 : 5;
   const bmc = await startIpmiSimulator();
   bmc.setDcmi('262');
-  const connection = {
-    ipmitoolPath: 'ipmitool',
-    host: '127.0.0.1',
-    port: bmc.port,
-    user: bmc.user,
-    password: bmc.password,
-    cipherSuite: 3,
-    extraArgs: [],
-    timeoutMs: 5_000,
-  };
+  const connection = simulatorConnection(bmc);
   const wallMs: Record<IpmitoolSession, number[]> = { process: [], shell: [] };
   const cpuMs = { node: [] as number[], ipmitool: [] as number[], both: [] as number[] };
   try {

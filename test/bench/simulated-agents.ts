@@ -5,6 +5,7 @@ import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
 import type { Record as RecordInput } from '../../proto/generated/powerprof/v1/Record.js';
 import type { Ack } from '../../proto/records.js';
+import { encodeBatch } from '../../proto/encoded-batch.js';
 import { loadRecordCodec } from '../../proto/record-codec.js';
 import { sampleNodeInfo } from '../proto/sample-records.js';
 import { WARM_UP_MS } from './load-window.js';
@@ -112,7 +113,7 @@ async function simulate(index: number, connected: () => void, go: Promise<void>,
     seq += count;
     sentAt.set(seq, { at: performance.now(), records: count });
     inFlight++;
-    stream.write(encodeBatch(node, first, count, seq - lastSeq));
+    stream.write(encodeBatchOf(node, first, count, seq - lastSeq));
   };
   const send = (records: RecordInput[]): void => {
     const numbered = records.map((record) => ({ ...record, seq: ++seq }));
@@ -155,64 +156,24 @@ async function simulate(index: number, connected: () => void, go: Promise<void>,
   client.close();
 }
 
-/** A Push stream whose batches are given as bytes (see encodeBatch); acks are decoded as usual. */
+/** A Push stream whose batches are given as bytes (see encodeBatchOf); acks are decoded as usual. */
 function rawPush(client: IngestClient): grpc.ClientDuplexStream<Buffer, Ack> {
   const push = proto.Ingest.service.Push;
   return (client as unknown as grpc.Client).makeBidiStreamRequest(push.path, (bytes: Buffer) => bytes, push.responseDeserialize as (bytes: Buffer) => Ack);
 }
 
 /**
- * A Batch in protobuf bytes, from record bodies encoded once: each record is
- * its body plus field 16 (its seq); the batch is node_id (1), seq (2), the
- * records (3), produced_records (4). Written straight into one buffer, so
- * that the generator spends little of the CPU it shares with the collector.
+ * A Batch in protobuf bytes, from record bodies encoded once, put together
+ * as the agent puts its spooled records together (proto/encoded-batch.ts),
+ * so that the generator spends little of the CPU it shares with the
+ * collector.
  */
 const codec = loadRecordCodec();
-const bodies = [powerSample(Date.now()), ...Array.from({ length: 9 }, (_, i) => counterInterval('run-raw', i / 10))].map((record) =>
-  Buffer.from(codec.encode(record)),
-);
-const longestBody = Math.max(...bodies.map((body) => body.length));
+const bodies = [powerSample(Date.now()), ...Array.from({ length: 9 }, (_, i) => counterInterval('run-raw', i / 10))].map((record) => codec.encode(record));
 
-function writeVarint(buf: Buffer, pos: number, value: number): number {
-  while (value >= 0x80) {
-    buf[pos++] = (value % 0x80) | 0x80;
-    value = Math.floor(value / 0x80);
-  }
-  buf[pos++] = value;
-  return pos;
-}
-
-function varintLength(value: number): number {
-  let length = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 0x80);
-    length++;
-  }
-  return length;
-}
-
-function encodeBatch(node: string, firstSeq: number, count: number, produced: number): Buffer {
-  const nodeId = Buffer.from(node);
-  const buf = Buffer.allocUnsafe(64 + nodeId.length + count * (longestBody + 24));
-  let pos = 0;
-  buf[pos++] = (1 << 3) | 2;
-  pos = writeVarint(buf, pos, nodeId.length);
-  pos += nodeId.copy(buf, pos);
-  buf[pos++] = 2 << 3;
-  pos = writeVarint(buf, pos, firstSeq + count - 1);
-  for (let i = 0; i < count; i++) {
-    const body = bodies[i % bodies.length]!;
-    const seq = firstSeq + i;
-    buf[pos++] = (3 << 3) | 2;
-    pos = writeVarint(buf, pos, body.length + 2 + varintLength(seq));
-    pos += body.copy(buf, pos);
-    buf[pos++] = 0x80; // field 16, varint: a two-byte tag
-    buf[pos++] = 0x01;
-    pos = writeVarint(buf, pos, seq);
-  }
-  buf[pos++] = 4 << 3;
-  pos = writeVarint(buf, pos, produced);
-  return buf.subarray(0, pos);
+function encodeBatchOf(node: string, firstSeq: number, count: number, produced: number): Buffer {
+  const records = Array.from({ length: count }, (_, i) => ({ seq: firstSeq + i, payload: bodies[i % bodies.length]! }));
+  return encodeBatch({ node_id: node, seq: firstSeq + count - 1, records, produced_records: produced, dropped_records: 0, spool_epoch: 0, refused_records: 0 });
 }
 
 const result: Result = { acked: 0, latenciesMs: [], waits: 0, errors: [] };

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { IpmiConnection } from '../../agent/power/ipmi/ipmitool.js';
 import { ipmiSimUnavailable, startIpmiSim } from '../../deploy/demo/ipmi-sim.js';
 import { repositoryRoot } from '../../proto/repository-root.js';
 
@@ -22,6 +23,20 @@ export interface IpmiSimulator {
   /** Stops the simulator and starts a new one on the same port: every open session is gone. */
   restart(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** How the agent reaches the simulator: the real ipmitool over lanplus on loopback. */
+export function simulatorConnection(bmc: IpmiSimulator): IpmiConnection {
+  return {
+    ipmitoolPath: 'ipmitool',
+    host: '127.0.0.1',
+    port: bmc.port,
+    user: bmc.user,
+    password: bmc.password,
+    cipherSuite: 3,
+    extraArgs: [],
+    timeoutMs: 5_000,
+  };
 }
 
 /** Why the simulator cannot run here, or undefined when it can. */

@@ -6,7 +6,7 @@ import { ipmiDcmiSource } from '../../../agent/power/sources/ipmi-dcmi/ipmi-dcmi
 import { ipmiSdrSource } from '../../../agent/power/sources/ipmi-sdr/ipmi-sdr-source.js';
 import type { PowerSource } from '../../../agent/power/power-source.js';
 import { freePort } from '../../support/free-port.js';
-import { ipmiSimulatorUnavailable, startIpmiSimulator, type IpmiSimulator } from '../../support/ipmi-simulator.js';
+import { ipmiSimulatorUnavailable, simulatorConnection, startIpmiSimulator, type IpmiSimulator } from '../../support/ipmi-simulator.js';
 
 const unavailable = ipmiSimulatorUnavailable();
 
@@ -25,16 +25,7 @@ for (const session of ['process', 'shell'] as IpmitoolSession[])
       });
       before(async () => {
         bmc = await startIpmiSimulator();
-        connection = {
-          ipmitoolPath: 'ipmitool',
-          host: '127.0.0.1',
-          port: bmc.port,
-          user: bmc.user,
-          password: bmc.password,
-          cipherSuite: 3,
-          extraArgs: [],
-          timeoutMs: 5_000,
-        };
+        connection = simulatorConnection(bmc);
       });
       after(async () => {
         await bmc?.stop();
