@@ -38,7 +38,7 @@ export interface SinkObserver {
   batchWritten(rowsByTable: ReadonlyMap<HistoryTable, number>, files: number, bytes: number, redone: boolean): void;
   passFailed(): void;
   trimmedBeforeRead(): void;
-  /** Every node's backlog: one sink of a process measures it (XLEN of each stream, each pass). */
+  /** Every node's backlog, measured at the end of each pass (XLEN of each stream). */
   backlogMeasured?(records: number): void;
 }
 

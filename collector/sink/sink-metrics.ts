@@ -50,7 +50,7 @@ export class SinkMetrics implements SinkObserver {
 
   readonly backlogRecords = new Gauge({
     name: 'powerprof_sink_backlog_records',
-    help: 'Records waiting in Redis for the sink, over all nodes, at the end of the last pass.',
+    help: 'Records waiting in Redis for the sink, over all nodes, at the end of the latest pass (of any thread).',
     registers: [this.registry],
   });
 

@@ -42,7 +42,8 @@ async function runSinkThread(data: SinkWorkerData): Promise<void> {
     batchWritten: (rowsByTable, files, bytes, redone) => post({ type: 'batch', rowsByTable: [...rowsByTable], files, bytes, redone }),
     passFailed: () => post({ type: 'pass-failed' }),
     trimmedBeforeRead: () => post({ type: 'trimmed' }),
-    ...(place.index === 0 ? { backlogMeasured: (records: number) => post({ type: 'backlog', records }) } : {}),
+    // Every thread measures at the end of its passes, so that the gauge is never older than the latest pass of any.
+    backlogMeasured: (records: number) => post({ type: 'backlog', records }),
   };
   const sink = new HistorySink(
     redis,

@@ -84,7 +84,12 @@ describe('history: agents -> collector -> Redis -> sink -> Parquet', () => {
       assert.ok(waited < 20_000, `the sink drains both streams (left: ${left.join(', ')}):\n${sink.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    sinkMetrics = await (await fetch(`http://127.0.0.1:${sinkMetricsPort}/metrics`)).text();
+    // The backlog gauge is measured at the end of a pass: it says 0 once a pass has ended after the drain.
+    for (let waited = 0; ; waited += 100) {
+      sinkMetrics = await (await fetch(`http://127.0.0.1:${sinkMetricsPort}/metrics`)).text();
+      if (/^powerprof_sink_backlog_records 0$/m.test(sinkMetrics) || waited >= 5_000) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     assert.equal(await sink.stop('SIGTERM'), 0, sink.output());
     sinkLog = sink.output();
   });
