@@ -15,8 +15,9 @@ const RESTART_DELAY_MS = 2_000;
 const YOUNG_GENERATION_MB = 96;
 
 /**
- * The history sink's worker threads: one HistorySink each, so that encoding
- * Parquet (most of a sink's CPU) uses as many cores as --threads gives it.
+ * The history sink's worker threads: one HistorySink each, so that reading
+ * Redis's replies, decoding and encoding Parquet (all of a sink's CPU) use
+ * as many cores as --threads gives it.
  * The main thread keeps the metrics and serves them. A thread that dies is
  * logged and started again; what it was writing stays pending in Redis and
  * is written by whichever sink takes the node next.
