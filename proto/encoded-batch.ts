@@ -1,3 +1,5 @@
+import { BATCH_DROPPED, BATCH_EPOCH, BATCH_NODE_ID, BATCH_PRODUCED, BATCH_RECORD, BATCH_REFUSED, BATCH_SEQ, RECORD_SEQ } from './batch-wire-tags.js';
+
 /** A record as the agent's spool keeps it: its protobuf bytes (without seq), and the seq it goes out with. */
 export interface EncodedRecord {
   seq: number;
@@ -14,16 +16,6 @@ export interface EncodedBatch {
   spool_epoch: number;
   refused_records: number;
 }
-
-// Field tags of Batch and Record (ingest.proto): (number << 3) | wire type.
-const BATCH_NODE_ID = (1 << 3) | 2;
-const BATCH_SEQ = 2 << 3;
-const BATCH_RECORDS = (3 << 3) | 2;
-const BATCH_PRODUCED = 4 << 3;
-const BATCH_DROPPED = 5 << 3;
-const BATCH_EPOCH = 6 << 3;
-const BATCH_REFUSED = 7 << 3;
-const RECORD_SEQ = 16 << 3;
 
 /**
  * A Batch's protobuf bytes, put together from records already encoded: the
@@ -65,7 +57,7 @@ export function encodeBatch(batch: EncodedBatch): Buffer {
   }
   scalar(BATCH_SEQ, batch.seq);
   for (const record of batch.records) {
-    varint(BATCH_RECORDS);
+    varint(BATCH_RECORD);
     varint(recordSize(record));
     out.set(record.payload, at);
     at += record.payload.length;

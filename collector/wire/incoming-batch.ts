@@ -8,6 +8,7 @@ import type { RecordKind } from '../../proto/records.js';
 import { FieldError } from '../../proto/field-error.js';
 import { readRecordHeader, transcodeRecord, type RecordHeader, type RecordSchema, type TranscodeContext } from '../../proto/record-transcoder.js';
 import { WireError, WireReader } from '../../proto/wire-reader.js';
+import { BATCH_DROPPED, BATCH_EPOCH, BATCH_NODE_ID, BATCH_PRODUCED, BATCH_RECORD, BATCH_REFUSED, BATCH_SEQ } from '../../proto/batch-wire-tags.js';
 
 /**
  * A Push batch as the collector receives it: the envelope is read when the
@@ -72,14 +73,6 @@ export type ReadRecords =
 
 /** Node ids become Redis key parts and label values: no braces, spaces or colons. */
 export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-const BATCH_NODE_ID = (1 << 3) | 2;
-const BATCH_SEQ = 2 << 3;
-const BATCH_RECORD = (3 << 3) | 2;
-const BATCH_PRODUCED = 4 << 3;
-const BATCH_DROPPED = 5 << 3;
-const BATCH_EPOCH = 6 << 3;
-const BATCH_REFUSED = 7 << 3;
 
 /**
  * The gRPC deserializer of Push. Bytes that are not a Batch do not throw

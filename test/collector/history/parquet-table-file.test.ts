@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetMetadata } from 'hyparquet';
-import { appendRow, column, emptyColumns, type HistoryTableDefinition, type NodeRecord, type Row } from '../../../collector/history/history-table.js';
+import {
+  appendRow,
+  column,
+  emptyColumns,
+  type HistoryTableDefinition,
+  type NodeRecord,
+  type Row,
+  type TableColumns,
+} from '../../../collector/history/history-table.js';
 import { decodeTableFile, encodeTableFile } from '../../../collector/history/parquet-table-file.js';
 import { batchFiles } from '../../../collector/sink/node-batch.js';
 import { sampleCounter } from '../../proto/sample-records.js';
@@ -48,7 +56,7 @@ function everyTypeRow(i: number): Row {
   };
 }
 
-function columnsOf(rows: readonly Row[]): Record<string, unknown[]> {
+function columnsOf(rows: readonly Row[]): TableColumns {
   const columns = emptyColumns(everyType);
   for (const row of rows) appendRow(columns, row);
   return columns;
@@ -57,7 +65,7 @@ function columnsOf(rows: readonly Row[]): Record<string, unknown[]> {
 describe('the Parquet writer of the history', () => {
   it('writes every column type (nulls, -0, NaN, 64-bit integers, Unicode, maps, JSON) and hyparquet reads back each value', async () => {
     const rows = Array.from({ length: 70_000 }, (_, i) => everyTypeRow(i)); // more than one page per column
-    const bytes = encodeTableFile(everyType, columnsOf(rows) as never);
+    const bytes = encodeTableFile(everyType, columnsOf(rows));
     const back = await decodeTableFile(everyType, bytes);
     assert.equal(back.length, rows.length);
     for (let i = 0; i < rows.length; i++) {
@@ -77,7 +85,7 @@ describe('the Parquet writer of the history', () => {
     const rows = Array.from({ length: 70_000 }, (_, i) => everyTypeRow(i));
     const dir = mkdtempSync(join(tmpdir(), 'powerprof-parquet-'));
     try {
-      writeFileSync(join(dir, 'every.parquet'), encodeTableFile(everyType, columnsOf(rows) as never));
+      writeFileSync(join(dir, 'every.parquet'), encodeTableFile(everyType, columnsOf(rows)));
       const instance = await DuckDBInstance.create(':memory:');
       const connection = await instance.connect();
       try {
@@ -114,7 +122,7 @@ describe('the Parquet writer of the history', () => {
 
   it('a required column given a null is an error, not a file that lies', () => {
     const rows = [everyTypeRow(1), { ...everyTypeRow(2), text: null }];
-    assert.throws(() => encodeTableFile(everyType, columnsOf(rows) as never), /history column text is required/);
+    assert.throws(() => encodeTableFile(everyType, columnsOf(rows)), /history column text is required/);
   });
 
   it('a batch that spans midnight (UTC) becomes one file per day, each named after the whole batch', () => {
