@@ -164,9 +164,9 @@ Options (config file key / environment variable in brackets):
   --key-prefix P         default powerprof   [key_prefix / POWERPROF_KEY_PREFIX]
   --consumer NAME        this sink's name in the group (XINFO CONSUMERS shows
                          it); default the host name   [consumer]
-  --threads N            worker threads, each writing its share of the nodes
-                         (encoding Parquet is most of the sink's CPU); default
-                         the number of CPUs, at most 4   [threads]
+  --threads N            worker threads, each reading, encoding and writing its
+                         share of the nodes on a core of its own; default the
+                         number of CPUs, at most 4   [threads]
   --batch-records N      the most records a batch (one file per table and day)
                          takes; default 20000   [batch_records]
   --flush-interval-s S   write a node's records once the oldest has waited this
