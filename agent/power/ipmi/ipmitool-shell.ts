@@ -1,14 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ipmitoolArgs, type IpmiConnection, type IpmitoolResult } from './ipmitool.js';
+import { ipmitoolArgs, ipmitoolNotFound, type IpmiConnection, type IpmitoolResult } from './ipmitool.js';
 import { SourceError } from '../power-source.js';
 
 const PROMPT = 'ipmitool> ';
+/** sh's exit status for a command it cannot find. */
+const COMMAND_NOT_FOUND = 127;
 
 /**
  * One long-lived `ipmitool shell` session: ~0.35 ms a command instead of a
  * ~25 ms process per reading (shared/notes/bmc-simulator.md). Each reply is
  * delimited by an `echo MARKER` sent after the command; prompt lines (the
- * shell echoing what was typed) are dropped; stderr is merged to keep the order. A session that stops
+ * shell echoing what was typed) are dropped. ipmitool writes a failed
+ * command's error to stderr before the marker's echo to stdout; two pipes
+ * can deliver them in either order, so the session runs under `sh -c
+ * 'exec ipmitool … 2>&1'`: one pipe, the order ipmitool wrote. A session that stops
  * answering is killed at the timeout; one that answers nothing (the BMC
  * dropped an idle session) is restarted and the command tried once more.
  * EOF does not end ipmitool's shell, so close() says "exit" and kills after.
@@ -53,6 +58,7 @@ export class IpmitoolShell {
     this.buffer = this.buffer.slice(this.buffer.lastIndexOf('\n') + 1);
     child.stdin!.write(`${command.join(' ')}\necho ${marker}\n`);
     const { output, code } = await this.readUntil(marker, child, signal, command);
+    if (code === COMMAND_NOT_FOUND && /exec: .*not found/.test(output)) throw new SourceError(ipmitoolNotFound(this.connection));
     // ipmitool quit (it could not open the device or the session): its words are the answer.
     if (code !== null) return { output, code };
     if (output.trim() === '' && retryIfSilent) {
@@ -67,7 +73,8 @@ export class IpmitoolShell {
   private start(): ChildProcess {
     if (this.child !== undefined && this.child.exitCode === null) return this.child;
     const env = this.connection.password === undefined ? process.env : { ...process.env, IPMI_PASSWORD: this.connection.password };
-    const child = spawn(this.connection.ipmitoolPath, ipmitoolArgs(this.connection, ['shell']), { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const shellArgs = ipmitoolArgs(this.connection, ['shell']);
+    const child = spawn('/bin/sh', ['-c', 'exec "$0" "$@" 2>&1', this.connection.ipmitoolPath, ...shellArgs], { stdio: ['pipe', 'pipe', 'ignore'], env });
     // Listeners for the session's life, not per command: ipmitool writes a reply in about seven pieces.
     const collect = (chunk: Buffer): void => {
       if (this.child !== child) return; // a session killed and replaced: its last words are not this one's
@@ -75,7 +82,6 @@ export class IpmitoolShell {
       this.waiter?.onData();
     };
     child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
     child.stdin.on('error', () => undefined); // a dead session shows as a timeout or silence
     child.once('error', () => undefined);
     child.once('close', (code: number | null) => {

@@ -39,6 +39,10 @@ export interface IpmitoolResult {
   code: number | null;
 }
 
+export function ipmitoolNotFound(connection: IpmiConnection): string {
+  return `ipmitool not found ("${connection.ipmitoolPath}"): install it ("apt-get install ipmitool") or set --ipmitool-path`;
+}
+
 /** Runs one ipmitool command; a hung ipmitool is killed at the timeout and reported as such. */
 export function runIpmitool(connection: IpmiConnection, command: readonly string[], signal: AbortSignal): Promise<IpmitoolResult> {
   const args = ipmitoolArgs(connection, command);
@@ -61,13 +65,7 @@ export function runIpmitool(connection: IpmiConnection, command: readonly string
     child.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
-      reject(
-        new SourceError(
-          error.code === 'ENOENT'
-            ? `ipmitool not found ("${connection.ipmitoolPath}"): install it ("apt-get install ipmitool") or set --ipmitool-path`
-            : `cannot run "${described}": ${error.message}`,
-        ),
-      );
+      reject(new SourceError(error.code === 'ENOENT' ? ipmitoolNotFound(connection) : `cannot run "${described}": ${error.message}`));
     });
     child.once('close', (code) => {
       clearTimeout(timer);

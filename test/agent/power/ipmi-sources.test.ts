@@ -152,4 +152,32 @@ describe('ipmitool shell session', () => {
       await source.close();
     }
   });
+
+  it("keeps a command's error on stderr with that command, however the pipes are scheduled", async () => {
+    // ipmitool writes the error to stderr, then the marker's echo to stdout; on two pipes the
+    // stand-in delivers the error after the echo, the order CI once saw.
+    const dir = replayDir(capture('ipmi-dcmi', 'ipmitool-dcmi__power9-bare-metal-blog__1'));
+    writeFileSync(join(dir, 'stdout'), '');
+    writeFileSync(join(dir, 'stderr'), '\n    DCMI request failed because: Requested sensor, data, or record not found (cb)\n');
+    const runner = ipmitoolRunner({ ...local, ipmitoolPath: join(repositoryRoot, 'test/support/bin/replay-ipmitool-shell') }, 'shell');
+    try {
+      for (let reading = 0; reading < 20; reading++) {
+        const { output, code } = await runner.run(['dcmi', 'power', 'reading'], AbortSignal.timeout(2000));
+        assert.equal(code, null);
+        assert.match(output, /^\s*DCMI request failed because: Requested sensor, data, or record not found \(cb\)\s*$/, `reading ${reading}`);
+      }
+      assert.equal(readFileSync(join(dir, 'starts'), 'utf8').trim().split('\n').length, 1, 'one session for every reading');
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('says how to install ipmitool when it is not there', async () => {
+    const runner = ipmitoolRunner({ ...local, ipmitoolPath: '/nonexistent/ipmitool' }, 'shell');
+    try {
+      await assert.rejects(runner.run(['dcmi', 'power', 'reading'], AbortSignal.timeout(2000)), /ipmitool not found \("\/nonexistent\/ipmitool"\): install it/);
+    } finally {
+      await runner.close();
+    }
+  });
 });
