@@ -44,8 +44,8 @@ async function main(argv: string[]): Promise<number> {
       const logger = await createLogger(args.config.log_level);
       const interrupt = stopOnSignals(logger, 'stopping: the current run is ended and recorded as interrupted (again to quit at once)');
       // Loaded here so that --help, --version and parse start fast.
-      const [{ runCommand }, { loadIngestProto }] = await Promise.all([import('./commands/run-command.js'), import('../proto/load-ingest-proto.js')]);
-      return runCommand({ config: args.config, logger, proto: loadIngestProto(), interrupt, terminal: process.stderr });
+      const { runCommand } = await import('./commands/run-command.js');
+      return runCommand({ config: args.config, logger, interrupt, terminal: process.stderr });
     }
     case 'daemon': {
       const args = loadDaemonConfig(rest, process.env);
@@ -55,13 +55,12 @@ async function main(argv: string[]): Promise<number> {
       }
       const logger = await createLogger(args.config.log_level);
       const stop = stopOnSignals(logger, 'stopping: the current run is ended and recorded as interrupted, then the spool is flushed');
-      const [{ daemonCommand }, { loadIngestProto }] = await Promise.all([import('./commands/daemon-command.js'), import('../proto/load-ingest-proto.js')]);
+      const { daemonCommand } = await import('./commands/daemon-command.js');
       return daemonCommand({
         argv: rest,
         env: process.env,
         config: args.config,
         logger,
-        proto: loadIngestProto(),
         terminal: process.stderr,
         stop,
         onReload: (listener) => process.on('SIGHUP', listener),
@@ -75,8 +74,8 @@ async function main(argv: string[]): Promise<number> {
       }
       const logger = await createLogger(args.config.log_level);
       const interrupt = stopOnSignals(logger, 'stopping: what is not acked stays in the spool');
-      const [{ flushCommand }, { loadIngestProto }] = await Promise.all([import('./commands/flush-command.js'), import('../proto/load-ingest-proto.js')]);
-      return flushCommand(args.config, logger, loadIngestProto(), interrupt);
+      const { flushCommand } = await import('./commands/flush-command.js');
+      return flushCommand(args.config, logger, interrupt);
     }
     default:
       throw new UsageError(`unknown command "${command}"; see powerprof-agent --help`);

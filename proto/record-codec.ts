@@ -1,6 +1,5 @@
 import type { Record as RecordInput } from './generated/powerprof/v1/Record.js';
-import { ingestProtoRoot } from './ingest-proto-root.js';
-import { loaderOptions } from './loader-options.js';
+import { messageCodec } from './message-codec.js';
 import type { Record } from './records.js';
 
 /**
@@ -14,10 +13,6 @@ export interface RecordCodec {
 }
 
 export function loadRecordCodec(): RecordCodec {
-  const type = ingestProtoRoot().lookupType('powerprof.v1.Record');
-  const toObject = { longs: Number, enums: String, defaults: loaderOptions.defaults, oneofs: loaderOptions.oneofs };
-  return {
-    encode: (record) => type.encode(type.fromObject(record)).finish(),
-    decode: (bytes) => type.toObject(type.decode(bytes), toObject) as Record,
-  };
+  const { serialize, deserialize } = messageCodec<RecordInput, Record>('Record');
+  return { encode: serialize, decode: deserialize };
 }

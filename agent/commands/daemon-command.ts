@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { IngestPackage } from '../../proto/load-ingest-proto.js';
 import { loadDaemonConfig, type DaemonConfig, type ScheduleEntry } from '../config.js';
 import { Schedule } from '../daemon/schedule.js';
 import { notifySystemd } from '../daemon/systemd-notify.js';
@@ -13,7 +12,6 @@ export interface DaemonDependencies {
   env: NodeJS.ProcessEnv;
   config: DaemonConfig;
   logger: Logger;
-  proto: IngestPackage;
   terminal: NodeJS.WritableStream;
   /** Aborted on SIGTERM or SIGINT. */
   stop: AbortSignal;
@@ -33,7 +31,7 @@ const STOP_FLUSH_S = 5;
 export async function daemonCommand(deps: DaemonDependencies): Promise<number> {
   const { logger, stop } = deps;
   let config = deps.config;
-  const session = await NodeSession.open(sessionSettings(config), { logger, proto: deps.proto, terminal: deps.terminal });
+  const session = await NodeSession.open(sessionSettings(config), { logger, terminal: deps.terminal });
   let schedule = new Schedule(config.schedule, Date.now());
   let wake: (() => void) | undefined;
   // Fleet experiments: jobs from the collector, run between scheduled ones if the allow-list names them.

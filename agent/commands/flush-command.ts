@@ -1,14 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { IngestPackage } from '../../proto/load-ingest-proto.js';
 import type { FlushConfig } from '../config.js';
 import { collectNodeInfo } from '../node-info/collect-node-info.js';
 import { openDelivery } from '../transport/delivery.js';
 import { deliverySettings } from './command-settings.js';
 
 /** `powerprof-agent flush`: send what the node's spool holds to the collector, then exit. */
-export async function flushCommand(config: FlushConfig, logger: Logger, proto: IngestPackage, interrupt: AbortSignal): Promise<number> {
+export async function flushCommand(config: FlushConfig, logger: Logger, interrupt: AbortSignal): Promise<number> {
   const directory = join(config.spool, config.node_id);
   if (!existsSync(directory)) {
     // Nothing was ever spooled under this name; a typo in --node-id or --spool looks the same, so say where we looked.
@@ -19,7 +18,7 @@ export async function flushCommand(config: FlushConfig, logger: Logger, proto: I
     return 0;
   }
   const nodeInfo = await collectNodeInfo(config.node_id, '', logger);
-  const delivery = openDelivery(deliverySettings(config), nodeInfo, proto, logger);
+  const delivery = openDelivery(deliverySettings(config), nodeInfo, logger);
   const waiting = delivery.spool.pendingWhenOpened;
   if (waiting === 0) {
     await delivery.finish(0);

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { IngestPackage } from '../../proto/load-ingest-proto.js';
 import type { RunRecord } from '../../proto/records.js';
 import type { RunConfig } from '../config.js';
 import { NodeSession } from '../experiment/node-session.js';
@@ -10,15 +9,14 @@ const INTERRUPTED_FLUSH_S = 5;
 export interface RunDependencies {
   config: RunConfig;
   logger: Logger;
-  proto: IngestPackage;
   /** Aborted when the agent is asked to stop (SIGINT, SIGTERM). */
   interrupt: AbortSignal;
   terminal: NodeJS.WritableStream;
 }
 
 /** `powerprof-agent run`: one experiment on this node, shipped to the collector. Returns the exit code. */
-export async function runCommand({ config, logger, proto, interrupt, terminal }: RunDependencies): Promise<number> {
-  const session = await NodeSession.open(sessionSettings(config), { logger, proto, terminal });
+export async function runCommand({ config, logger, interrupt, terminal }: RunDependencies): Promise<number> {
+  const session = await NodeSession.open(sessionSettings(config), { logger, terminal });
   const cpuBeforeRuns = process.cpuUsage();
   let runs: RunRecord[];
   try {

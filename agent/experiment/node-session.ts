@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { IngestPackage } from '../../proto/load-ingest-proto.js';
 import type { NodeInfo, RunRecord } from '../../proto/records.js';
 import { UsageError } from '../usage-error.js';
 import { LocalCsvWriter } from '../csv/local-csv-writer.js';
@@ -56,7 +55,6 @@ export interface ExperimentSettings {
 
 export interface SessionDependencies {
   logger: Logger;
-  proto: IngestPackage;
   terminal: NodeJS.WritableStream;
 }
 
@@ -93,7 +91,7 @@ export class NodeSession {
     const nodeInfo = await collectNodeInfo(settings.nodeId, perf?.version ?? '', logger);
 
     // Everything measured goes to the spool first; the shipper sends it on as the collector acks.
-    const delivery = openDelivery(settings.delivery, nodeInfo, deps.proto, logger);
+    const delivery = openDelivery(settings.delivery, nodeInfo, logger);
     delivery.shipper.start();
     const { spool } = delivery;
     const journal = new RunJournal(spool.directory);

@@ -1,7 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { IngestPackage } from '../../proto/load-ingest-proto.js';
 import { loadRecordCheck } from '../../proto/record-check.js';
 import { loadRecordCodec } from '../../proto/record-codec.js';
 import type { NodeInfo } from '../../proto/records.js';
@@ -41,10 +40,10 @@ export const SHIP_LINGER_MS = 1_000;
  * Spool then ship: the node's spool directory is SPOOL/NODE_ID, so node ids
  * never share one. The shipper connects once started (shipper.start()).
  */
-export function openDelivery(settings: DeliverySettings, nodeInfo: NodeInfo, proto: IngestPackage, logger: Logger): Delivery {
+export function openDelivery(settings: DeliverySettings, nodeInfo: NodeInfo, logger: Logger): Delivery {
   const security = channelSecurity(settings.transport);
   const spool = openSpool(settings, nodeInfo.node_id, logger);
-  const client = collectorClient(settings.transport.collector, security, proto);
+  const client = collectorClient(settings.transport.collector, security);
   const shipper = new RecordShipper({
     client,
     nodeInfo,

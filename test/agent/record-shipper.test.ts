@@ -20,7 +20,6 @@ import { useRedisServer } from '../support/redis-server.js';
 import { testLogger } from '../support/silent-logger.js';
 import { storedRecord } from '../support/stored-records.js';
 
-const proto = loadIngestProto();
 const codec = loadRecordCodec();
 const check = loadRecordCheck();
 const root = mkdtempSync(join(tmpdir(), 'powerprof-shipper-'));
@@ -35,7 +34,7 @@ const clients: CollectorClient[] = [];
 after(() => clients.forEach((client) => client.close()));
 
 function shipper(port: number, spool: Spool, nodeId: string): RecordShipper {
-  const client = collectorClient(`127.0.0.1:${port}`, channelSecurity({ collector: `127.0.0.1:${port}` }), proto);
+  const client = collectorClient(`127.0.0.1:${port}`, channelSecurity({ collector: `127.0.0.1:${port}` }));
   clients.push(client);
   const agent = new RecordShipper({
     client,

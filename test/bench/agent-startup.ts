@@ -1,14 +1,15 @@
 import { spawn } from 'node:child_process';
 import { processTimes } from '../../agent/workload/children-cpu-time.js';
 import { agentMain } from '../support/node-processes.js';
+import { agentEnvironment, extraCaCertsNote } from './agent-environment.js';
 import { spread } from './bench-statistics.js';
 
 /** Invocations of each command in a row per round: the kernel counts children's CPU in 10 ms ticks. */
 const IN_A_ROW = 5;
 
-function run(args: readonly string[]): Promise<void> {
+function run(args: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: 'ignore' });
+    const child = spawn(process.execPath, args, { stdio: 'ignore', env });
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`node ${args.join(' ')} exited ${code}`))));
   });
@@ -30,13 +31,20 @@ function reapedChildrenCpuS(): number {
  */
 export async function agentStartup(quick: boolean): Promise<void> {
   const rounds = quick ? 3 : 7;
-  const commands = { 'node -e 0': ['-e', '0'], '--version': [agentMain, '--version'], probe: [agentMain, 'probe', '--log-level', 'silent'] };
-  const cpu: Record<keyof typeof commands, number[]> = { 'node -e 0': [], '--version': [], probe: [] };
+  const commands: Record<string, string[]> = {
+    'node -e 0': ['-e', '0'],
+    '--version': [agentMain, '--version'],
+    probe: [agentMain, 'probe', '--log-level', 'silent'],
+  };
+  const shellEnvironment = process.env.NODE_EXTRA_CA_CERTS === undefined ? undefined : 'node -e 0 with NODE_EXTRA_CA_CERTS';
+  if (shellEnvironment !== undefined) commands[shellEnvironment] = ['-e', '0'];
+  const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const [name, args] of Object.entries(commands) as Array<[keyof typeof commands, string[]]>) {
+    for (const [name, args] of Object.entries(commands)) {
+      const env = name === shellEnvironment ? process.env : agentEnvironment();
       const before = reapedChildrenCpuS();
-      for (let i = 0; i < IN_A_ROW; i++) await run(args);
-      cpu[name].push((reapedChildrenCpuS() - before) / IN_A_ROW);
+      for (let i = 0; i < IN_A_ROW; i++) await run(args, env);
+      cpu[name]!.push((reapedChildrenCpuS() - before) / IN_A_ROW);
     }
   }
   process.stdout.write(
@@ -44,6 +52,6 @@ export async function agentStartup(quick: boolean): Promise<void> {
       Object.entries(cpu)
         .map(([name, values]) => `${name} ${spread(values, 3)}`)
         .join(', ') +
-      '\n',
+      `${extraCaCertsNote()}\n`,
   );
 }

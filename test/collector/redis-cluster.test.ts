@@ -12,7 +12,6 @@ import { readHistory } from '../../collector/history/read-history.js';
 import { RecordStore } from '../../collector/queue/record-store.js';
 import { HistorySink } from '../../collector/sink/history-sink.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
-import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import { loadRecordCodec } from '../../proto/record-codec.js';
 import { loadRecordCheck } from '../../proto/record-check.js';
 import { SAMPLE_TIME_MS, sampleNodeInfo, sampleRun } from '../proto/sample-records.js';
@@ -40,7 +39,6 @@ describe('Redis Cluster: two collectors, twenty agents, a 3-master cluster', () 
       await startTestCollector(cluster.url, { redis_cluster: true, key_prefix: 'powerprof' }),
       await startTestCollector(cluster.url, { redis_cluster: true, key_prefix: 'powerprof' }),
     ];
-    const proto = loadIngestProto();
     const codec = loadRecordCodec();
     const check = loadRecordCheck();
     const agents = Array.from({ length: 20 }, (_, i) => {
@@ -56,7 +54,7 @@ describe('Redis Cluster: two collectors, twenty agents, a 3-master cluster', () 
         check,
         logger: testLogger,
       });
-      const client = collectorClient(`127.0.0.1:${collector.grpcPort}`, channelSecurity({ collector: `127.0.0.1:${collector.grpcPort}` }), proto);
+      const client = collectorClient(`127.0.0.1:${collector.grpcPort}`, channelSecurity({ collector: `127.0.0.1:${collector.grpcPort}` }));
       const shipper = new RecordShipper({
         client,
         nodeInfo: sampleNodeInfo(node),

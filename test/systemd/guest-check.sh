@@ -100,6 +100,8 @@ echo "produced $(metric powerprof_node_records_produced_total), written $(metric
 step "systemctl stop flushes and ends cleanly"
 check stop-agent timeout 60 systemctl stop powerprof-agent
 check agent-stopped-cleanly test "$(systemctl show -p Result --value powerprof-agent)" = success
+# The daemon leaves V8's code cache of its bundle in its CacheDirectory as it exits (agent/bundled-agent.ts).
+check agent-code-cache sh -c 'ls /var/cache/powerprof/agent-cli-*.v8cache'
 check spool-flushed all_written
 check stop-sink timeout 90 systemctl stop powerprof-sink
 check sink-stopped-cleanly test "$(systemctl show -p Result --value powerprof-sink)" = success

@@ -29,7 +29,7 @@ describe('PushStream: send a batch, get its outcome', () => {
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
     );
-    client = collectorClient(`127.0.0.1:${port}`, channelSecurity({ collector: `127.0.0.1:${port}` }), proto);
+    client = collectorClient(`127.0.0.1:${port}`, channelSecurity({ collector: `127.0.0.1:${port}` }));
   });
   after(() => {
     client.close();
