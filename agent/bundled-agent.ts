@@ -44,7 +44,7 @@ export function loadBundledAgentCli(command: string | undefined): AgentCli | und
   const cacheDir = codeCacheDirectory();
   const cachePath = join(cacheDir, `${bundleName}-node${process.versions.node}-${process.arch}${CODE_CACHE_SUFFIX}`);
   const cachedData = readIfThere(cachePath);
-  // CommonJS's own wrapper: the bundle sees require, module and __filename as under require().
+  // CommonJS's own wrapper: the bundle gets require, module and __filename as any CommonJS module does.
   const source = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(bundlePath, 'utf8')}\n})`;
   const script = new Script(source, { filename: bundlePath, cachedData });
   const module = { exports: {} as AgentCli };
