@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs inside the test guest at boot (powerprof-systemd-test.service), as an operator would: the
-# README's deployment steps (install.sh, configure, systemctl enable --now), then checks each
+# deployment steps (docs/deployment.md) (install.sh, configure, systemctl enable --now), then checks each
 # promise of the units. Writes "PASS name" / "FAIL name: why" lines to results.txt on the 9p share
 # "out", the journal beside them, and powers the guest off.
 set -u
@@ -27,7 +27,7 @@ step "start: $(uname -r), node $(node --version), perf_event_paranoid=$(cat /pro
 cd /root/pp
 systemctl is-active -q redis-server || systemctl start redis-server
 
-step "install (README, Deployment 2 and 3)"
+step "install (docs/deployment.md, steps 2 and 3)"
 check install-collector deploy/install.sh collector
 check install-agent deploy/install.sh agent
 check perf-permitted test "$(cat /proc/sys/kernel/perf_event_paranoid)" -le 2
@@ -46,7 +46,7 @@ sed -i -e 's/^\(  *\)every_s: 21600/\1every_s: 120\n\1first_after_s: 3/' -e 's/^
        -e 's#^  log_level: info#  log_level: info\n  power: hwmon\n  sysfs_root: /var/lib/powerprof-test/sysfs\n  idle_s: 0#' /etc/powerprof/agent.yaml
 grep -n -E 'every_s|first_after_s|repeat|power|sysfs_root|mlp:' /etc/powerprof/agent.yaml
 
-step "systemctl enable --now (README, Deployment 2 and 3)"
+step "systemctl enable --now (docs/deployment.md, steps 2 and 3)"
 dmesg -C
 check enable-now timeout 240 systemctl enable --now powerprof-collector powerprof-agent
 check collector-active systemctl is-active -q powerprof-collector

@@ -3,7 +3,7 @@
 # Builds a Debian 12 guest with systemd as PID 1 from Debian packages (debootstrap; the base is
 # cached in $POWERPROF_VM_CACHE, keyed by the package list), adds Node.js and this built checkout,
 # boots it under QEMU (TCG) with no network device, and there test/systemd/guest-check.sh runs the
-# README's deployment steps and checks each promise of the units. Results come back over a 9p
+# deployment steps (docs/deployment.md) and checks each promise of the units. Results come back over a 9p
 # share; this prints them, and the journal around what failed. Needs root (debootstrap, chroot).
 set -eu
 here=$(cd "$(dirname "$0")/../.." && pwd)
