@@ -88,6 +88,8 @@ export interface SegmentReplay {
   segment: Segment;
   /** Entries above the acked seq. */
   pending: number;
+  /** The offset after the last entry at or below the acked seq (0 when none): where reading resumes. */
+  ackedEnd: number;
   /** Bytes cut off the end: a damaged or half-written tail. */
   tornBytes: number;
   damage?: string;
@@ -97,9 +99,11 @@ export interface SegmentReplay {
 export function replaySegment(directory: string, name: string, fileBytes: number, ackedThrough: number): SegmentReplay {
   const segment = emptySegment(directory, name);
   let pending = 0;
+  let ackedEnd = 0;
   for (const item of readSegment(segment.path, 0, fileBytes)) {
     if (item.kind === 'entry') {
       if (item.entry.seq > ackedThrough) pending++;
+      else ackedEnd = item.entry.offset + item.entry.size;
       segment.lastSeq = item.entry.seq;
       segment.records++;
       if (item.entry.entryClass === 'sample') segment.samples++;
@@ -113,8 +117,8 @@ export function replaySegment(directory: string, name: string, fileBytes: number
       } finally {
         closeSync(fd);
       }
-      return { segment, pending, tornBytes: fileBytes - item.offset, damage: item.damaged ?? 'cut short' };
+      return { segment, pending, ackedEnd, tornBytes: fileBytes - item.offset, damage: item.damaged ?? 'cut short' };
     }
   }
-  return { segment, pending, tornBytes: 0 };
+  return { segment, pending, ackedEnd, tornBytes: 0 };
 }

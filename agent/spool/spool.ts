@@ -53,7 +53,12 @@ export class Spool {
   private nextSeq: number;
   /** Highest seq handed out by read() since the last rewind(). */
   private cursorSeq: number;
-  /** Where read() left off, to go on without rescanning. */
+  /**
+   * Where read() left off (a segment and the offset after the last entry
+   * read), so that it goes on from there: the active segment keeps acked
+   * entries until it rotates, and scanning them again on every read cost a
+   * daemon more each second (a whole 8 MB segment, its checksums included, by its end).
+   */
   private cursorHint: { name: string; offset: number; afterSeq: number } | undefined;
   /** Sent but not yet acked: it may be in Redis already, so the drop policy must not count it lost. */
   private inDoubtThrough: number;
@@ -263,6 +268,7 @@ export class Spool {
               { segment: segment.path, offset: item.offset, damage: item.damaged },
               'spool segment damaged after it was opened; skipping the rest of it',
             );
+          else this.cursorHint = { name: segment.name, offset: item.offset, afterSeq: this.cursorSeq };
           break;
         }
         const { entry } = item;
@@ -277,7 +283,8 @@ export class Spool {
         this.inDoubtThrough = Math.max(this.inDoubtThrough, entry.seq);
       }
     }
-    this.cursorHint = undefined;
+    // The hint stands only for the cursor it was taken at: one read past it (another segment's end) or none.
+    if (this.cursorHint?.afterSeq !== this.cursorSeq) this.cursorHint = undefined;
     return records;
   }
 
@@ -341,6 +348,7 @@ export class Spool {
 
   private replay(names: string[]): void {
     let tornBytes = 0;
+    let resume: { name: string; offset: number } | undefined;
     for (const name of names) {
       const path = join(this.options.directory, name);
       const stat = statSync(path);
@@ -354,6 +362,8 @@ export class Spool {
           'spool segment had a torn tail (a crash during a write); cut it off',
         );
       }
+      // Reading starts where the first unacked entry does, not at the start of what was acked before.
+      if (resume === undefined && replayed.pending > 0) resume = { name, offset: replayed.ackedEnd };
       this.segments.push(replayed.segment);
       this.totalBytes += replayed.segment.bytes;
       this.nextSeq = Math.max(this.nextSeq, replayed.segment.lastSeq + 1);
@@ -365,6 +375,8 @@ export class Spool {
     }
     if (this.segments.length === 0) this.createSegment(this.nextSeq);
     else this.fd = openSync(this.active.path, 'a');
+    resume ??= { name: this.active.name, offset: this.active.bytes };
+    this.cursorHint = { ...resume, afterSeq: this.cursorSeq };
     this.persistState();
     if (this.pendingOnOpen > 0)
       this.options.logger.info(

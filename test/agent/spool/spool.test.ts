@@ -144,6 +144,48 @@ describe('Spool: a durable, segmented log of records', () => {
     reopened.close();
   });
 
+
+  it('reads on from where it left off, never going over entries it read before (across segments)', () => {
+    const directory = spoolDir();
+    const spool = open(directory, { maxBytes: 64 * 1024 }); // 8 KiB segments
+    const segmentsSeen = new Set<string>();
+    for (let i = 0; i < 400; i++) {
+      spool.append([sample(i)]);
+      const [record, ...more] = spool.read(500, 1024 * 1024);
+      assert.deepEqual([record?.power_sample?.watts, more.length], [100 + i, 0], `read ${i}`);
+      spool.acknowledge(record!.seq);
+      // Damage every entry read so far in the segments still on disk: a read that went over them again would stop there.
+      for (const name of segmentFiles(directory)) {
+        segmentsSeen.add(name);
+        const bytes = readFileSync(join(directory, name));
+        bytes.fill(0xee, 0, bytes.length);
+        writeFileSync(join(directory, name), bytes);
+      }
+    }
+    assert.ok(segmentsSeen.size > 3, `the records spanned several segments (${segmentsSeen.size})`);
+    spool.close();
+  });
+
+  it('reopened, it reads from its first unacked entry on, not over the acked ones before it', () => {
+    const directory = spoolDir();
+    let spool = open(directory);
+    spool.append([1, 2, 3, 4, 5].map(sample));
+    const records = spool.read(500, 1024 * 1024);
+    spool.acknowledge(records[2]!.seq);
+    spool.close();
+    spool = open(directory);
+    // The acked entries, damaged once the reopen has checked them: a read from the segment's start would stop there.
+    const [name] = segmentFiles(directory);
+    const bytes = readFileSync(join(directory, name!));
+    const ackedBytes = bytes.length - 2 * encodeEntry(0, 'sample', codec.encode(sample(4))).length;
+    bytes.fill(0xee, 0, ackedBytes);
+    writeFileSync(join(directory, name!), bytes);
+    assert.deepEqual(
+      readAll(spool).map((r) => r.id),
+      ['w104', 'w105'],
+    );
+    spool.close();
+  });
   it('when full, drops the oldest samples first, keeps run records, and counts exactly what it dropped', () => {
     const directory = spoolDir();
     const maxBytes = 64 * 1024;
