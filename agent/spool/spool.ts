@@ -254,6 +254,7 @@ export class Spool {
     const records: EncodedRecord[] = [];
     let bytes = 0;
     const after = Math.max(this.cursorSeq, this.state.acked_through);
+    if (after >= this.nextSeq - 1) return records; // nothing new: no file to open
     const hint = this.cursorHint?.afterSeq === after ? this.cursorHint : undefined;
     let index = hint === undefined ? 0 : this.segments.findIndex((segment) => segment.name === hint.name);
     let offset = hint === undefined || index === -1 ? 0 : hint.offset;

@@ -20,6 +20,8 @@ export interface ShipperOptions {
   maxBatchesInFlight: number;
   /** How long a record may wait for others to share its batch (fewer, fuller batches); 0: send at once. */
   lingerMs: number;
+  /** Records that make a batch worth sending without waiting out the linger. */
+  batchTargetRecords: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
   helloTimeoutMs: number;
@@ -106,10 +108,10 @@ export class RecordShipper {
     this.resolveDrained();
   }
 
-  /** New records: a full batch goes now; fewer wait up to the linger for company. */
+  /** New records: a batch of the target size goes now; fewer wait up to the linger for company. */
   private appended(records: number): void {
     this.unsent += records;
-    if (this.unsent >= this.maxRecords || this.options.lingerMs === 0) this.pump();
+    if (this.unsent >= Math.min(this.maxRecords, this.options.batchTargetRecords) || this.options.lingerMs === 0) this.pump();
     else this.lingerTimer ??= setTimeout(() => this.pump(), this.options.lingerMs);
   }
 

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Spool } from '../../agent/spool/spool.js';
 import { channelSecurity } from '../../agent/transport/channel-security.js';
 import { collectorClient, type CollectorClient } from '../../agent/transport/collector-client.js';
-import { RecordShipper } from '../../agent/transport/record-shipper.js';
+import { RecordShipper, type ShipperOptions } from '../../agent/transport/record-shipper.js';
 import { RecordStore } from '../../collector/queue/record-store.js';
 import { redisKeys } from '../../collector/queue/redis-keys.js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
@@ -33,7 +33,12 @@ function openSpool(nodeId: string): Spool {
 const clients: CollectorClient[] = [];
 after(() => clients.forEach((client) => client.close()));
 
-function shipper(port: number, spool: Spool, nodeId: string): RecordShipper {
+function shipper(
+  port: number,
+  spool: Spool,
+  nodeId: string,
+  batching: Partial<Pick<ShipperOptions, 'lingerMs' | 'batchTargetRecords' | 'maxRecordsPerBatch'>> = {},
+): RecordShipper {
   const client = collectorClient(`127.0.0.1:${port}`, channelSecurity({ collector: `127.0.0.1:${port}` }));
   clients.push(client);
   const agent = new RecordShipper({
@@ -45,9 +50,11 @@ function shipper(port: number, spool: Spool, nodeId: string): RecordShipper {
     maxBatchBytes: 1 << 20,
     maxBatchesInFlight: 2,
     lingerMs: 0,
+    batchTargetRecords: 1_000,
     backoffInitialMs: 20,
     backoffMaxMs: 200,
     helloTimeoutMs: 1_000,
+    ...batching,
   });
   agent.start();
   return agent;
@@ -75,6 +82,29 @@ describe('RecordShipper: ships the spool, nothing lost, nothing twice', () => {
       assert.equal(await agent.flush(10_000), true);
       assert.deepEqual(await storedRunIds(collector.config.key_prefix, 'late-node'), ['r1', 'r2', 'r3']);
       assert.equal(agent.stats.ackedRecords, 3);
+    } finally {
+      agent.shutdown();
+      spool.close();
+      await collector.shutdown();
+    }
+  });
+
+  it('records wait for company up to the linger; a batch of the target size goes at once', async () => {
+    const port = await freePort();
+    const collector = await startTestCollector(shared.server.url, { grpc_listen: `127.0.0.1:${port}` });
+    const spool = openSpool('batching-node');
+    const agent = shipper(port, spool, 'batching-node', { lingerMs: 60_000, batchTargetRecords: 2, maxRecordsPerBatch: 100 });
+    const stored = (): Promise<string[]> => storedRunIds(collector.config.key_prefix, 'batching-node');
+    try {
+      spool.append([{ run: sampleRun('a0') }]);
+      assert.equal(await agent.flush(10_000), true, 'connected (a flush sends at once)');
+      spool.append([{ run: sampleRun('a1') }]);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.deepEqual(await stored(), ['a0'], 'one record waits within the linger');
+      spool.append([{ run: sampleRun('a2') }]);
+      const deadline = Date.now() + 10_000;
+      while (spool.hasPending() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(await stored(), ['a0', 'a1', 'a2'], 'the second made a batch');
     } finally {
       agent.shutdown();
       spool.close();

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
-import { SHIP_LINGER_MS } from '../../agent/transport/delivery.js';
+import { SHIP_BATCH_TARGET_RECORDS, SHIP_LINGER_MS } from '../../agent/transport/delivery.js';
 import { loadIngestProto } from '../../proto/load-ingest-proto.js';
 import type { IngestClient } from '../../proto/generated/powerprof/v1/Ingest.js';
 import type { Record as RecordInput } from '../../proto/generated/powerprof/v1/Record.js';
@@ -16,8 +16,9 @@ import { WARM_UP_MS } from './load-window.js';
  * a Hello and one Push stream, numbering records as a spool does.
  *
  *   live MODE:     power samples at 1 Hz and counter intervals at 10 Hz per
- *                  agent, sent once the agent's linger (SHIP_LINGER_MS) has passed, as a live agent does;
- *   power MODE:    power samples at 1 Hz only, each sent as it comes;
+ *                  agent, batched as the agent's shipper does (SHIP_BATCH_TARGET_RECORDS
+ *                  or SHIP_LINGER_MS, whichever comes first: about a batch a second);
+ *   power MODE:    power samples at 1 Hz only, batched the same way (a batch every 5 s);
  *   saturate MODE: 8 batches of 500 records in flight per agent, as an agent
  *                  draining its spool after an outage does. The batches are put
  *                  together from records encoded once, so that the generator's
@@ -134,12 +135,14 @@ async function simulate(index: number, connected: () => void, go: Promise<void>,
     const ticksPerLinger = Math.max(1, Math.round(SHIP_LINGER_MS / tickMs));
     let tick = 0;
     let waiting: RecordInput[] = [];
+    let waitedTicks = 0;
     while (performance.now() < until) {
       if (tick % ticksPerSecond === 0) waiting.push(powerSample(Date.now()));
       if (mode === 'live') waiting.push(counterInterval(runId, tick / 10));
-      if (waiting.length > 0 && (mode === 'power' || tick % ticksPerLinger === ticksPerLinger - 1)) {
+      if (waiting.length >= SHIP_BATCH_TARGET_RECORDS || ++waitedTicks >= ticksPerLinger) {
         send(waiting);
         waiting = [];
+        waitedTicks = 0;
       }
       tick++;
       await new Promise((resolve) => setTimeout(resolve, tickMs));

@@ -64,6 +64,7 @@ describe('Redis Cluster: two collectors, twenty agents, a 3-master cluster', () 
         maxBatchBytes: 1 << 20,
         maxBatchesInFlight: 4,
         lingerMs: 50,
+        batchTargetRecords: 1_000,
         backoffInitialMs: 20,
         backoffMaxMs: 200,
         helloTimeoutMs: 2_000,

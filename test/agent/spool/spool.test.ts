@@ -144,7 +144,6 @@ describe('Spool: a durable, segmented log of records', () => {
     reopened.close();
   });
 
-
   it('reads on from where it left off, never going over entries it read before (across segments)', () => {
     const directory = spoolDir();
     const spool = open(directory, { maxBytes: 64 * 1024 }); // 8 KiB segments
