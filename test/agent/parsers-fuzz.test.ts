@@ -14,7 +14,7 @@ import { raplSource } from '../../agent/power/sources/rapl/rapl-source.js';
 import { parseMetricLine } from '../../agent/workload/workload-metrics.js';
 import { parseCsv } from '../../proto/csv-tables.js';
 import { captureFolder } from '../support/capture-cases.js';
-import { fileTree, writeAtomically } from '../support/file-tree.js';
+import { fileTree, writeSysfsValue } from '../support/file-tree.js';
 
 /**
  * Property-based tests of every parser of tool output: on any input, real
@@ -195,8 +195,8 @@ describe('parser fuzzing (fast-check)', () => {
     const content = fc.oneof(fc.string(), fc.constantFrom('-5\n', '9'.repeat(400), 'nan', '1e309', '', '\n', '12 34', '0x10'), fc.bigInt().map(String));
     await fc.assert(
       fc.asyncProperty(content, async (text) => {
-        writeAtomically(join(tree, 'class/hwmon/hwmon0/power1_input'), text);
-        writeAtomically(join(tree, 'class/powercap/intel-rapl:0/energy_uj'), text);
+        writeSysfsValue(join(tree, 'class/hwmon/hwmon0/power1_input'), text);
+        writeSysfsValue(join(tree, 'class/powercap/intel-rapl:0/energy_uj'), text);
         for (const reading of [...(await hwmon.sample(AbortSignal.timeout(1000))), ...(await rapl.sample(AbortSignal.timeout(1000)))]) {
           assertSaneNumbers(reading, 'reading');
           for (const field of ['watts', 'energyJoules'] as const) if (field in reading) assert.ok((reading as unknown as Record<string, number>)[field]! >= 0);

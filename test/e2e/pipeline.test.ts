@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { FakeEnergyCounter } from '../support/fake-energy-counter.js';
-import { fileTree, writeAtomically } from '../support/file-tree.js';
+import { fileTree, writeSysfsValue } from '../support/file-tree.js';
 import { freePort } from '../support/free-port.js';
 import { metricValue } from '../support/in-process-collector.js';
 import { agentMain, type Background, collectorMain, runNode, serveArgs, startNode } from '../support/node-processes.js';
@@ -396,7 +396,7 @@ describe('powerprof-agent probe', () => {
     });
     const startedAt = Date.now();
     const writer = setInterval(
-      () => writeAtomically(join(tree, 'class/powercap/intel-rapl:0/energy_uj'), `${Math.round((Date.now() - startedAt) * 80_000)}\n`),
+      () => writeSysfsValue(join(tree, 'class/powercap/intel-rapl:0/energy_uj'), `${Math.round((Date.now() - startedAt) * 80_000)}\n`),
       10,
     ); // 80 W
     try {

@@ -1,4 +1,4 @@
-import { writeAtomically } from './file-tree.js';
+import { writeSysfsValue } from './file-tree.js';
 
 export interface CounterSample {
   time_unix_ms: number;
@@ -46,7 +46,7 @@ export class FakeEnergyCounter {
     const times = this.writtenAt.get(microjoules) ?? [];
     if (times.at(-1) === undefined || now - times.at(-1)! > 50) times.push(now); // the same value again at once is the same moment
     this.writtenAt.set(microjoules, times);
-    writeAtomically(this.file, `${microjoules}\n`);
+    writeSysfsValue(this.file, `${microjoules}\n`);
   }
 
   /** When the value a sample read was written (unix ms): the last time it was, before the read ended. */

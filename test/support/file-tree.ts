@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -16,11 +16,23 @@ export function fileTree(files: Record<string, string>): string {
   return root;
 }
 
-/** Replaces a file's content in one step, as a sysfs read never sees a half-written value. */
-export function writeAtomically(path: string, content: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, path);
+/**
+ * Changes a value as sysfs changes an attribute: the same file, so that a
+ * reader holding it open reads the new value at offset 0 (the agent does).
+ * The new text is written over the old before the file is cut to its
+ * length, so a reader never finds it empty; a value shorter than the last
+ * may be read once with the old one's tail after its newline, which no
+ * parser takes for a number.
+ */
+export function writeSysfsValue(path: string, content: string): void {
+  const fd = openSync(path, 'r+');
+  try {
+    const bytes = Buffer.from(content);
+    writeSync(fd, bytes, 0, bytes.length, 0);
+    ftruncateSync(fd, bytes.length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A POWER9-like OCC power sensor through hwmon (426 W, "System"): for agents that need a power source here. */

@@ -165,10 +165,10 @@ describe('rapl permissions', () => {
     const root = raplTree(262_143_328_850);
     chmodSync(join(root, 'class/powercap/intel-rapl:0/energy_uj'), 0o400);
     for (const dir of [root, join(root, 'class'), join(root, 'class/powercap'), join(root, 'class/powercap/intel-rapl:0')]) chmodSync(dir, 0o755);
-    // The source's two modules, where an unprivileged user can read them wherever this checkout lives.
+    // The source's modules, where an unprivileged user can read them wherever this checkout lives.
     const code = mkdtempSync(join(tmpdir(), 'powerprof-rapl-code-'));
     chmodSync(code, 0o755);
-    for (const file of ['agent/power/sources/rapl/rapl-source.js', 'agent/power/power-source.js']) {
+    for (const file of ['agent/power/sources/rapl/rapl-source.js', 'agent/power/power-source.js', 'agent/power/sysfs-attribute.js']) {
       mkdirSync(dirname(join(code, file)), { recursive: true, mode: 0o755 });
       copyFileSync(join(repositoryRoot, 'dist', file), join(code, file));
       chmodSync(join(code, file), 0o644);

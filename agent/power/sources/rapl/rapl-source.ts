@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SourceError, type PowerSource, type Probe, type SensorReading } from '../../power-source.js';
+import { SysfsAttribute } from '../../sysfs-attribute.js';
 
 /**
  * RAPL energy counters through powercap: /sys/class/powercap/intel-rapl:N
@@ -13,6 +14,9 @@ import { SourceError, type PowerSource, type Probe, type SensorReading } from '.
 export function raplSource(sysfsRoot: string): PowerSource {
   const powercap = join(sysfsRoot, 'class/powercap');
   let zones: Zone[] | undefined;
+  const closeAll = async (): Promise<void> => {
+    await Promise.all((zones ?? []).map((zone) => zone.energy.close()));
+  };
 
   const discover = async (): Promise<Zone[]> => {
     const entries = await readdir(powercap).catch(() => [] as string[]);
@@ -25,7 +29,7 @@ export function raplSource(sysfsRoot: string): PowerSource {
       const parentName = parent ? (await readFile(join(powercap, `intel-rapl:${parent[1]}`, 'name'), 'utf8').catch(() => '')).trim() : '';
       const rangeText = await readFile(join(path, 'max_energy_range_uj'), 'utf8').catch(() => '');
       found.push({
-        path,
+        energy: new SysfsAttribute(join(path, 'energy_uj')),
         sensor: parentName === '' ? name : `${parentName}/${name}`,
         rangeJoules: /^\d+$/.test(rangeText.trim()) && Number.isSafeInteger(Number(rangeText.trim())) ? Number(rangeText) / 1e6 : undefined,
       });
@@ -34,26 +38,28 @@ export function raplSource(sysfsRoot: string): PowerSource {
   };
 
   const read = async (zone: Zone): Promise<SensorReading | undefined> => {
-    let text: string;
+    const file = zone.energy.path;
+    let text: string | undefined;
     try {
-      text = await readFile(join(zone.path, 'energy_uj'), 'utf8');
+      text = await zone.energy.read();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EACCES' || code === 'EPERM') {
         throw new SourceError(
-          `cannot read ${join(zone.path, 'energy_uj')}: permission denied (root only since Linux 5.10, CVE-2020-8694); run the agent as root, or allow its user: "chmod o+r /sys/class/powercap/intel-rapl:*/energy_uj" at boot (a udev rule or systemd-tmpfiles)`,
+          `cannot read ${file}: permission denied (root only since Linux 5.10, CVE-2020-8694); run the agent as root, or allow its user: "chmod o+r /sys/class/powercap/intel-rapl:*/energy_uj" at boot (a udev rule or systemd-tmpfiles)`,
         );
       }
-      throw new SourceError(`cannot read ${join(zone.path, 'energy_uj')}: ${code ?? (error as Error).message}`);
+      throw new SourceError(`cannot read ${file}: ${code ?? (error as Error).message}`);
     }
     // Never take an unreadable value for 0 J: the next reading would look like a wraparound.
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text.trim()))) return undefined;
+    if (text === undefined || !/^\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text.trim()))) return undefined;
     return { sensor: zone.sensor, energyJoules: Number(text) / 1e6, ...(zone.rangeJoules === undefined ? {} : { energyRangeJoules: zone.rangeJoules }) };
   };
 
   return {
     name: 'rapl',
     async probe(): Promise<Probe> {
+      await closeAll();
       zones = await discover();
       if (zones.length === 0)
         return {
@@ -76,12 +82,13 @@ export function raplSource(sysfsRoot: string): PowerSource {
       const packages = sensors.filter((s) => /^package-\d+$/.test(s) || /^dram$/.test(s));
       return packages.length > 0 ? packages : sensors.filter((s) => s === 'psys');
     },
-    close: () => Promise.resolve(),
+    close: closeAll,
   };
 }
 
 interface Zone {
-  path: string;
+  /** Its energy_uj, kept open. */
+  energy: SysfsAttribute;
   sensor: string;
   rangeJoules: number | undefined;
 }
