@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SysfsAttribute } from '../../../agent/power/sysfs-attribute.js';
@@ -42,11 +42,14 @@ describe('SysfsAttribute: a sensor file kept open, read at offset 0', () => {
       unlinkSync(path);
       writeFileSync(path, '7\n'); // another file under the same name: the kept handle still reads the old one
       assert.equal(await attribute.read(), '5\n');
-      rmSync(path);
+      // A read that fails (the open succeeds on a directory; its read does not) drops the handle: the next read opens the file anew.
       await attribute.close();
-      await assert.rejects(attribute.read(), /ENOENT/);
+      rmSync(path);
+      mkdirSync(path);
+      await assert.rejects(attribute.read(), /EISDIR/);
+      rmSync(path, { recursive: true });
       writeFileSync(path, '8\n');
-      assert.equal(await attribute.read(), '8\n', 'opened again after the failure');
+      assert.equal(await attribute.read(), '8\n', 'opened again after the failed read');
       writeSysfsValue(path, '9'.repeat(400));
       assert.equal(await attribute.read(), undefined);
     } finally {
